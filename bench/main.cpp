@@ -1,0 +1,79 @@
+// meshbench: the measurement executable. Run under mpiexec (or srun).
+//
+// Exit codes: 0 success; 1 runtime failure (MPI error, I/O); 2 bad input; 3 wrong results.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "bench/backends/mpi/mpi_error.hpp"
+#include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/sweep_command.hpp"
+
+namespace {
+
+bool is_benchmark_flag(const std::string& arg) {
+  return arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> command_line(argv, argv + argc);
+  std::unique_ptr<meshbench::MpiRuntime> mpi;
+  try {
+    mpi = std::make_unique<meshbench::MpiRuntime>(&argc, &argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "meshbench: {} on host {}\n", e.what(), host_name());
+    return 1;
+  }
+  const int rank = mpi->world_rank();
+
+  // Google Benchmark's flags go to Google Benchmark; CLI11 parses the rest (and owns --help).
+  std::vector<std::string> benchmark_args;
+  std::vector<std::string> own_args;
+  for (int i = 1; i < argc; ++i) {
+    (is_benchmark_flag(argv[i]) ? benchmark_args : own_args).emplace_back(argv[i]);
+  }
+
+  CLI::App app{"meshbench: collective-communication benchmarks for distributed training"};
+  app.require_subcommand(1);
+  meshbench::SweepOptions sweep_options;
+  CLI::App* sweep = meshbench::add_sweep_command(app, sweep_options);
+
+  int code = 0;
+  try {
+    std::vector<std::string> reversed(own_args.rbegin(), own_args.rend());  // CLI11 wants reverse
+    app.parse(reversed);
+    if (sweep->parsed()) {
+      code = meshbench::run_sweep(*mpi, sweep_options, benchmark_args, command_line);
+    }
+  } catch (const CLI::ParseError& e) {
+    if (rank == 0) {
+      code = app.exit(e);
+    } else {
+      code = e.get_exit_code();
+    }
+    code = code == 0 ? 0 : 2;
+  } catch (const meshbench::UsageError& e) {
+    if (rank == 0 && *e.what()) fmt::print(stderr, "meshbench: error: {}\n", e.what());
+    code = 2;
+  } catch (const std::exception& e) {
+    // A failure on one rank leaves the others waiting in a collective: abort the job.
+    fmt::print(stderr, "meshbench: rank {} on host {}: {}\n", rank, host_name(), e.what());
+    mpi->abort(1);
+  }
+  mpi->finalize(code);
+  return code;
+}

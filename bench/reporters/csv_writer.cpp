@@ -1,0 +1,50 @@
+#include "bench/reporters/csv_writer.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+namespace meshbench {
+namespace {
+
+std::ofstream open_new(const std::filesystem::path& file) {
+  if (std::filesystem::exists(file)) {
+    throw UsageError(fmt::format("--out: '{}' exists already; choose another folder",
+                                 file.string()));
+  }
+  std::ofstream out(file);
+  if (!out) throw UsageError(fmt::format("--out: cannot write '{}'", file.string()));
+  return out;
+}
+
+}  // namespace
+
+CsvPointWriter::CsvPointWriter(const std::filesystem::path& dir, RunFacts facts)
+    : facts_(std::move(facts)),
+      results_(open_new(dir / kResultsFile)),
+      samples_(open_new(dir / kSamplesFile)) {
+  results_ << "op,dtype,ranks,nodes,ranks_per_node,group,wait_mode,bytes,count,repetition,iters,"
+              "warmup_iters,time_us_min,time_us_p50,time_us_mean,time_us_p99,time_us_max,"
+              "time_cv,algbw_GBps,busbw_GBps,busbw_factor,wrong\n";
+  samples_ << "op,dtype,ranks,group,bytes,repetition,iteration,time_us\n";
+  results_.flush();
+  samples_.flush();
+}
+
+void CsvPointWriter::on_point(const PointResult& p, std::span<const double> samples_us) {
+  const std::string wrong = p.checked() ? fmt::format("{}", p.wrong) : "";
+  fmt::print(results_,
+             "{},{},{},{},{},{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},"
+             "{:.9g},{:.9g},{:.9g},{}\n",
+             op_name(p.op), dtype_name(p.dtype), p.ranks, facts_.nodes, facts_.ranks_per_node,
+             p.group, facts_.wait_mode, p.size_bytes, p.count, p.repetition, p.iters,
+             p.warmup_iters, p.time_us.min, p.time_us.p50, p.time_us.mean, p.time_us.p99,
+             p.time_us.max, p.time_us.cv, p.algbw_GBps, p.busbw_GBps, p.busbw_factor, wrong);
+  results_.flush();
+  for (std::size_t i = 0; i < samples_us.size(); ++i) {
+    fmt::print(samples_, "{},{},{},{},{},{},{},{:.6f}\n", op_name(p.op), dtype_name(p.dtype),
+               p.ranks, p.group, p.size_bytes, p.repetition, i, samples_us[i]);
+  }
+  samples_.flush();
+}
+
+}  // namespace meshbench

@@ -1,0 +1,101 @@
+#include "bench/reporters/run_record.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+
+#include "bench/datatype.hpp"
+#include "patterns/collective.hpp"
+
+extern char** environ;
+
+namespace meshbench {
+
+std::string utc_now_iso8601() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(now));
+}
+
+std::map<std::string, std::string> communication_environment() {
+  static constexpr const char* kPrefixes[] = {"MPIR_CVAR_", "MPICH_", "HYDRA_", "UCX_",
+                                              "NCCL_",      "FI_",    "OMPI_"};
+  static constexpr const char* kNames[] = {"CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS"};
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    bool keep = false;
+    for (const char* p : kPrefixes) keep = keep || name.rfind(p, 0) == 0;
+    for (const char* n : kNames) keep = keep || name == n;
+    if (keep) vars[name] = entry.substr(eq + 1);
+  }
+  return vars;
+}
+
+nlohmann::json make_run_record(const RunRecordInputs& in) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (CollectiveOp op : in.config.ops) ops.push_back(std::string(op_name(op)));
+  const Topology& t = in.topology;
+  return nlohmann::json{
+      {"schema", "meshbench.run/1"},
+      {"tool", "meshbench sweep"},
+      {"meshbench_version", MESHBENCH_VERSION},
+      {"git_sha", MESHBENCH_GIT_SHA},
+      {"command_line", in.command_line},
+      {"start_time", utc_now_iso8601()},
+      {"end_time", nullptr},
+      {"exit_code", nullptr},
+      {"world_size", t.world_size},
+      {"nodes", t.nodes},
+      {"ranks_per_node", t.ranks_per_node},
+      {"hosts", t.node_hosts},
+      {"node_of_rank", t.node_of_rank},
+      {"cores_per_node", in.cores_per_node},
+      {"backend", "mpi"},
+      {"wait_mode", in.wait_mode},
+      {"mpi_library_version", in.mpi_library_version},
+      {"ucx_version", in.transport_version},
+      {"environment", communication_environment()},
+      {"config",
+       {{"ops", ops},
+        {"min_bytes", in.config.min_bytes},
+        {"max_bytes", in.config.max_bytes},
+        {"step_factor", in.config.step_factor},
+        {"iters", in.config.iters},
+        {"warmup_iters", in.config.warmup_iters},
+        {"check", in.config.check},
+        {"dtype", std::string(dtype_name(in.config.dtype))},
+        {"seed", in.config.seed}}},
+      {"files", {{"results_csv", "results.csv"}, {"samples_csv", "samples.csv"}}},
+      {"points", nullptr},
+      {"wrong", nullptr},
+  };
+}
+
+void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,
+                       std::uint64_t wrong) {
+  record["end_time"] = utc_now_iso8601();
+  record["exit_code"] = exit_code;
+  record["points"] = points;
+  record["wrong"] = wrong;
+}
+
+void write_json_file(const std::filesystem::path& file, const nlohmann::json& doc) {
+  const std::filesystem::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << doc.dump(2) << '\n';
+    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) throw std::runtime_error("cannot rename '" + tmp.string() + "' to '" + file.string() +
+                                   "': " + ec.message());
+}
+
+}  // namespace meshbench

@@ -1,0 +1,46 @@
+#pragma once
+// run.json: how a run was made (command line, hosts, versions, environment, times), written
+// when the run starts and rewritten when it ends, so a run that dies still leaves its record.
+// Schema in results/README.md ("meshbench.run/1").
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/sweep_config.hpp"
+#include "bench/topology.hpp"
+
+namespace meshbench {
+
+struct RunRecordInputs {
+  std::vector<std::string> command_line;
+  Topology topology;
+  std::string wait_mode;
+  std::string mpi_library_version;
+  std::string transport_version;  ///< UCX version under MPICH, "" if unknown
+  SweepConfig config;
+  unsigned cores_per_node = 0;
+};
+
+/// The run record at start: end_time and outcome are null until finish_run_record().
+nlohmann::json make_run_record(const RunRecordInputs& inputs);
+
+/// Sets end_time, exit_code, points and wrong.
+void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,
+                       std::uint64_t wrong);
+
+/// The variables of `environ` that steer communication: MPIR_CVAR_*, MPICH_*, HYDRA_*, UCX_*,
+/// NCCL_*, FI_*, OMPI_*, CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS.
+std::map<std::string, std::string> communication_environment();
+
+/// Writes `doc` to `file` through a temporary file and a rename, so readers never see half a
+/// file. Throws std::runtime_error naming the file on failure.
+void write_json_file(const std::filesystem::path& file, const nlohmann::json& doc);
+
+/// Current time as "2026-11-21T05:11:00Z".
+std::string utc_now_iso8601();
+
+}  // namespace meshbench

@@ -1,0 +1,77 @@
+#include "bench/reporters/table_reporter.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <string>
+
+namespace meshbench {
+namespace {
+
+double counter(const benchmark::BenchmarkReporter::Run& run, const char* name, double fallback) {
+  const auto it = run.counters.find(name);
+  return it == run.counters.end() ? fallback : it->second.value;
+}
+
+}  // namespace
+
+bool TableReporter::ReportContext(const Context& /*context*/) { return true; }
+
+void TableReporter::ReportRuns(const std::vector<Run>& runs) {
+  auto& out = GetOutputStream();
+  for (const Run& run : runs) {
+    if (run.run_type != Run::RT_Iteration) continue;
+    // Benchmark names are "<op>/<dtype>/<bytes>" (bench/sweep.cpp).
+    const std::string name = run.run_name.function_name;
+    const auto slash1 = name.find('/');
+    const auto slash2 = name.find('/', slash1 + 1);
+    const std::string op = name.substr(0, slash1);
+    const std::string dtype = name.substr(slash1 + 1, slash2 - slash1 - 1);
+    if (!header_printed_) {
+      fmt::print(out, "#\n# {:>14} {:>12} {:>8} {:>5}  {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}  "
+                      "{:>9} {:>9} {:>7}\n",
+                 "op", "size(B)", "type", "ranks", "min(us)", "p50(us)", "mean(us)", "p99(us)",
+                 "max(us)", "cv", "algbw", "busbw", "#wrong");
+      fmt::print(out, "# {:>14} {:>12} {:>8} {:>5}  {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}  "
+                      "{:>9} {:>9} {:>7}\n",
+                 "", "", "", "", "", "", "", "", "", "", "(GB/s)", "(GB/s)", "");
+      header_printed_ = true;
+    }
+    if (run.error_occurred) {
+      fmt::print(out, "  {:>14} {:>12} {:>8}  ERROR: {}\n", op, name.substr(slash2 + 1), dtype,
+                 run.error_message);
+      continue;
+    }
+    const double wrong = counter(run, "wrong", -1);
+    const std::string wrong_text = wrong < 0 ? "N/A" : fmt::format("{:.0f}", wrong);
+    // min/mean/max/cv are recomputed by GB only as aggregates, so the row takes them from the
+    // counters where the sweep put them and from GB's own mean for the mean.
+    fmt::print(out,
+               "  {:>14} {:>12} {:>8} {:>5.0f}  {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
+               "{:>6.3f}  {:>9.3f} {:>9.3f} {:>7}\n",
+               op, name.substr(slash2 + 1), dtype, counter(run, "ranks", 0),
+               counter(run, "time_us_min", 0), counter(run, "time_us_p50", 0),
+               run.GetAdjustedRealTime(), counter(run, "time_us_p99", 0),
+               counter(run, "time_us_max", 0), counter(run, "time_cv", 0),
+               counter(run, "algbw_GBps", 0), counter(run, "busbw_GBps", 0), wrong_text);
+    out.flush();
+    busbw_sum_ += counter(run, "busbw_GBps", 0);
+    ++rows_;
+    if (wrong >= 0) {
+      any_checked_ = true;
+      wrong_ += static_cast<std::uint64_t>(wrong);
+    }
+  }
+}
+
+void TableReporter::Finalize() {
+  auto& out = GetOutputStream();
+  if (rows_ == 0) return;
+  fmt::print(out, "# Out of bounds values : {} {}\n", wrong_,
+             !any_checked_ ? "(not checked)" : (wrong_ == 0 ? "OK" : "FAILED"));
+  fmt::print(out, "# Avg bus bandwidth    : {:.4f} GB/s (mean of the rows' busbw)\n#\n",
+             busbw_sum_ / static_cast<double>(rows_));
+  out.flush();
+}
+
+}  // namespace meshbench

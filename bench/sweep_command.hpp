@@ -1,0 +1,43 @@
+#pragma once
+// `meshbench sweep`: CLI options, their validation, and the run itself.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/sweep_config.hpp"
+
+namespace meshbench {
+
+/// The sweep's flags as typed (validated by to_sweep_config).
+struct SweepOptions {
+  std::string min_bytes = "8";
+  std::string max_bytes = "4M";
+  double step_factor = 2.0;
+  int iters = 20;
+  int warmup_iters = 5;
+  int check = 1;
+  std::string dtype = "float32";
+  std::vector<std::string> ops;  ///< empty = all
+  std::string wait = "auto";
+  std::string out_dir;           ///< empty = results/<time>-sweep-<N>ranks
+  std::uint64_t seed = 1;
+  int corrupt_rank = -1;
+};
+
+/// Adds the `sweep` subcommand (flags after nccl-tests: -b -e -f -n -w -c -d) to `app`.
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
+
+/// Validates and converts the flags. Throws UsageError naming the flag and the bad value.
+SweepConfig to_sweep_config(const SweepOptions& options);
+
+/// Runs the sweep on all ranks of the job. `benchmark_args` are the --benchmark_* flags (for
+/// Google Benchmark), `command_line` is recorded in run.json. Returns the exit code: 0, or 3 if
+/// any element was wrong. Throws UsageError (bad input), MpiError or std::runtime_error.
+int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
+              std::vector<std::string> benchmark_args,
+              const std::vector<std::string>& command_line);
+
+}  // namespace meshbench

@@ -1,0 +1,71 @@
+#pragma once
+// Collective operations, their byte accounting and bus-bandwidth factors.
+//
+// "size" follows nccl-tests (doc/PERFORMANCE.md in NVIDIA/nccl-tests), so that meshbench tables
+// can be laid next to nccl-tests tables:
+//   all_reduce      size = bytes of each rank's input (= its output)
+//   all_gather      size = bytes of each rank's output (n x its input)
+//   reduce_scatter  size = bytes of each rank's input  (n x its output)
+//   all_to_all      size = bytes each rank sends in all (n blocks, one per peer, own block included)
+//   broadcast       size = bytes of the buffer
+//   send_recv       size = bytes each rank sends (ring: to rank+1, from rank-1)
+//   ping_pong       size = bytes of the message between ranks 0 and 1; time is one way (RTT/2,
+//                   the OSU latency convention)
+// algbw = size / time; busbw = algbw x busbw_factor(op, n).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace meshbench {
+
+/// The collectives (and point-to-point patterns) meshbench measures.
+enum class CollectiveOp {
+  kAllReduce,
+  kAllGather,
+  kReduceScatter,
+  kAllToAll,
+  kBroadcast,
+  kSendRecv,
+  kPingPong,
+};
+
+/// All ops, in the order sweeps run and reports list them.
+std::span<const CollectiveOp> all_collective_ops();
+
+/// snake_case name used on the CLI and in CSV files ("all_reduce", ...).
+std::string_view op_name(CollectiveOp op);
+
+/// Inverse of op_name; also accepts nccl-tests spellings ("allreduce", "alltoall", "sendrecv",
+/// "reducescatter", "allgather", "bcast"). Returns nullopt for anything else.
+std::optional<CollectiveOp> parse_op(std::string_view name);
+
+/// True for ops whose result is a sum across ranks (and so depends on the reduction datatype).
+bool is_reduction(CollectiveOp op);
+
+/// Smallest rank count the op can run on (2 for ping_pong, 1 otherwise).
+int min_ranks(CollectiveOp op);
+
+/// nccl-tests bus-bandwidth factor for `op` on `nranks` ranks (nranks >= 1):
+///   all_reduce 2(n-1)/n; all_gather, reduce_scatter, all_to_all (n-1)/n;
+///   broadcast, send_recv, ping_pong 1.
+/// Source: nccl-tests doc/PERFORMANCE.md. Throws std::invalid_argument for nranks < 1.
+double busbw_factor(CollectiveOp op, int nranks);
+
+/// Element counts of one rank's buffers for one call, and the nccl-tests size they amount to.
+struct ElementCounts {
+  std::size_t send_count = 0;  ///< elements in each rank's send buffer
+  std::size_t recv_count = 0;  ///< elements in each rank's receive buffer
+  std::uint64_t size_bytes = 0;  ///< nccl-tests "size" after rounding down to whole elements
+};
+
+/// Buffer element counts for a requested nccl-tests size. Like nccl-tests, the size is rounded
+/// down to a whole number of elements (per rank block for all_gather, reduce_scatter and
+/// all_to_all: a multiple of nranks x element_bytes); the result may therefore be 0 elements.
+/// Throws std::invalid_argument for nranks < 1 or element_bytes == 0.
+ElementCounts element_counts(CollectiveOp op, std::uint64_t requested_bytes, int nranks,
+                             std::size_t element_bytes);
+
+}  // namespace meshbench

@@ -1,0 +1,27 @@
+#pragma once
+// Byte sizes as people type them on benchmark command lines (nccl-tests -b/-e, meshfit --bytes).
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace meshbench {
+
+/// Thrown when a byte size cannot be parsed; what() names the offending text.
+class SizeParseError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Parses "8", "64K", "4M", "1G" (also "4MB", "4MiB", lower case) into bytes.
+/// Suffixes are binary (K = 1024), as in nccl-tests' -b/-e flags.
+/// Throws SizeParseError for empty text, a missing number, an unknown suffix, a value that
+/// is not a non-negative integer, or an overflow of 64 bits.
+std::uint64_t parse_bytes(std::string_view text);
+
+/// Formats bytes the way parse_bytes reads them when exact ("4M", "96K", "100"),
+/// otherwise as the plain integer.
+std::string format_bytes(std::uint64_t bytes);
+
+}  // namespace meshbench
