@@ -1,0 +1,26 @@
+#pragma once
+// Bandwidth tables for planning: measured and fitted busbw at every measured size.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fit/series_fit.hpp"
+
+namespace meshbench::fit {
+
+/// A fitted bandwidth for people: "12.5", or "n/a (beta <= 0)" when the regime's time does
+/// not grow with size.
+std::string bandwidth_text(double bw_GBps);
+
+/// Markdown: one row per measured size, one column per series ("measured / fit" busbw in
+/// GB/s), then a summary with alpha, bandwidth and fit quality per regime.
+std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits);
+
+/// CSV: bytes, then for each series "<label> busbw_GBps" and "<label> busbw_fit_GBps".
+/// Measured values at a size are the median over its rows (repetitions). Cells with no
+/// measurement are empty. Throws std::runtime_error naming the file if it cannot be written.
+void write_bandwidth_table_csv(const std::vector<SeriesFit>& fits,
+                               const std::filesystem::path& file);
+
+}  // namespace meshbench::fit

@@ -1,0 +1,63 @@
+#include "fit/sweep_results.hpp"
+
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "fit/csv_table.hpp"
+#include "patterns/collective.hpp"
+
+namespace meshbench::fit {
+namespace {
+
+std::uint64_t positive_integer(const CsvTable& t, const CsvRow& row, std::size_t col) {
+  const double v = parse_number(t, row, col);
+  if (v < 1 || v != std::floor(v) || v > 9.0e15) {
+    throw InputError(fmt::format("{}: column '{}': expected a positive integer, got '{}'",
+                                 t.where(row), t.header()[col], row.fields[col]));
+  }
+  return static_cast<std::uint64_t>(v);
+}
+
+}  // namespace
+
+std::vector<Measurement> read_sweep_results(const std::filesystem::path& file) {
+  const CsvTable t = CsvTable::read(file);
+  const std::size_t c_op = t.column("op"), c_dtype = t.column("dtype"), c_ranks = t.column("ranks"),
+                    c_group = t.column("group"), c_bytes = t.column("bytes"),
+                    c_time = t.column("time_us_p50"), c_factor = t.column("busbw_factor");
+  const auto c_rep = t.find_column("repetition");
+  std::vector<Measurement> out;
+  std::set<std::tuple<std::string, std::string, int, std::string, std::uint64_t, std::string>> seen;
+  for (const CsvRow& row : t.rows()) {
+    Measurement m;
+    m.op = row.fields[c_op];
+    if (!parse_op(m.op)) {
+      throw InputError(fmt::format("{}: column 'op': unknown op '{}'", t.where(row), m.op));
+    }
+    m.dtype = row.fields[c_dtype];
+    m.ranks = static_cast<int>(positive_integer(t, row, c_ranks));
+    m.group = row.fields[c_group];
+    m.bytes = positive_integer(t, row, c_bytes);
+    m.time_us = parse_number(t, row, c_time);
+    if (!(m.time_us > 0)) {
+      throw InputError(fmt::format("{}: column 'time_us_p50': time must be > 0, got '{}'",
+                                   t.where(row), row.fields[c_time]));
+    }
+    m.busbw_factor = parse_number(t, row, c_factor);
+    m.line = row.line;
+    const std::string rep = c_rep ? row.fields[*c_rep] : "0";
+    if (!seen.emplace(m.op, m.dtype, m.ranks, m.group, m.bytes, rep).second) {
+      throw InputError(fmt::format("{}: duplicate row for {} {} ranks={} group={} bytes={} "
+                                   "repetition={}",
+                                   t.where(row), m.op, m.dtype, m.ranks, m.group, m.bytes, rep));
+    }
+    out.push_back(std::move(m));
+  }
+  if (out.empty()) throw InputError(fmt::format("{}: no data rows", file.string()));
+  return out;
+}
+
+}  // namespace meshbench::fit

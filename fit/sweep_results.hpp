@@ -1,0 +1,29 @@
+#pragma once
+// Reads `meshbench sweep` results.csv (schema: results/README.md) into measurements.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace meshbench::fit {
+
+/// One measured point: the median time of one (op, dtype, ranks, group, bytes, repetition).
+struct Measurement {
+  std::string op;
+  std::string dtype;
+  int ranks = 1;
+  std::string group;
+  std::uint64_t bytes = 0;  ///< nccl-tests size
+  double time_us = 0;       ///< time_us_p50
+  double busbw_factor = 1;
+  std::size_t line = 0;     ///< where it came from
+};
+
+/// Reads `file`. Columns used: op, dtype, ranks, group, bytes, time_us_p50, busbw_factor.
+/// Throws InputError ("FILE:LINE: ...") for a missing column, a non-number, bytes or ranks that
+/// are not positive integers, a time that is not > 0, an unknown op, duplicate (series, bytes,
+/// repetition) rows, or a file with no data rows.
+std::vector<Measurement> read_sweep_results(const std::filesystem::path& file);
+
+}  // namespace meshbench::fit
