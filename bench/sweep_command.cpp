@@ -171,10 +171,11 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
   std::string setup_error;
+  bool created_out_dir = false;
   if (root) {
     try {
       std::error_code ec;
-      std::filesystem::create_directories(out_dir, ec);
+      created_out_dir = std::filesystem::create_directories(out_dir, ec);
       if (ec) {
         throw UsageError(fmt::format("--out: cannot create '{}': {}", out_dir.string(),
                                      ec.message()));
@@ -241,6 +242,15 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
   std::cout.rdbuf(saved_cout);
   benchmark::Shutdown();
   if (matched == 0) {
+    if (root) {
+      // Nothing was measured: leave no empty result files behind.
+      writer.reset();
+      std::error_code ec;
+      for (const char* f : {CsvPointWriter::kResultsFile, CsvPointWriter::kSamplesFile, "run.json"}) {
+        std::filesystem::remove(out_dir / f, ec);
+      }
+      if (created_out_dir) std::filesystem::remove(out_dir, ec);  // only if empty
+    }
     throw UsageError(fmt::format("--benchmark_filter: '{}' matches no benchmark",
                                  benchmark::GetBenchmarkFilter()));
   }
