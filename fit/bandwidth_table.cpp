@@ -52,8 +52,9 @@ std::string bandwidth_text(double bw_GBps) {
 }
 
 std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
-  std::string md = "# Bandwidth table\n\nbusbw in GB/s (1e9 B/s), measured (median time) / "
-                   "alpha-beta fit; size is the nccl-tests size.\n\n| size |";
+  std::string md = "# Bandwidth table\n\nbusbw in GB/s (1e9 B/s), measured / alpha-beta fit; "
+                   "measured uses the fitted time column (median over repetitions); size is the "
+                   "nccl-tests size.\n\n| size |";
   std::string rule = "|---:|";
   for (const auto& s : fits) {
     md += fmt::format(" {} |", s.key.label());

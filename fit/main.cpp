@@ -24,6 +24,7 @@ struct FitOptions {
   std::string input;
   std::string out_dir;  ///< default: the input's folder
   std::string format = "text";
+  std::string time_column = "time_us_p50";
 };
 
 void print_text(const std::vector<SeriesFit>& fits) {
@@ -42,7 +43,7 @@ void print_text(const std::vector<SeriesFit>& fits) {
 
 int run_fit(const FitOptions& o) {
   const fs::path input(o.input);
-  const auto measurements = read_sweep_results(input);
+  const auto measurements = read_sweep_results(input, o.time_column);
   const auto fits = fit_series(measurements);
   const bool any = std::any_of(fits.begin(), fits.end(),
                                [](const SeriesFit& s) { return !s.regimes.empty(); });
@@ -55,7 +56,7 @@ int run_fit(const FitOptions& o) {
   fs::create_directories(out.empty() ? fs::path(".") : out, ec);
   if (ec) throw InputError(fmt::format("--out: cannot create '{}': {}", out.string(), ec.message()));
 
-  const auto doc = fits_to_json(fits, input);
+  const auto doc = fits_to_json(fits, input, o.time_column);
   {
     std::ofstream json(out / "fit.json");
     json << doc.dump(2) << "\n";
@@ -89,6 +90,11 @@ int main(int argc, char** argv) {
   fit->add_option("-o,--out", fit_options.out_dir, "Output folder (default: the input's folder)");
   fit->add_option("--format", fit_options.format, "text or json (to stdout)")
       ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  fit->add_option("--time-column", fit_options.time_column,
+                  "Time statistic to fit: time_us_p50, time_us_min or time_us_mean (min resists "
+                  "the outliers of a shared machine)")
+      ->check(CLI::IsMember({"time_us_p50", "time_us_min", "time_us_mean"}))
       ->capture_default_str();
   try {
     app.parse(argc, argv);

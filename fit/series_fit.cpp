@@ -58,7 +58,8 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
   return out;
 }
 
-nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source) {
+nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source,
+                            const std::string& time_column) {
   nlohmann::json series = nlohmann::json::array();
   for (const SeriesFit& s : fits) {
     nlohmann::json regimes = nlohmann::json::array();
@@ -97,6 +98,7 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
       {"model", "t_us = alpha_us + beta_us_per_MB * bytes / 1e6 per regime; bytes = nccl-tests size"},
       {"objective", "weighted least squares of relative residuals; regimes by BIC"},
       {"source", source.string()},
+      {"time_column", time_column},
       {"series", series},
   };
 }

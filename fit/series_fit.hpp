@@ -42,6 +42,8 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
                                   RegimeOptions options = {});
 
 /// fit.json, schema "meshbench.fit/1" (results/README.md).
-nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source);
+/// `time_column` is the results.csv column that was fitted.
+nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source,
+                            const std::string& time_column);
 
 }  // namespace meshbench::fit

@@ -23,11 +23,12 @@ std::uint64_t positive_integer(const CsvTable& t, const CsvRow& row, std::size_t
 
 }  // namespace
 
-std::vector<Measurement> read_sweep_results(const std::filesystem::path& file) {
+std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
+                                            const std::string& time_column) {
   const CsvTable t = CsvTable::read(file);
   const std::size_t c_op = t.column("op"), c_dtype = t.column("dtype"), c_ranks = t.column("ranks"),
                     c_group = t.column("group"), c_bytes = t.column("bytes"),
-                    c_time = t.column("time_us_p50"), c_factor = t.column("busbw_factor");
+                    c_time = t.column(time_column), c_factor = t.column("busbw_factor");
   const auto c_rep = t.find_column("repetition");
   std::vector<Measurement> out;
   std::set<std::tuple<std::string, std::string, int, std::string, std::uint64_t, std::string>> seen;
@@ -43,8 +44,8 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file) {
     m.bytes = positive_integer(t, row, c_bytes);
     m.time_us = parse_number(t, row, c_time);
     if (!(m.time_us > 0)) {
-      throw InputError(fmt::format("{}: column 'time_us_p50': time must be > 0, got '{}'",
-                                   t.where(row), row.fields[c_time]));
+      throw InputError(fmt::format("{}: column '{}': time must be > 0, got '{}'", t.where(row),
+                                   time_column, row.fields[c_time]));
     }
     m.busbw_factor = parse_number(t, row, c_factor);
     m.line = row.line;

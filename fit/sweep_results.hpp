@@ -15,15 +15,17 @@ struct Measurement {
   int ranks = 1;
   std::string group;
   std::uint64_t bytes = 0;  ///< nccl-tests size
-  double time_us = 0;       ///< time_us_p50
+  double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
   double busbw_factor = 1;
   std::size_t line = 0;     ///< where it came from
 };
 
-/// Reads `file`. Columns used: op, dtype, ranks, group, bytes, time_us_p50, busbw_factor.
+/// Reads `file`. Columns used: op, dtype, ranks, group, bytes, busbw_factor and `time_column`
+/// (time_us_p50 by default; time_us_min or time_us_mean suit other questions).
 /// Throws InputError ("FILE:LINE: ...") for a missing column, a non-number, bytes or ranks that
 /// are not positive integers, a time that is not > 0, an unknown op, duplicate (series, bytes,
 /// repetition) rows, or a file with no data rows.
-std::vector<Measurement> read_sweep_results(const std::filesystem::path& file);
+std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
+                                            const std::string& time_column = "time_us_p50");
 
 }  // namespace meshbench::fit

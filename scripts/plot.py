@@ -2,7 +2,8 @@
 """Plots of a meshbench run: busbw vs size with the alpha-beta fit, time vs size with residuals.
 
 usage: /usr/bin/python3 scripts/plot.py RUN_DIR
-reads RUN_DIR/results.csv (meshbench sweep) and RUN_DIR/fit.json (meshfit fit); writes
+reads RUN_DIR/fit.json (meshfit fit) and RUN_DIR/results.csv (meshbench sweep; the time column
+that was fitted); writes
 RUN_DIR/busbw_vs_size.png and RUN_DIR/time_vs_size_<op>.png (one per series' op).
 Needs Debian's python3-matplotlib (run it with /usr/bin/python3, see MACHINE_NOTES).
 """
@@ -23,8 +24,8 @@ def fail(message):
     sys.exit(2)
 
 
-def read_results(path):
-    """{(op, dtype, ranks, group): [(bytes, time_us_p50, busbw_factor), ...]} sorted by bytes."""
+def read_results(path, time_column):
+    """{(op, dtype, ranks, group): [(bytes, time_us, busbw_factor), ...]} sorted by bytes."""
     series = defaultdict(list)
     try:
         with open(path, newline="") as f:
@@ -33,7 +34,7 @@ def read_results(path):
                 try:
                     key = (row["op"], row["dtype"], int(row["ranks"]), row["group"])
                     series[key].append(
-                        (int(row["bytes"]), float(row["time_us_p50"]), float(row["busbw_factor"])))
+                        (int(row["bytes"]), float(row[time_column]), float(row["busbw_factor"])))
                 except (KeyError, ValueError, TypeError) as e:
                     fail(f"{path}:{line}: bad row ({e})")
     except OSError as e:
@@ -44,7 +45,7 @@ def read_results(path):
 
 
 def read_fits(path):
-    """{(op, dtype, ranks, group): [regime, ...]} from fit.json."""
+    """({(op, dtype, ranks, group): [regime, ...]}, fitted time column) from fit.json."""
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -52,7 +53,8 @@ def read_fits(path):
         fail(f"{path}: {e}")
     if doc.get("schema") != "meshbench.fit/1":
         fail(f"{path}: schema is {doc.get('schema')!r}, expected 'meshbench.fit/1'")
-    return {(s["op"], s["dtype"], s["ranks"], s["group"]): s["regimes"] for s in doc["series"]}
+    fits = {(s["op"], s["dtype"], s["ranks"], s["group"]): s["regimes"] for s in doc["series"]}
+    return fits, doc.get("time_column", "time_us_p50")
 
 
 def fit_time_us(regime, nbytes):
@@ -76,7 +78,7 @@ def size_axis(ax):
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_busbw(series, fits, out):
+def plot_busbw(series, fits, time_column, out):
     fig, ax = plt.subplots(figsize=(10, 6))
     for i, (key, points) in enumerate(sorted(series.items())):
         color = f"C{i % 10}"
@@ -89,7 +91,7 @@ def plot_busbw(series, fits, out):
             ax.plot(rx, [x / (t * 1e3) * factor if t > 0 else float("nan") for x, t in zip(rx, rt)],
                     "-", color=color, lw=1.2, label="alpha-beta fit per regime" if i == 0 and j == 0 else None)
     size_axis(ax)
-    ax.set_ylabel("busbw (GB/s, p50 time)")
+    ax.set_ylabel(f"busbw (GB/s, from {time_column})")
     ax.set_title("Bus bandwidth vs size: points measured, lines fitted (one per regime)")
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
@@ -97,12 +99,12 @@ def plot_busbw(series, fits, out):
     plt.close(fig)
 
 
-def plot_time(key, points, regimes, out):
+def plot_time(key, points, regimes, time_column, out):
     fig, (ax, res) = plt.subplots(2, 1, figsize=(9, 7), sharex=True,
                                   gridspec_kw={"height_ratios": [3, 1]})
     xs = [p[0] for p in points]
     ts = [p[1] for p in points]
-    ax.plot(xs, ts, "o", ms=4, label="measured (p50)")
+    ax.plot(xs, ts, "o", ms=4, label=f"measured ({time_column})")
     for j, regime in enumerate(regimes):
         rx, rt = regime_curve(regime)
         ax.plot(rx, rt, "-", lw=1.5,
@@ -131,15 +133,15 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     run_dir = argv[1]
-    series = read_results(os.path.join(run_dir, "results.csv"))
-    fits = read_fits(os.path.join(run_dir, "fit.json"))
+    fits, time_column = read_fits(os.path.join(run_dir, "fit.json"))
+    series = read_results(os.path.join(run_dir, "results.csv"), time_column)
     written = [os.path.join(run_dir, "busbw_vs_size.png")]
-    plot_busbw(series, fits, written[0])
+    plot_busbw(series, fits, time_column, written[0])
     for key, points in sorted(series.items()):
         op, dtype, ranks, group = key
         name = op if sum(1 for k in series if k[0] == op) == 1 else f"{op}_{dtype}_n{ranks}_{group}"
         path = os.path.join(run_dir, f"time_vs_size_{name}.png")
-        plot_time(key, points, fits.get(key, []), path)
+        plot_time(key, points, fits.get(key, []), time_column, path)
         written.append(path)
     for path in written:
         print(f"wrote {path}")

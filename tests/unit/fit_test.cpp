@@ -155,6 +155,15 @@ TEST_F(ResultsFile, BadInputNamesFileLineColumnAndValue) {
   EXPECT_NE(error_of(std::string("op,op\n1,2\n")).find("appears twice"), std::string::npos);
 }
 
+TEST_F(ResultsFile, FitsTheChosenTimeColumn) {
+  const auto path = write(
+      "op,dtype,ranks,group,bytes,time_us_p50,time_us_min,busbw_factor\n"
+      "send_recv,float32,2,world,8,9.0,1.0,1\n");
+  EXPECT_DOUBLE_EQ(read_sweep_results(path)[0].time_us, 9.0);
+  EXPECT_DOUBLE_EQ(read_sweep_results(path, "time_us_min")[0].time_us, 1.0);
+  EXPECT_THROW(read_sweep_results(path, "time_us_mean"), InputError);
+}
+
 TEST(CsvTable, MissingFileIsAnInputError) {
   EXPECT_THROW(CsvTable::read("/nonexistent/results.csv"), InputError);
 }
