@@ -18,6 +18,8 @@ namespace meshbench {
 
 /// One measured (op, size, dtype, group, repetition) point.
 struct PointResult {
+  static constexpr std::uint64_t kNotChecked = UINT64_MAX;  ///< `wrong` when run with -c 0
+
   CollectiveOp op = CollectiveOp::kAllReduce;
   Datatype dtype = Datatype::kFloat32;
   int ranks = 1;               ///< ranks in the group
@@ -31,8 +33,8 @@ struct PointResult {
   double busbw_factor = 1;
   double algbw_GBps = 0;         ///< size_bytes / time_us.p50 (GB = 1e9 bytes)
   double busbw_GBps = 0;         ///< algbw_GBps x busbw_factor
-  std::uint64_t wrong = -1;      ///< wrong elements summed over ranks; UINT64_MAX if not checked
-  bool checked() const { return wrong != static_cast<std::uint64_t>(-1); }
+  std::uint64_t wrong = kNotChecked;  ///< wrong elements summed over ranks
+  bool checked() const { return wrong != kNotChecked; }
 };
 
 /// algbw in GB/s of `size_bytes` moved in `time_us` microseconds (0 for time 0).

@@ -44,8 +44,8 @@ void TableReporter::ReportRuns(const std::vector<Run>& runs) {
     }
     const double wrong = counter(run, "wrong", -1);
     const std::string wrong_text = wrong < 0 ? "N/A" : fmt::format("{:.0f}", wrong);
-    // min/mean/max/cv are recomputed by GB only as aggregates, so the row takes them from the
-    // counters where the sweep put them and from GB's own mean for the mean.
+    // The distribution comes from the counters bench/sweep.cpp sets; the mean is Google
+    // Benchmark's own (the mean of the manual times it was given, the same samples).
     fmt::print(out,
                "  {:>14} {:>12} {:>8} {:>5.0f}  {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
                "{:>6.3f}  {:>9.3f} {:>9.3f} {:>7}\n",
