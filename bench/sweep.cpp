@@ -99,10 +99,6 @@ void run_point(benchmark::State& state, Point& p) {
 
 }  // namespace
 
-double algbw_GBps(std::uint64_t size_bytes, double time_us) {
-  return time_us > 0 ? static_cast<double>(size_bytes) / (time_us * 1e3) : 0.0;
-}
-
 std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& comm, const SweepConfig& config,
                                                     PointSink* sink, SweepOutcome& outcome) {
   const int nranks = comm.size();

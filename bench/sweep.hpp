@@ -37,9 +37,6 @@ struct PointResult {
   bool checked() const { return wrong != kNotChecked; }
 };
 
-/// algbw in GB/s of `size_bytes` moved in `time_us` microseconds (0 for time 0).
-double algbw_GBps(std::uint64_t size_bytes, double time_us);
-
 /// Receives each point as soon as it is measured (rank 0 only).
 class PointSink {
  public:

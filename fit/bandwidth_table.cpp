@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "patterns/collective.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench::fit {
@@ -25,13 +26,13 @@ std::optional<double> measured_busbw(const SeriesFit& s, std::uint64_t bytes) {
   std::sort(times.begin(), times.end());
   const std::size_t k = times.size();
   const double t = k % 2 ? times[k / 2] : 0.5 * (times[k / 2 - 1] + times[k / 2]);
-  return static_cast<double>(bytes) / (t * 1e3) * s.busbw_factor;
+  return algbw_GBps(bytes, t) * s.busbw_factor;
 }
 
 std::optional<double> fitted_busbw(const SeriesFit& s, std::uint64_t bytes) {
   const auto t = s.predicted_time_us(static_cast<double>(bytes));
   if (!t || *t <= 0) return std::nullopt;
-  return static_cast<double>(bytes) / (*t * 1e3) * s.busbw_factor;
+  return algbw_GBps(bytes, *t) * s.busbw_factor;
 }
 
 std::set<std::uint64_t> all_sizes(const std::vector<SeriesFit>& fits) {

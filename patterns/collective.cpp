@@ -77,6 +77,10 @@ double busbw_factor(CollectiveOp op, int nranks) {
   throw std::logic_error("busbw_factor: unknown op");
 }
 
+double algbw_GBps(std::uint64_t size_bytes, double time_us) {
+  return time_us > 0 ? static_cast<double>(size_bytes) / (time_us * 1e3) : 0.0;
+}
+
 ElementCounts element_counts(CollectiveOp op, std::uint64_t requested_bytes, int nranks,
                              std::size_t element_bytes) {
   check_ranks(nranks);

@@ -54,6 +54,10 @@ int min_ranks(CollectiveOp op);
 /// Source: nccl-tests doc/PERFORMANCE.md. Throws std::invalid_argument for nranks < 1.
 double busbw_factor(CollectiveOp op, int nranks);
 
+/// algbw in GB/s (1e9 bytes/s) of `size_bytes` (nccl-tests size) moved in `time_us`
+/// microseconds; 0 when time_us <= 0. busbw = algbw x busbw_factor.
+double algbw_GBps(std::uint64_t size_bytes, double time_us);
+
 /// Element counts of one rank's buffers for one call, and the nccl-tests size they amount to.
 struct ElementCounts {
   std::size_t send_count = 0;  ///< elements in each rank's send buffer

@@ -58,6 +58,12 @@ TEST(ElementCounts, RoundsDownLikeNcclTests) {
   EXPECT_EQ(element_counts(CollectiveOp::kBroadcast, 9, 1, 2).send_count, 4u);
 }
 
+TEST(Algbw, IsSizeOverTimeInGBps) {
+  EXPECT_DOUBLE_EQ(algbw_GBps(1'000'000'000, 1e6), 1.0);  // 1 GB in 1 s
+  EXPECT_DOUBLE_EQ(algbw_GBps(4 << 20, 743.2275), (4 << 20) / 743.2275e3);
+  EXPECT_DOUBLE_EQ(algbw_GBps(8, 0.0), 0.0);
+}
+
 TEST(OpNames, RoundTripAndAcceptNcclTestsSpellings) {
   for (CollectiveOp op : all_collective_ops()) EXPECT_EQ(parse_op(op_name(op)), op);
   EXPECT_EQ(parse_op("allreduce"), CollectiveOp::kAllReduce);
