@@ -32,8 +32,10 @@ CsvPointWriter::CsvPointWriter(const std::filesystem::path& dir, RunFacts facts)
 
 void CsvPointWriter::on_point(const PointResult& p, std::span<const double> samples_us) {
   const std::string wrong = p.checked() ? fmt::format("{}", p.wrong) : "";
+  // Significant digits, not fixed decimals: single-rank points take tens of ns, where six
+  // decimals of a microsecond would leave only 2-3 digits and algbw could not be recomputed.
   fmt::print(results_,
-             "{},{},{},{},{},{},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},"
+             "{},{},{},{},{},{},{},{},{},{},{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},"
              "{:.9g},{:.9g},{:.9g},{}\n",
              op_name(p.op), dtype_name(p.dtype), p.ranks, facts_.nodes, facts_.ranks_per_node,
              p.group, facts_.wait_mode, p.size_bytes, p.count, p.repetition, p.iters,
@@ -41,7 +43,7 @@ void CsvPointWriter::on_point(const PointResult& p, std::span<const double> samp
              p.time_us.max, p.time_us.cv, p.algbw_GBps, p.busbw_GBps, p.busbw_factor, wrong);
   results_.flush();
   for (std::size_t i = 0; i < samples_us.size(); ++i) {
-    fmt::print(samples_, "{},{},{},{},{},{},{},{:.6f}\n", op_name(p.op), dtype_name(p.dtype),
+    fmt::print(samples_, "{},{},{},{},{},{},{},{:.9g}\n", op_name(p.op), dtype_name(p.dtype),
                p.ranks, p.group, p.size_bytes, p.repetition, i, samples_us[i]);
   }
   samples_.flush();
