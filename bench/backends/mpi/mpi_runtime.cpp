@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <string>
@@ -95,6 +97,22 @@ Topology MpiRuntime::discover_topology() const {
 WaitMode MpiRuntime::agree_auto_wait_mode(const Topology& topo, unsigned cores) const {
   int ranks_here = 0;
   for (int node : topo.node_of_rank) ranks_here += (node == topo.node_index) ? 1 : 0;
+  // Emulated nodes (network namespaces with their own boot_id) share one machine's cores:
+  // count the ranks with this /etc/machine-id too. A cluster cloned with one machine-id only
+  // costs yield mode, never a wrong result.
+  std::string machine_id;
+  std::getline(std::ifstream("/etc/machine-id"), machine_id);
+  const int color = machine_id.empty()
+                        ? MPI_UNDEFINED
+                        : static_cast<int>(std::hash<std::string>{}(machine_id) & 0x7fffffff);
+  MPI_Comm machine_comm;
+  MESHBENCH_MPI_CHECK(MPI_Comm_split(MPI_COMM_WORLD, color, topo.rank, &machine_comm));
+  if (machine_comm != MPI_COMM_NULL) {
+    int on_machine = 0;
+    MESHBENCH_MPI_CHECK(MPI_Comm_size(machine_comm, &on_machine));
+    MPI_Comm_free(&machine_comm);
+    ranks_here = std::max(ranks_here, on_machine);
+  }
   int yield = auto_wait_mode(ranks_here, cores) == WaitMode::kYield ? 1 : 0;
   MESHBENCH_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &yield, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
   return yield ? WaitMode::kYield : WaitMode::kSpin;
