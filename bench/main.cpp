@@ -51,13 +51,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   meshbench::SweepOptions sweep_options;
   CLI::App* sweep = meshbench::add_sweep_command(app, sweep_options);
+  meshbench::SweepOptions compare_options;
+  CLI::App* compare = meshbench::add_compare_command(app, compare_options);
 
   int code = 0;
   try {
     std::vector<std::string> reversed(own_args.rbegin(), own_args.rend());  // CLI11 wants reverse
     app.parse(reversed);
     if (sweep->parsed()) {
-      code = meshbench::run_sweep(*mpi, sweep_options, benchmark_args, command_line);
+      code = meshbench::run_sweep(*mpi, sweep_options, meshbench::MeasureMode::kSweep,
+                                  benchmark_args, command_line);
+    } else if (compare->parsed()) {
+      code = meshbench::run_sweep(*mpi, compare_options, meshbench::MeasureMode::kCompare,
+                                  benchmark_args, command_line);
     }
   } catch (const CLI::ParseError& e) {
     if (rank == 0) {

@@ -3,7 +3,9 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
+#include <numeric>
 #include <set>
 
 #include "bench/collectives/collective_test.hpp"
@@ -12,80 +14,133 @@
 namespace meshbench {
 namespace {
 
-double max_over_ranks(Communicator& comm, double value) {
-  double result = 0;
-  comm.all_reduce(&value, &result, 1, Datatype::kFloat64, ReduceOp::kMax);
-  return result;
-}
-
-std::uint64_t sum_over_ranks(Communicator& comm, std::uint64_t value) {
-  std::uint64_t result = 0;
-  comm.all_reduce(&value, &result, 1, Datatype::kUint64, ReduceOp::kSum);
-  return result;
-}
-
 /// State shared by the repetitions of one registered point.
 struct Point {
-  Communicator* comm;
+  Communicator* world;
+  const GroupLayout* layout;
+  bool isolate;
   const SweepConfig* config;
   PointSink* sink;
   SweepOutcome* outcome;
   const CollectiveTest* test;
-  PointContext ctx;
+  PointContext ctx;  ///< of this rank in its group
   int repetitions_done = 0;
 };
 
-void run_point(benchmark::State& state, Point& p) {
-  Communicator& comm = *p.comm;
-  const SweepConfig& cfg = *p.config;
-  const CollectiveTest& test = *p.test;
-  Buffers buffers;
-  test.init(p.ctx, buffers);
-
-  for (int i = 0; i < cfg.warmup_iters; ++i) test.run(comm, p.ctx, buffers);
-  comm.barrier();
-
-  std::vector<double> samples_us;
-  samples_us.reserve(static_cast<std::size_t>(cfg.iters));
-  for (auto _ : state) {
-    const double t0 = comm.wtime();
-    test.run(comm, p.ctx, buffers);
-    const double elapsed = comm.wtime() - t0;
-    // The slowest rank defines the iteration; reducing here also keeps GB's decisions equal.
-    const double worst = max_over_ranks(comm, test.reported_seconds(p.ctx, elapsed));
-    state.SetIterationTime(worst);
-    samples_us.push_back(worst * 1e6);
+/// Runs `fn` on this rank's group: all groups at once, or one group after another with the
+/// other ranks waiting at a world barrier after each.
+template <typename Fn>
+void on_groups(Point& p, Fn&& fn) {
+  if (!p.isolate) {
+    fn();
+    return;
   }
+  for (int g = 0; g < p.layout->group_count(); ++g) {
+    if (g == p.layout->my_group) fn();
+    p.world->barrier();
+  }
+}
 
+PointResult base_result(const Point& p, const std::vector<double>& samples_us) {
   PointResult r;
-  r.op = test.op();
+  r.op = p.test->op();
   r.dtype = p.ctx.dtype;
   r.ranks = p.ctx.nranks;
-  r.repetition = p.repetitions_done++;
-  r.iters = cfg.iters;
-  r.warmup_iters = cfg.warmup_iters;
+  r.mesh = p.layout->mesh;
+  r.order = p.layout->order;
+  r.axis = p.layout->axis;
+  r.groups = p.layout->group_count();
+  r.isolate = p.isolate;
+  r.repetition = p.repetitions_done;
+  r.iters = p.config->iters;
+  r.warmup_iters = p.config->warmup_iters;
   r.size_bytes = p.ctx.counts.size_bytes;
   r.count = r.size_bytes / element_bytes(p.ctx.dtype);
   r.time_us = summarize(samples_us);
   r.busbw_factor = busbw_factor(r.op, r.ranks);
   r.algbw_GBps = algbw_GBps(r.size_bytes, r.time_us.p50);
   r.busbw_GBps = r.algbw_GBps * r.busbw_factor;
+  return r;
+}
 
+void run_point(benchmark::State& state, Point& p) {
+  Communicator& world = *p.world;
+  Communicator& comm = *p.layout->comm;
+  const SweepConfig& cfg = *p.config;
+  const CollectiveTest& test = *p.test;
+  const auto groups = static_cast<std::size_t>(p.layout->group_count());
+  const auto mine = static_cast<std::size_t>(p.layout->my_group);
+  Buffers buffers;
+  test.init(p.ctx, buffers);
+
+  on_groups(p, [&] {
+    for (int i = 0; i < cfg.warmup_iters; ++i) test.run(comm, p.ctx, buffers);
+  });
+  world.barrier();
+
+  // Per iteration: each rank's time in its group's slot, max-reduced over the world, gives
+  // every group's slowest rank at once.
+  std::vector<double> mine_s(groups), worst_s(groups);
+  std::vector<std::vector<double>> group_us(groups);
+  std::vector<double> all_us;
+  all_us.reserve(static_cast<std::size_t>(cfg.iters));
+  for (auto _ : state) {
+    std::fill(mine_s.begin(), mine_s.end(), 0.0);
+    on_groups(p, [&] {
+      const double t0 = comm.wtime();
+      test.run(comm, p.ctx, buffers);
+      mine_s[mine] = test.reported_seconds(p.ctx, comm.wtime() - t0);
+    });
+    // Reducing here also keeps Google Benchmark's decisions equal on every rank.
+    world.all_reduce(mine_s.data(), worst_s.data(), groups, Datatype::kFloat64, ReduceOp::kMax);
+    const double worst = *std::max_element(worst_s.begin(), worst_s.end());
+    state.SetIterationTime(worst);
+    all_us.push_back(worst * 1e6);
+    for (std::size_t g = 0; g < groups; ++g) group_us[g].push_back(worst_s[g] * 1e6);
+  }
+
+  std::vector<std::uint64_t> wrong(groups, 0), group_wrong(groups, 0);
   if (cfg.check) {
     // The output of the last timed call is checked: what was timed is what is verified.
     const std::size_t n = test.checked_count(p.ctx);
-    if (cfg.corrupt_rank == p.ctx.rank && n > 0) {
+    if (cfg.corrupt_rank == world.rank() && n > 0) {
       corrupt_element(buffers.recv.data(), p.ctx.dtype, n / 2);
     }
-    const std::uint64_t mine = count_wrong(buffers.recv.data(), p.ctx.dtype, n,
-                                           [&](std::size_t i) { return test.expected(p.ctx, i); });
-    r.wrong = sum_over_ranks(comm, mine);
+    wrong[mine] = count_wrong(buffers.recv.data(), p.ctx.dtype, n,
+                              [&](std::size_t i) { return test.expected(p.ctx, i); });
+    world.all_reduce(wrong.data(), group_wrong.data(), groups, Datatype::kUint64, ReduceOp::kSum);
+  }
+
+  // One row per group (when there are several), then the aggregate.
+  if (groups > 1) {
+    for (std::size_t g = 0; g < groups; ++g) {
+      PointResult r = base_result(p, group_us[g]);
+      const GroupPlacement& place = p.layout->placements[g];
+      r.group = std::to_string(g);
+      r.tier = std::string(place.tier());
+      r.group_nodes = place.nodes;
+      r.group_ranks_per_node = place.ranks_per_node;
+      if (cfg.check) r.wrong = group_wrong[g];
+      if (p.sink) p.sink->on_point(r, group_us[g]);
+    }
+  }
+  PointResult r = base_result(p, all_us);
+  r.group = "all";
+  r.tier = p.layout->common_tier();
+  for (const GroupPlacement& place : p.layout->placements) {
+    r.group_nodes = std::max(r.group_nodes, place.nodes);
+    r.group_ranks_per_node = std::max(r.group_ranks_per_node, place.ranks_per_node);
+  }
+  if (cfg.check) {
+    r.wrong = std::accumulate(group_wrong.begin(), group_wrong.end(), std::uint64_t{0});
     p.outcome->wrong += r.wrong;
   }
   p.outcome->points += 1;
+  ++p.repetitions_done;
 
   state.counters["bytes"] = static_cast<double>(r.size_bytes);
   state.counters["ranks"] = r.ranks;
+  state.counters["groups"] = r.groups;
   state.counters["time_us_min"] = r.time_us.min;
   state.counters["time_us_p50"] = r.time_us.p50;
   state.counters["time_us_p99"] = r.time_us.p99;
@@ -94,13 +149,15 @@ void run_point(benchmark::State& state, Point& p) {
   state.counters["algbw_GBps"] = r.algbw_GBps;
   state.counters["busbw_GBps"] = r.busbw_GBps;
   if (r.checked()) state.counters["wrong"] = static_cast<double>(r.wrong);
-  if (p.sink) p.sink->on_point(r, samples_us);
+  if (p.sink) p.sink->on_point(r, all_us);
 }
 
 }  // namespace
 
-std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& comm, const SweepConfig& config,
+std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const GroupLayout& layout,
+                                                    bool isolate, const SweepConfig& config,
                                                     PointSink* sink, SweepOutcome& outcome) {
+  Communicator& comm = *layout.comm;
   const int nranks = comm.size();
   int magnitude = 1;
   try {
@@ -127,14 +184,17 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& comm, const Sw
       }
       if (!seen.insert(counts.size_bytes).second) continue;
       auto point = std::make_shared<Point>();
-      point->comm = &comm;
+      point->world = &world;
+      point->layout = &layout;
+      point->isolate = isolate;
       point->config = &config;
       point->sink = sink;
       point->outcome = &outcome;
       point->test = &collective_test(op);
       point->ctx = PointContext{comm.rank(), nranks, config.dtype, counts, config.seed, magnitude};
       const std::string name =
-          fmt::format("{}/{}/{}", op_name(op), dtype_name(config.dtype), counts.size_bytes);
+          fmt::format("{}{}/{}/{}", layout.order.empty() ? "" : layout.label() + "/", op_name(op),
+                      dtype_name(config.dtype), counts.size_bytes);
       benchmark::RegisterBenchmark(name.c_str(),
                                    [point](benchmark::State& state) { run_point(state, *point); })
           ->UseManualTime()

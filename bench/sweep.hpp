@@ -4,6 +4,10 @@
 // Per iteration each rank times one call, the times are max-reduced across ranks, and the max
 // is what Google Benchmark records (so every rank makes the same iteration decisions) and what
 // the sample distribution keeps. Iterations are fixed by -n, as in nccl-tests.
+//
+// On a mesh axis every group runs its own call at the same time (or one group after another
+// with `isolate`); each iteration keeps the max of each group and the max over all groups, so
+// a point gives one row per group and an aggregate row (group "all").
 
 #include <cstdint>
 #include <span>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "bench/communicator.hpp"
+#include "bench/group_layout.hpp"
 #include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
 
@@ -23,7 +28,15 @@ struct PointResult {
   CollectiveOp op = CollectiveOp::kAllReduce;
   Datatype dtype = Datatype::kFloat32;
   int ranks = 1;               ///< ranks in the group
-  std::string group = "world";
+  std::string mesh = "world";  ///< GroupLayout::mesh
+  std::string order;           ///< GroupLayout::order
+  std::string axis = "world";  ///< GroupLayout::axis
+  int groups = 1;              ///< groups of the axis (run at once unless isolated)
+  bool isolate = false;        ///< groups ran one at a time
+  std::string group = "all";   ///< group index, or "all" for the max over all groups
+  std::string tier = "intra";  ///< "intra", "inter", or "mixed" (aggregate of unlike groups)
+  int group_nodes = 1;         ///< k: nodes the group spans (max over groups for "all")
+  int group_ranks_per_node = 1;  ///< g: most ranks of the group on one node (max for "all")
   int repetition = 0;          ///< 0-based, one per --benchmark_repetitions
   int iters = 0;
   int warmup_iters = 0;
@@ -58,10 +71,13 @@ struct SkippedPoint {
 };
 
 /// Registers one benchmark per (op, size) of `config` with Google Benchmark, named
-/// "<op>/<dtype>/<size_bytes>" (filterable with --benchmark_filter). `comm`, `sink` (may be
-/// null) and `outcome` must outlive benchmark::RunSpecifiedBenchmarks(). Returns the points
-/// left out. Throws UsageError when verification cannot be exact for this dtype and rank count.
-std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& comm, const SweepConfig& config,
+/// "<op>/<dtype>/<size_bytes>" for the world layout and "<axis>@<order>/<op>/<dtype>/<size>" on
+/// a mesh axis (filterable with --benchmark_filter). Collectives run on `layout`'s groups;
+/// `world` synchronises iterations and reduces timings. `world`, `layout`, `sink` (may be null)
+/// and `outcome` must outlive benchmark::RunSpecifiedBenchmarks(). Returns the points left out.
+/// Throws UsageError when verification cannot be exact for this dtype and group size.
+std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const GroupLayout& layout,
+                                                    bool isolate, const SweepConfig& config,
                                                     PointSink* sink, SweepOutcome& outcome);
 
 }  // namespace meshbench

@@ -10,6 +10,8 @@
 #include <streambuf>
 #include <thread>
 
+#include "bench/group_layout.hpp"
+#include "bench/reporters/compare_report.hpp"
 #include "bench/reporters/csv_writer.hpp"
 #include "bench/reporters/run_record.hpp"
 #include "bench/reporters/table_reporter.hpp"
@@ -49,8 +51,9 @@ void init_google_benchmark(std::vector<std::string> args, int rank) {
     std::erase_if(args, [](const std::string& a) { return starts_with(a, "--benchmark_out"); });
   }
   std::vector<char*> argv;
-  std::string program = "meshbench";
-  argv.push_back(program.data());
+  // Google Benchmark keeps argv[0] (the "executable" of its JSON context): static storage.
+  static char program[] = "meshbench";
+  argv.push_back(program);
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   argv.push_back(nullptr);
@@ -58,20 +61,81 @@ void init_google_benchmark(std::vector<std::string> args, int rank) {
   if (argc > 1) throw UsageError(fmt::format("unknown Google Benchmark flag '{}'", argv[1]));
 }
 
-std::filesystem::path default_out_dir(int nranks) {
+std::filesystem::path default_out_dir(int nranks, MeasureMode mode) {
   std::string stamp = utc_now_iso8601();  // 2026-11-21T05:11:00Z -> 20261121T051100Z
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
-  return std::filesystem::path("results") / fmt::format("{}-sweep-{}ranks", stamp, nranks);
+  return std::filesystem::path("results") /
+         fmt::format("{}-{}-{}ranks", stamp, mode == MeasureMode::kCompare ? "compare" : "sweep",
+                     nranks);
 }
 
-}  // namespace
+/// The device meshes a run measures (one per order), validated before any rank splits.
+struct MeshRequest {
+  std::vector<DeviceMesh> meshes;  ///< empty: all ranks as one group
+  MeshAxis axis = MeshAxis::kTp;
+};
 
-CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
-  CLI::App* sub = app.add_subcommand(
-      "sweep",
-      "Measure collectives over a range of sizes on all ranks of the job (run under mpiexec).\n"
-      "Google Benchmark flags (--benchmark_filter, --benchmark_repetitions, --benchmark_out,\n"
-      "--benchmark_out_format, --benchmark_format) are accepted too.");
+MeshRequest to_mesh_request(const SweepOptions& o, MeasureMode mode, int world_size) {
+  MeshRequest req;
+  if (o.mesh.empty()) {
+    if (mode == MeasureMode::kCompare) throw UsageError("compare: --mesh is required");
+    if (!o.axis.empty()) throw UsageError(fmt::format("--axis {} needs --mesh", o.axis));
+    if (o.isolate) throw UsageError("--isolate needs --mesh and --axis");
+    return req;
+  }
+  try {
+    const MeshSizes sizes = parse_mesh_sizes(o.mesh);
+    if (o.axis.empty()) throw UsageError("--mesh needs --axis (the axis whose groups to run)");
+    const auto axis = parse_axis(o.axis);
+    if (!axis) {
+      throw UsageError(fmt::format("--axis: unknown axis '{}' (known: tp, cp, ep, dp, pp)",
+                                   o.axis));
+    }
+    req.axis = *axis;
+    std::vector<std::string> orders = {o.order};
+    if (mode == MeasureMode::kCompare) {
+      orders = o.orders;
+      if (orders.size() < 2) {
+        throw UsageError(fmt::format("--orders: give two or more orders to compare, got {}",
+                                     orders.size()));
+      }
+    }
+    std::vector<std::string> seen;
+    for (const auto& text : orders) {
+      DeviceMesh mesh(sizes, parse_mesh_order(text), world_size);
+      // Orders that differ only in axes of size 1 place every group the same way.
+      const auto groups = mesh.groups(req.axis);
+      for (std::size_t i = 0; i < req.meshes.size(); ++i) {
+        if (req.meshes[i].groups(req.axis) == groups && mode == MeasureMode::kCompare) {
+          throw UsageError(fmt::format("--orders: '{}' and '{}' give the same {} groups",
+                                       seen[i], text, o.axis));
+        }
+      }
+      seen.push_back(text);
+      req.meshes.push_back(std::move(mesh));
+    }
+  } catch (const MeshError& e) {
+    throw UsageError(e.what());
+  }
+  return req;
+}
+
+std::string describe_layout(const GroupLayout& layout, bool isolate) {
+  std::string text = fmt::format("# axis {} (mesh {}), {} group(s) {}:", layout.label(),
+                                 layout.mesh, layout.group_count(),
+                                 isolate ? "one at a time" : "at once");
+  for (std::size_t g = 0; g < layout.groups.size(); ++g) {
+    std::string ranks;
+    for (int r : layout.groups[g]) ranks += fmt::format("{}{}", ranks.empty() ? "" : " ", r);
+    const GroupPlacement& p = layout.placements[g];
+    text += fmt::format("{} [{}] {} {}x{}", g == 0 ? "" : ";", ranks, p.tier(), p.nodes,
+                        p.ranks_per_node);
+  }
+  return text;
+}
+
+/// The flags `sweep` and `compare` share.
+void add_measure_flags(CLI::App* sub, SweepOptions& o) {
   sub->add_option("-b,--minbytes", o.min_bytes, "Smallest size (K/M/G suffixes, binary)")
       ->capture_default_str();
   sub->add_option("-e,--maxbytes", o.max_bytes, "Largest size")->capture_default_str();
@@ -97,6 +161,40 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
   sub->add_option("--debug-corrupt-rank", o.corrupt_rank,
                   "(test only) rank whose output gets one wrong element before verification")
       ->group("");
+  sub->add_option("--mesh", o.mesh,
+                  "Device mesh, e.g. tp=2,dp=2 (axes tp, cp, ep, dp, pp; product = ranks)");
+  sub->add_option("--axis", o.axis, "Axis whose groups run the collectives (with --mesh)");
+  sub->add_flag("--isolate", o.isolate,
+                "Run the axis's groups one at a time instead of all at once (contention shows "
+                "as the difference)");
+}
+
+}  // namespace
+
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "sweep",
+      "Measure collectives over a range of sizes on all ranks of the job, or on every group of\n"
+      "one mesh axis at once (run under mpiexec). Google Benchmark flags (--benchmark_filter,\n"
+      "--benchmark_repetitions, --benchmark_out, --benchmark_out_format, --benchmark_format)\n"
+      "are accepted too.");
+  add_measure_flags(sub, o);
+  sub->add_option("--order", o.order,
+                  "Mesh order, fastest varying (most local) first: megatron (tp-cp-ep-dp-pp), "
+                  "torchtitan, a list such as dp-tp, or torchtitan:<slowest-first list>")
+      ->capture_default_str();
+  return sub;
+}
+
+CLI::App* add_compare_command(CLI::App& app, SweepOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "compare",
+      "Measure one mesh axis under two or more orders (e.g. tp inside vs across nodes) and\n"
+      "show them side by side per size; writes compare.csv next to results.csv.");
+  add_measure_flags(sub, o);
+  sub->add_option("--orders", o.orders, "Two or more mesh orders, e.g. tp-dp,dp-tp")
+      ->delimiter(',')
+      ->required();
   return sub;
 }
 
@@ -145,7 +243,7 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
   return c;
 }
 
-int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
+int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_mode,
               std::vector<std::string> benchmark_args,
               const std::vector<std::string>& command_line) {
   const SweepConfig config = to_sweep_config(options);
@@ -158,16 +256,23 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
     throw UsageError(fmt::format("--debug-corrupt-rank {} is not a rank of this {}-rank job",
                                  config.corrupt_rank, topo.world_size));
   }
+  const MeshRequest mesh_request = to_mesh_request(options, measure_mode, topo.world_size);
 
   const unsigned cores = std::thread::hardware_concurrency();
   const WaitMode mode = options.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
                         : options.wait == "yield" ? WaitMode::kYield
                                                   : WaitMode::kSpin;
   auto world = mpi.world(mode);
+  // The groups to run on: all ranks, or the groups of one axis under each requested order.
+  std::vector<GroupLayout> layouts;
+  if (mesh_request.meshes.empty()) layouts.push_back(world_layout(*world, topo));
+  for (const DeviceMesh& mesh : mesh_request.meshes) {
+    layouts.push_back(axis_layout(*world, topo, mesh, mesh_request.axis));
+  }
 
   // Rank 0 owns the output; every rank learns whether it could be created.
   const std::filesystem::path out_dir =
-      options.out_dir.empty() ? default_out_dir(topo.world_size)
+      options.out_dir.empty() ? default_out_dir(topo.world_size, measure_mode)
                               : std::filesystem::path(options.out_dir);
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
@@ -186,6 +291,17 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
       record = make_run_record(RunRecordInputs{command_line, topo, wait_mode_name(mode),
                                                mpi.library_version(), mpi.transport_version(),
                                                config, cores});
+      nlohmann::json& placements = record["layouts"] = nlohmann::json::array();
+      for (const GroupLayout& l : layouts) {
+        nlohmann::json groups = nlohmann::json::array();
+        for (std::size_t g = 0; g < l.groups.size(); ++g) {
+          const GroupPlacement& p = l.placements[g];
+          groups.push_back({{"ranks", l.groups[g]}, {"tier", p.tier()}, {"nodes", p.nodes},
+                            {"ranks_per_node", p.ranks_per_node}, {"even", p.even}});
+        }
+        placements.push_back({{"mesh", l.mesh}, {"order", l.order}, {"axis", l.axis},
+                              {"isolate", options.isolate}, {"groups", groups}});
+      }
       write_json_file(out_dir / "run.json", record);
     } catch (const std::exception& e) {
       setup_error = e.what();
@@ -196,12 +312,19 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
   if (any_failed) throw UsageError(root ? setup_error : std::string());
 
   SweepOutcome outcome;
-  const auto skipped = register_sweep_benchmarks(*world, config, writer.get(), outcome);
+  CompareCollector compare(writer.get());
+  PointSink* sink = measure_mode == MeasureMode::kCompare ? static_cast<PointSink*>(&compare)
+                                                          : writer.get();
+  std::vector<SkippedPoint> skipped;
+  for (const GroupLayout& layout : layouts) {
+    auto s = register_sweep_benchmarks(*world, layout, options.isolate, config, sink, outcome);
+    skipped.insert(skipped.end(), s.begin(), s.end());
+  }
 
   if (root) {
-    fmt::print("# meshbench sweep: {} ranks on {} node(s), {} ranks per node, wait mode {}, "
+    fmt::print("# meshbench {}: {} ranks on {} node(s), {} ranks per node, wait mode {}, "
                "dtype {}\n# iters {}, warmup {}, check {}, MPI: {}{}\n",
-               topo.world_size, topo.nodes, topo.ranks_per_node, wait_mode_name(mode),
+               measure_mode == MeasureMode::kCompare ? "compare" : "sweep", topo.world_size, topo.nodes, topo.ranks_per_node, wait_mode_name(mode),
                dtype_name(config.dtype), config.iters, config.warmup_iters,
                config.check ? "on" : "off", mpi.library_version(),
                mpi.transport_version().empty() ? "" : ", UCX " + mpi.transport_version());
@@ -212,6 +335,9 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
       }
       fmt::print("#   node {} ({}): ranks{}\n", n, topo.node_hosts[static_cast<std::size_t>(n)],
                  ranks);
+    }
+    for (const GroupLayout& layout : layouts) {
+      if (!layout.order.empty()) fmt::print("{}\n", describe_layout(layout, options.isolate));
     }
     for (const auto& s : skipped) {
       fmt::print("# skipped {}{}: {}\n", op_name(s.op),
@@ -257,6 +383,12 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options,
   }
 
   const int exit_code = outcome.wrong > 0 ? 3 : 0;
+  if (root && measure_mode == MeasureMode::kCompare) {
+    std::vector<std::string> orders;
+    for (const GroupLayout& l : layouts) orders.push_back(l.order);
+    compare.print(std::cout, orders);
+    compare.write_csv(out_dir, orders);
+  }
   if (root) {
     finish_run_record(record, exit_code, outcome.points, outcome.wrong);
     write_json_file(out_dir / "run.json", record);

@@ -21,24 +21,33 @@ void TableReporter::ReportRuns(const std::vector<Run>& runs) {
   auto& out = GetOutputStream();
   for (const Run& run : runs) {
     if (run.run_type != Run::RT_Iteration) continue;
-    // Benchmark names are "<op>/<dtype>/<bytes>" (bench/sweep.cpp).
+    // Benchmark names are "[<axis>@<order>/]<op>/<dtype>/<bytes>" (bench/sweep.cpp).
     const std::string name = run.run_name.function_name;
-    const auto slash1 = name.find('/');
-    const auto slash2 = name.find('/', slash1 + 1);
-    const std::string op = name.substr(0, slash1);
-    const std::string dtype = name.substr(slash1 + 1, slash2 - slash1 - 1);
+    const auto slash3 = name.rfind('/');
+    const auto slash2 = name.rfind('/', slash3 - 1);
+    const auto slash1 = name.rfind('/', slash2 - 1);
+    const std::string placement = slash1 == std::string::npos ? "" : name.substr(0, slash1);
+    const auto op_start = slash1 == std::string::npos ? 0 : slash1 + 1;
+    const std::string op = name.substr(op_start, slash2 - op_start);
+    const std::string dtype = name.substr(slash2 + 1, slash3 - slash2 - 1);
+    const std::string size = name.substr(slash3 + 1);
     if (!header_printed_) {
-      fmt::print(out, "#\n# {:>14} {:>12} {:>8} {:>5}  {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}  "
-                      "{:>9} {:>9} {:>7}\n",
-                 "op", "size(B)", "type", "ranks", "min(us)", "p50(us)", "mean(us)", "p99(us)",
-                 "max(us)", "cv", "algbw", "busbw", "#wrong");
-      fmt::print(out, "# {:>14} {:>12} {:>8} {:>5}  {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}  "
-                      "{:>9} {:>9} {:>7}\n",
-                 "", "", "", "", "", "", "", "", "", "", "(GB/s)", "(GB/s)", "");
+      // A mesh run puts the axis and order first; a plain sweep looks like nccl-tests.
+      with_placement_ = !placement.empty();
+      const std::string lead = with_placement_ ? fmt::format("{:<24} ", "axis@order") : "";
+      const std::string blank = with_placement_ ? fmt::format("{:<24} ", "") : "";
+      fmt::print(out, "#\n# {}{:>14} {:>12} {:>8} {:>5} {:>6}  {:>10} {:>10} {:>10} {:>10} "
+                      "{:>10} {:>6}  {:>9} {:>9} {:>7}\n",
+                 lead, "op", "size(B)", "type", "ranks", "groups", "min(us)", "p50(us)",
+                 "mean(us)", "p99(us)", "max(us)", "cv", "algbw", "busbw", "#wrong");
+      fmt::print(out, "# {}{:>14} {:>12} {:>8} {:>5} {:>6}  {:>10} {:>10} {:>10} {:>10} {:>10} "
+                      "{:>6}  {:>9} {:>9} {:>7}\n",
+                 blank, "", "", "", "", "", "", "", "", "", "", "", "(GB/s)", "(GB/s)", "");
       header_printed_ = true;
     }
+    const std::string lead = with_placement_ ? fmt::format("{:<24} ", placement) : "";
     if (run.error_occurred) {
-      fmt::print(out, "  {:>14} {:>12} {:>8}  ERROR: {}\n", op, name.substr(slash2 + 1), dtype,
+      fmt::print(out, "  {}{:>14} {:>12} {:>8}  ERROR: {}\n", lead, op, size, dtype,
                  run.error_message);
       continue;
     }
@@ -47,9 +56,9 @@ void TableReporter::ReportRuns(const std::vector<Run>& runs) {
     // The distribution comes from the counters bench/sweep.cpp sets; the mean is Google
     // Benchmark's own (the mean of the manual times it was given, the same samples).
     fmt::print(out,
-               "  {:>14} {:>12} {:>8} {:>5.0f}  {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
-               "{:>6.3f}  {:>9.3f} {:>9.3f} {:>7}\n",
-               op, name.substr(slash2 + 1), dtype, counter(run, "ranks", 0),
+               "  {}{:>14} {:>12} {:>8} {:>5.0f} {:>6.0f}  {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
+               "{:>10.2f} {:>6.3f}  {:>9.3f} {:>9.3f} {:>7}\n",
+               lead, op, size, dtype, counter(run, "ranks", 0), counter(run, "groups", 1),
                counter(run, "time_us_min", 0), counter(run, "time_us_p50", 0),
                run.GetAdjustedRealTime(), counter(run, "time_us_p99", 0),
                counter(run, "time_us_max", 0), counter(run, "time_cv", 0),

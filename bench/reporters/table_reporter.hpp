@@ -7,7 +7,8 @@
 
 namespace meshbench {
 
-/// Prints one row per (op, size) run from the counters bench/sweep.cpp sets, then nccl-tests'
+/// Prints one row per (op, size) run (the aggregate over an axis's groups on a mesh) from the
+/// counters bench/sweep.cpp sets, then nccl-tests'
 /// closing lines ("Avg bus bandwidth", "Out of bounds values"). Aggregate runs
 /// (--benchmark_repetitions > 1) are left to --benchmark_out.
 class TableReporter final : public benchmark::BenchmarkReporter {
@@ -18,6 +19,7 @@ class TableReporter final : public benchmark::BenchmarkReporter {
 
  private:
   bool header_printed_ = false;
+  bool with_placement_ = false;  ///< names carry "<axis>@<order>/" (mesh runs)
   double busbw_sum_ = 0;
   std::size_t rows_ = 0;
   std::uint64_t wrong_ = 0;
