@@ -13,6 +13,7 @@
 
 #include "bench/backends/mpi/mpi_error.hpp"
 #include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/pairs_command.hpp"
 #include "bench/sweep_command.hpp"
 
 namespace {
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   CLI::App* sweep = meshbench::add_sweep_command(app, sweep_options);
   meshbench::SweepOptions compare_options;
   CLI::App* compare = meshbench::add_compare_command(app, compare_options);
+  meshbench::PairsOptions pairs_options;
+  CLI::App* pairs = meshbench::add_pairs_command(app, pairs_options);
 
   int code = 0;
   try {
@@ -64,6 +67,8 @@ int main(int argc, char** argv) {
     } else if (compare->parsed()) {
       code = meshbench::run_sweep(*mpi, compare_options, meshbench::MeasureMode::kCompare,
                                   benchmark_args, command_line);
+    } else if (pairs->parsed()) {
+      code = meshbench::run_pairs(*mpi, pairs_options, command_line);
     }
   } catch (const CLI::ParseError& e) {
     if (rank == 0) {

@@ -30,6 +30,10 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
                     c_group = t.column("group"), c_bytes = t.column("bytes"),
                     c_time = t.column(time_column), c_factor = t.column("busbw_factor");
   const auto c_rep = t.find_column("repetition");
+  // Mesh runs (results/README.md): the same group index exists under each axis, order and
+  // isolation, so they name the series too.
+  const auto c_axis = t.find_column("axis"), c_order = t.find_column("order"),
+             c_isolate = t.find_column("isolate");
   std::vector<Measurement> out;
   std::set<std::tuple<std::string, std::string, int, std::string, std::uint64_t, std::string>> seen;
   for (const CsvRow& row : t.rows()) {
@@ -41,6 +45,10 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
     m.dtype = row.fields[c_dtype];
     m.ranks = static_cast<int>(positive_integer(t, row, c_ranks));
     m.group = row.fields[c_group];
+    if (c_axis && c_order && c_isolate && row.fields[*c_axis] != "world") {
+      m.group = fmt::format("{}[{}]@{}{}", row.fields[*c_axis], m.group, row.fields[*c_order],
+                            row.fields[*c_isolate] == "1" ? " isolated" : "");
+    }
     m.bytes = positive_integer(t, row, c_bytes);
     m.time_us = parse_number(t, row, c_time);
     if (!(m.time_us > 0)) {

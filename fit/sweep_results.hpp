@@ -13,7 +13,7 @@ struct Measurement {
   std::string op;
   std::string dtype;
   int ranks = 1;
-  std::string group;
+  std::string group;         ///< "all", or on a mesh "tp[all]@tp-cp-ep-dp-pp" (+ " isolated")
   std::uint64_t bytes = 0;  ///< nccl-tests size
   double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
   double busbw_factor = 1;

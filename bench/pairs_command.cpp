@@ -1,0 +1,237 @@
+#include "bench/pairs_command.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "bench/reporters/run_record.hpp"
+#include "bench/stats.hpp"
+#include "bench/sweep_config.hpp"
+#include "patterns/collective.hpp"
+#include "patterns/pair_schedule.hpp"
+#include "patterns/units.hpp"
+
+namespace meshbench {
+namespace {
+
+constexpr std::size_t kFields = 4;  // latency p50, latency min, bandwidth-size p50, bw GB/s
+
+std::uint64_t message_bytes(const char* flag, const std::string& text) {
+  std::uint64_t bytes = 0;
+  try {
+    bytes = parse_bytes(text);
+  } catch (const SizeParseError& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+  if (bytes < 4) throw UsageError(fmt::format("{} must be >= 4 bytes, got {}", flag, text));
+  return bytes / 4 * 4;  // float32 elements
+}
+
+/// One-way times (RTT / 2) in us, seen by the lower node of the pair; empty on the other side.
+std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::size_t bytes,
+                                 int iters, int warmup) {
+  const std::size_t count = bytes / 4;
+  std::vector<float> send(count, 1.0F), recv(count);
+  std::vector<double> out;
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double t0 = comm.wtime();
+    if (first) {
+      comm.send(send.data(), count, Datatype::kFloat32, peer);
+      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
+      if (i >= warmup) out.push_back((comm.wtime() - t0) / 2 * 1e6);
+    } else {
+      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
+      comm.send(send.data(), count, Datatype::kFloat32, peer);
+    }
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+CLI::App* add_pairs_command(CLI::App& app, PairsOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "pairs",
+      "Node-pair matrix: latency and bandwidth between every pair of nodes, one rank per node,\n"
+      "in rounds of disjoint pairs (run under mpiexec with one or more ranks per node).");
+  sub->add_option("--latency-bytes", o.latency_bytes, "Message size for latency")
+      ->capture_default_str();
+  sub->add_option("--bandwidth-bytes", o.bandwidth_bytes, "Message size for bandwidth")
+      ->capture_default_str();
+  sub->add_option("-n,--iters", o.iters, "Timed round trips per size and pair")
+      ->capture_default_str();
+  sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed round trips before them")
+      ->capture_default_str();
+  sub->add_option("--wait", o.wait, "spin, yield or auto")->capture_default_str();
+  sub->add_option("--out", o.out_dir, "Output folder (default results/<time>-pairs-<K>nodes)");
+  return sub;
+}
+
+int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::string>& command_line) {
+  const std::uint64_t lat_bytes = message_bytes("--latency-bytes", o.latency_bytes);
+  const std::uint64_t bw_bytes = message_bytes("--bandwidth-bytes", o.bandwidth_bytes);
+  if (o.iters < 1) throw UsageError(fmt::format("-n/--iters must be >= 1, got {}", o.iters));
+  if (o.warmup_iters < 0) {
+    throw UsageError(fmt::format("-w/--warmup_iters must be >= 0, got {}", o.warmup_iters));
+  }
+  if (o.wait != "auto" && o.wait != "spin" && o.wait != "yield") {
+    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", o.wait));
+  }
+  const Topology topo = mpi.discover_topology();
+  if (topo.nodes < 2) {
+    throw UsageError(fmt::format("pairs needs ranks on 2 or more nodes; this job has {} node",
+                                 topo.nodes));
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  const WaitMode mode = o.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
+                        : o.wait == "yield" ? WaitMode::kYield
+                                            : WaitMode::kSpin;
+  auto world = mpi.world(mode);
+  const bool root = topo.rank == 0;
+  const bool leader = topo.local_rank == 0;
+  // Leaders in node order: node n's leader is rank n of `leaders`.
+  auto leaders = world->split(leader ? 0 : 1, topo.node_index);
+  const auto nodes = static_cast<std::size_t>(topo.nodes);
+
+  const std::filesystem::path out_dir =
+      o.out_dir.empty() ? std::filesystem::path("results") /
+                              fmt::format("{}-pairs-{}nodes", [] {
+                                std::string s = utc_now_iso8601();
+                                std::erase_if(s, [](char c) { return c == '-' || c == ':'; });
+                                return s;
+                              }(), topo.nodes)
+                        : std::filesystem::path(o.out_dir);
+  std::ofstream csv;
+  std::string setup_error;
+  if (root) {
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    const auto file = out_dir / "pairs.csv";
+    if (ec) {
+      setup_error = fmt::format("--out: cannot create '{}': {}", out_dir.string(), ec.message());
+    } else if (std::filesystem::exists(file)) {
+      setup_error = fmt::format("--out: '{}' exists already; choose another folder", file.string());
+    } else {
+      csv.open(file);
+      if (!csv) setup_error = fmt::format("--out: cannot write '{}'", file.string());
+      csv << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
+             "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";
+      csv.flush();
+    }
+  }
+  std::uint64_t failed = setup_error.empty() ? 0 : 1, any_failed = 0;
+  world->all_reduce(&failed, &any_failed, 1, Datatype::kUint64, ReduceOp::kSum);
+  if (any_failed) throw UsageError(root ? setup_error : std::string());
+
+  nlohmann::json record;
+  if (root) {
+    // How the matrix was made; rewritten with the end time when it is done.
+    record = {{"schema", "meshbench.pairs/1"},     {"command_line", command_line},
+              {"start_time", utc_now_iso8601()},   {"end_time", nullptr},
+              {"nodes", topo.nodes},               {"node_hosts", topo.node_hosts},
+              {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
+              {"transport", mpi.transport_version()},
+              {"environment", communication_environment()}};
+    write_json_file(out_dir / "run.json", record);
+    fmt::print("# meshbench pairs: {} nodes, one rank each, wait mode {}; latency at {} B, "
+               "bandwidth at {} B, {} iters\n",
+               topo.nodes, wait_mode_name(mode), lat_bytes, bw_bytes, o.iters);
+    std::fflush(stdout);
+  }
+  // Cell (a * nodes + b) * kFields + f, filled for a < b by node a's leader.
+  const std::size_t cells = nodes * nodes * kFields;
+  std::vector<double> total(cells, 0.0);
+  const auto rounds = pair_rounds(topo.nodes);
+  for (std::size_t round = 0; round < rounds.size(); ++round) {
+    std::vector<double> mine(cells, 0.0), got(cells, 0.0);
+    if (leader) {
+      for (const auto& [a, b] : rounds[round]) {
+        if (topo.node_index != a && topo.node_index != b) continue;
+        const bool first = topo.node_index == a;
+        const int peer = first ? b : a;
+        const auto lat = ping_pong_us(*leaders, peer, first, lat_bytes, o.iters, o.warmup_iters);
+        const auto bw = ping_pong_us(*leaders, peer, first, bw_bytes, o.iters, o.warmup_iters);
+        if (first) {
+          double* f = &mine[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) *
+                            kFields];
+          f[0] = median(lat);
+          f[1] = *std::min_element(lat.begin(), lat.end());
+          f[2] = median(bw);
+          f[3] = algbw_GBps(bw_bytes, f[2]);
+        }
+      }
+    }
+    // Everyone meets here, so the next round starts when this one has ended everywhere.
+    world->all_reduce(mine.data(), got.data(), mine.size(), Datatype::kFloat64, ReduceOp::kSum);
+    if (root) {
+      for (const auto& [a, b] : rounds[round]) {
+        const double* f = &got[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) *
+                               kFields];
+        fmt::print(csv, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", a, b,
+                   topo.node_hosts[static_cast<std::size_t>(a)],
+                   topo.node_hosts[static_cast<std::size_t>(b)], round, lat_bytes, f[0], f[1],
+                   bw_bytes, f[2], f[3]);
+      }
+      csv.flush();
+    }
+    for (std::size_t i = 0; i < got.size(); ++i) total[i] += got[i];
+  }
+
+  if (root) {
+    auto at = [&](std::size_t a, std::size_t b, std::size_t f) {
+      if (a > b) std::swap(a, b);
+      return total[(a * nodes + b) * kFields + f];
+    };
+    for (const auto& [title, field, unit] :
+         {std::tuple{"latency p50", 0, "us"}, std::tuple{"bandwidth", 3, "GB/s"}}) {
+      fmt::print("#\n# {} ({}), node x node\n# {:>16}", title, unit, "");
+      for (std::size_t b = 0; b < nodes; ++b) fmt::print(" {:>10}", topo.node_hosts[b].substr(0, 10));
+      fmt::print("\n");
+      for (std::size_t a = 0; a < nodes; ++a) {
+        fmt::print("  {:>16}", topo.node_hosts[a].substr(0, 16));
+        for (std::size_t b = 0; b < nodes; ++b) {
+          if (a == b) {
+            fmt::print(" {:>10}", "-");
+          } else {
+            fmt::print(" {:>10.4g}", at(a, b, static_cast<std::size_t>(field)));
+          }
+        }
+        fmt::print("\n");
+      }
+    }
+    // The node whose pairs are slowest: its median pair bandwidth against the median over
+    // nodes (with few nodes most pairs touch a slow node, so the median pair would hide it).
+    std::vector<double> node_bw(nodes);
+    for (std::size_t a = 0; a < nodes; ++a) {
+      std::vector<double> bws;
+      for (std::size_t b = 0; b < nodes; ++b) {
+        if (a != b) bws.push_back(at(a, b, 3));
+      }
+      node_bw[a] = median(bws);
+    }
+    const auto slowest = static_cast<std::size_t>(
+        std::min_element(node_bw.begin(), node_bw.end()) - node_bw.begin());
+    const double typical = median(node_bw);
+    fmt::print("#\n# slowest node: {} ({}), median bandwidth of its pairs {:.4g} GB/s = {:.0f}% "
+               "of the median node ({:.4g} GB/s)\n# results: {}/pairs.csv\n",
+               slowest, topo.node_hosts[slowest], node_bw[slowest],
+               100.0 * node_bw[slowest] / typical, typical, out_dir.string());
+    record["end_time"] = utc_now_iso8601();
+    write_json_file(out_dir / "run.json", record);
+  }
+  return 0;
+}
+
+}  // namespace meshbench
