@@ -154,6 +154,24 @@ void MpiRuntime::finalize(int exit_code, double finalize_timeout_s) {
     int done = 0;
     while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) sched_yield();
   }
+  // Across nodes UCX talks TCP, and MPI_Finalize then hangs in a few percent of runs
+  // (openucx/ucx#8738, MACHINE_NOTES). A watchdog _exit of the hung rank is not enough there:
+  // its peers sit in the launcher's finalize barrier and hydra fails the job (exit 255). All
+  // output is written and every rank has passed the barrier, so such jobs end without
+  // MPI_Finalize; hydra takes a plain exit with the run's code as success.
+  MPI_Comm node_comm;
+  int node_size = 0, world_size = 0;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node_comm) ==
+          MPI_SUCCESS &&
+      MPI_Comm_size(node_comm, &node_size) == MPI_SUCCESS &&
+      MPI_Comm_size(MPI_COMM_WORLD, &world_size) == MPI_SUCCESS) {
+    int spans_nodes = node_size < world_size ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &spans_nodes, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (spans_nodes) {
+      std::fflush(nullptr);
+      _exit(exit_code);
+    }
+  }
   const auto timeout = std::chrono::duration<double>(finalize_timeout_s);
   std::thread([exit_code, timeout] {
     std::this_thread::sleep_for(timeout);

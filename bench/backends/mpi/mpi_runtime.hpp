@@ -13,8 +13,10 @@ namespace meshbench {
 ///
 /// Finalize: MPICH over UCX's TCP transport sometimes spins forever in MPI_Finalize
 /// (openucx/ucx#8738; ../shared/MACHINE_NOTES.md). finalize() therefore passes a yielding
-/// barrier first and starts a watchdog that _exit()s the process with the intended exit code if
-/// MPI_Finalize has not returned within `finalize_timeout_s`. Results are flushed before that.
+/// barrier first. A job that spans nodes (where UCX uses TCP) then _exit()s with the intended
+/// exit code without MPI_Finalize; a one-node job calls MPI_Finalize under a watchdog that
+/// _exit()s the process if it has not returned within `finalize_timeout_s`. Results are flushed
+/// before either.
 class MpiRuntime {
  public:
   MpiRuntime(int* argc, char*** argv);

@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""Emulated-cluster integration tests: real MPI ranks in network namespaces joined by shaped
+cables (scripts/emulated-cluster).
+
+usage: emulated_test.py --meshbench BIN --meshfit BIN --scenario NAME --out DIR
+scenarios:
+  placement     2 nodes x 2 ranks, 200 Mbit/s, 300 us path delay: `meshbench compare` of TP
+                inside nodes (tp-dp) vs across (dp-tp); TP inside must be > 10x faster at 1 MiB,
+                and every results.csv row's tier, k and g must match groups derived here.
+  pingpong_fit  2 x 2, ping-pong between the nodes (TP across nodes, isolated groups), fitted by
+                meshfit: bandwidth within 10% of 200 Mbit/s; alpha minus the alpha of the same
+                path with no delay within 25% of the imposed 300 us.
+  pair_matrix   3 nodes x 1 rank, node 2's cable at a quarter of the others' rate: the pair
+                matrix must name node 2 as the slowest and its pairs must be < 50% of the rest.
+Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER = os.path.join(ROOT, "scripts", "emulated-cluster")
+SKIP = 77
+
+
+class Checks:
+    def __init__(self):
+        self.failed = []
+
+    def check(self, ok, message):
+        print(("ok: " if ok else "FAILED: ") + message)
+        if not ok:
+            self.failed.append(message)
+
+
+def sh(args, **kw):
+    print("+ " + " ".join(args), flush=True)
+    return subprocess.run(args, **kw)
+
+
+class Cluster:
+    """setup on enter, teardown on exit (also after a failure)."""
+
+    def __init__(self, name, build, setup_args):
+        self.name, self.build, self.setup_args = name, build, setup_args
+
+    def __enter__(self):
+        env = dict(os.environ, MESHBENCH_BUILD=self.build)
+        sh([CLUSTER, "teardown", "--name", self.name], env=env)
+        r = sh([CLUSTER, "setup", "--name", self.name] + self.setup_args, env=env)
+        if r.returncode != 0:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"emulated-cluster setup failed ({r.returncode})")
+        return self
+
+    def run(self, program_args, timeout_s=240, extra_env=None):
+        env = dict(os.environ, MESHBENCH_BUILD=self.build, **(extra_env or {}))
+        r = sh([CLUSTER, "run", "--name", self.name, "--timeout", str(timeout_s), "--"]
+               + program_args, env=env)
+        return r.returncode
+
+    def __exit__(self, *exc):
+        sh([CLUSTER, "teardown", "--name", self.name],
+           env=dict(os.environ, MESHBENCH_BUILD=self.build))
+        leftover = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        if any(line.startswith(self.name + "-") for line in leftover.splitlines()):
+            raise RuntimeError(f"teardown left namespaces behind: {leftover}")
+
+
+def megatron_groups(sizes, order, axis):
+    """Groups of `axis` for axis sizes and a fastest-first order, written out independently of
+    patterns/mesh.cpp: rank = sum(coord[a] * stride[a])."""
+    stride, s = {}, 1
+    for a in order:
+        stride[a] = s
+        s *= sizes.get(a, 1)
+    world = s
+    groups = {}
+    for r in range(world):
+        coords = {a: (r // stride[a]) % sizes.get(a, 1) for a in order}
+        key = tuple(coords[a] for a in order if a != axis)
+        groups.setdefault(key, []).append(r)
+    return sorted(groups.values())
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def placement(a, c):
+    out = os.path.join(a.out, "compare")
+    with Cluster(a.name, a.build, ["--nodes", "2", "--ppn", "2", "--rate-mbit", "200",
+                                   "--delay-us", "150"]) as cl:
+        rc = cl.run([a.meshbench, "compare", "--mesh", "tp=2,dp=2", "--axis", "tp",
+                     "--orders", "tp-dp,dp-tp", "--ops", "all_reduce", "-b", "1K", "-e", "1M",
+                     "-f", "32", "-n", "8", "-w", "2", "--out", out])
+    c.check(rc == 0, f"meshbench compare exit code {rc}")
+    if rc != 0:
+        return
+    rows = read_rows(os.path.join(out, "compare.csv"))
+    at_1m = {r["order"]: r for r in rows if r["bytes"] == str(1 << 20)}
+    inside, across = at_1m.get("tp-dp-cp-ep-pp"), at_1m.get("dp-tp-cp-ep-pp")
+    c.check(inside is not None and across is not None, "compare.csv has both orders at 1 MiB")
+    if inside and across:
+        ratio = float(across["time_us_p50"]) / float(inside["time_us_p50"])
+        print(f"TP across / TP inside at 1 MiB: {ratio:.1f}x "
+              f"({across['time_us_p50']} us vs {inside['time_us_p50']} us)")
+        c.check(ratio > 10, f"TP inside nodes > 10x faster at 1 MiB (got {ratio:.1f}x)")
+    # Tier on every row, from groups derived here and hydra's block placement (2 ranks a node).
+    node_of = lambda r: r // 2  # noqa: E731
+    results = read_rows(os.path.join(out, "results.csv"))
+    c.check(len(results) > 0, "results.csv has rows")
+    bad = 0
+    for row in results:
+        order = row["order"].split("-")
+        groups = megatron_groups({"tp": 2, "dp": 2}, order, "tp")
+        chosen = groups if row["group"] == "all" else [groups[int(row["group"])]]
+        spans = [len({node_of(r) for r in g}) for g in chosen]
+        k = max(spans)
+        g = max(max(sum(1 for r in grp if node_of(r) == n) for n in {node_of(r) for r in grp})
+                for grp in chosen)
+        tier = "inter" if k > 1 else "intra"
+        if (row["tier"], int(row["group_nodes"]), int(row["group_ranks_per_node"])) != (tier, k, g):
+            bad += 1
+            print(f"  row {row['order']} group {row['group']} {row['bytes']}: tier "
+                  f"{row['tier']} {row['group_nodes']}x{row['group_ranks_per_node']}, "
+                  f"expected {tier} {k}x{g}")
+    c.check(bad == 0, f"tier, k and g right on all {len(results)} rows")
+
+
+def fitted_pingpong(a, c, cl, tag, size_flags):
+    """Runs a ping-pong sweep between the nodes (TP across nodes, groups isolated) and returns
+    the regimes meshfit fits to its aggregate series, or None."""
+    out = os.path.join(a.out, tag)
+    # One protocol over the whole range (no rendezvous step), as MACHINE_NOTES advises.
+    rc = cl.run([a.meshbench, "sweep", "--mesh", "tp=2,dp=2", "--order", "dp-tp", "--axis", "tp",
+                 "--isolate", "--ops", "ping_pong", "--out", out] + size_flags,
+                extra_env={"UCX_RNDV_THRESH": "inf"})
+    c.check(rc == 0, f"ping-pong sweep ({tag}) exit code {rc}")
+    if rc != 0:
+        return None
+    r = subprocess.run([a.meshfit, "fit", os.path.join(out, "results.csv"), "-o", out,
+                        "--format", "json"], capture_output=True, text=True)
+    c.check(r.returncode == 0, f"meshfit fit ({tag}) exit code {r.returncode} {r.stderr.strip()}")
+    if r.returncode != 0:
+        return None
+    fit = json.load(open(os.path.join(out, "fit.json")))
+    series = [s for s in fit["series"] if s["op"] == "ping_pong" and s["group"].startswith("tp[all]")]
+    c.check(len(series) == 1 and series[0]["fitted"], f"one fitted ping_pong series ({tag})")
+    if len(series) != 1 or not series[0]["fitted"]:
+        return None
+    return series[0]["regimes"]
+
+
+def pingpong_alpha_bw(a, c, delay_us, tag):
+    """(alpha_us from small messages, bw_GBps from large ones) on a 200 Mbit/s path."""
+    with Cluster(a.name, a.build, ["--nodes", "2", "--ppn", "2", "--rate-mbit", "200",
+                                   "--delay-us", str(delay_us)]) as cl:
+        # Alpha from small messages only (8-512 B, one regime), many iterations: the latency
+        # floor of the user-space cables is noisy. Bandwidth from 64 KiB-4 MiB.
+        small = fitted_pingpong(a, c, cl, tag + "_small", ["-b", "8", "-e", "512", "-f", "4",
+                                                           "-n", "40", "-w", "5"])
+        large = fitted_pingpong(a, c, cl, tag + "_large", ["-b", "64K", "-e", "4M", "-f", "4",
+                                                           "-n", "6", "-w", "1"])
+    if not small or not large:
+        return None
+    alpha = min(small, key=lambda g: g["bytes_min"])["alpha_us"]
+    bw = max(large, key=lambda g: g["bytes_max"])["bw_GBps"]
+    print(f"{tag}: alpha {alpha:.1f} us (8-512 B), bw {bw:.5f} GB/s (64 KiB-4 MiB)")
+    return alpha, bw
+
+
+def pingpong_fit(a, c):
+    floor = pingpong_alpha_bw(a, c, 0, "pingpong_nodelay")
+    shaped = pingpong_alpha_bw(a, c, 150, "pingpong_delay")
+    if not floor or not shaped:
+        return
+    imposed_bw = 200e6 / 8 / 1e9  # GB/s
+    imposed_delay = 2 * 150        # one way between two nodes: both cables
+    bw_ratio = shaped[1] / imposed_bw
+    delay = shaped[0] - floor[0]
+    print(f"fitted bw / imposed = {bw_ratio:.3f}; alpha {shaped[0]:.1f} - floor {floor[0]:.1f} "
+          f"= {delay:.1f} us vs imposed {imposed_delay} us (ratio {delay / imposed_delay:.3f})")
+    c.check(abs(bw_ratio - 1) <= 0.10, f"fitted bandwidth within 10% of 200 Mbit/s ({bw_ratio:.3f})")
+    c.check(abs(delay / imposed_delay - 1) <= 0.25,
+            f"alpha - zero-delay floor within 25% of {imposed_delay} us ({delay:.1f} us)")
+
+
+def pair_matrix(a, c):
+    out = os.path.join(a.out, "pairs")
+    with Cluster(a.name, a.build, ["--nodes", "3", "--ppn", "1", "--rate-mbit", "200",
+                                   "--delay-us", "50", "--node-link", "2:50:50"]) as cl:
+        rc = cl.run([a.meshbench, "pairs", "--bandwidth-bytes", "1M", "-n", "4", "-w", "1",
+                     "--out", out])
+    c.check(rc == 0, f"meshbench pairs exit code {rc}")
+    if rc != 0:
+        return
+    rows = read_rows(os.path.join(out, "pairs.csv"))
+    c.check(len(rows) == 3, f"3 node pairs measured (got {len(rows)})")
+    bw = {(int(r["node_a"]), int(r["node_b"])): float(r["bw_GBps"]) for r in rows}
+    per_node = {n: sorted(v for (x, y), v in bw.items() if n in (x, y)) for n in range(3)}
+    slowest = min(per_node, key=lambda n: sum(per_node[n]))
+    c.check(slowest == 2, f"slowest node by pair bandwidth is 2 (got {slowest}; {bw})")
+    fast = bw.get((0, 1), 0)
+    c.check(all(bw[p] < 0.5 * fast for p in ((0, 2), (1, 2))),
+            f"pairs with node 2 below half of pair 0-1 ({bw})")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--meshbench", required=True)
+    p.add_argument("--meshfit", required=True)
+    p.add_argument("--scenario", required=True, choices=["placement", "pingpong_fit", "pair_matrix"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--name", default="", help="cluster name (default from the scenario)")
+    a = p.parse_args()
+    a.build = os.path.dirname(os.path.dirname(os.path.abspath(a.meshbench)))
+    a.name = a.name or {"placement": "ctpl", "pingpong_fit": "ctpp", "pair_matrix": "ctpm"}[a.scenario]
+    if os.geteuid() != 0:
+        print("SKIPPED: the emulated cluster needs root (network namespaces)")
+        return SKIP
+    probe = subprocess.run(["ip", "netns", "add", a.name + "-probe"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print(f"SKIPPED: cannot create network namespaces here: {probe.stderr.strip()}")
+        return SKIP
+    subprocess.run(["ip", "netns", "del", a.name + "-probe"])
+    shutil.rmtree(a.out, ignore_errors=True)
+    os.makedirs(a.out)
+    c = Checks()
+    {"placement": placement, "pingpong_fit": pingpong_fit, "pair_matrix": pair_matrix}[a.scenario](a, c)
+    if c.failed:
+        print(f"{len(c.failed)} failed")
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
