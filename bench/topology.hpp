@@ -16,6 +16,9 @@ struct Topology {
   int ranks_per_node = 1;   ///< largest number of ranks on any node
   std::vector<std::string> node_hosts;  ///< host name of each node, by node_index
   std::vector<int> node_of_rank;        ///< node_index of each world rank
+  /// hwloc facts of each node as JSON text (bench/hardware.hpp), by node_index; filled on
+  /// world rank 0 only (the rank that writes run.json).
+  std::vector<std::string> node_hardware;
 };
 
 }  // namespace meshbench

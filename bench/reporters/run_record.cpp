@@ -37,6 +37,22 @@ std::map<std::string, std::string> communication_environment() {
   return vars;
 }
 
+namespace {
+
+/// Topology::node_hardware (JSON text per node) as an array, each with its host name.
+nlohmann::json node_hardware_json(const Topology& t) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (std::size_t n = 0; n < t.node_hardware.size(); ++n) {
+    nlohmann::json facts = nlohmann::json::parse(t.node_hardware[n], nullptr, false);
+    if (facts.is_discarded()) facts = {{"error", "unreadable hwloc facts"}};
+    facts["host"] = n < t.node_hosts.size() ? t.node_hosts[n] : "";
+    nodes.push_back(std::move(facts));
+  }
+  return nodes;
+}
+
+}  // namespace
+
 nlohmann::json make_run_record(const RunRecordInputs& in) {
   nlohmann::json ops = nlohmann::json::array();
   for (CollectiveOp op : in.config.ops) ops.push_back(std::string(op_name(op)));
@@ -54,6 +70,7 @@ nlohmann::json make_run_record(const RunRecordInputs& in) {
       {"nodes", t.nodes},
       {"ranks_per_node", t.ranks_per_node},
       {"hosts", t.node_hosts},
+      {"node_hardware", node_hardware_json(t)},
       {"node_of_rank", t.node_of_rank},
       {"cores_per_node", in.cores_per_node},
       {"backend", "mpi"},

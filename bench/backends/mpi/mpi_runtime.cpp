@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/backends/mpi/mpi_communicator.hpp"
+#include "bench/hardware.hpp"
 #include "bench/backends/mpi/mpi_error.hpp"
 
 namespace meshbench {
@@ -91,6 +92,25 @@ Topology MpiRuntime::discover_topology() const {
   }
   topo.nodes = static_cast<int>(node_of_leader.size());
   topo.node_index = topo.node_of_rank[static_cast<std::size_t>(topo.rank)];
+
+  // hwloc facts: each node's leader looks, rank 0 collects (fixed-size records, nodes x 8 KiB).
+  constexpr int kFactsChars = 8192;
+  MPI_Comm leaders_comm;
+  MESHBENCH_MPI_CHECK(MPI_Comm_split(MPI_COMM_WORLD, topo.local_rank == 0 ? 0 : MPI_UNDEFINED,
+                                     topo.rank, &leaders_comm));
+  if (leaders_comm != MPI_COMM_NULL) {
+    std::string facts = discover_hardware().dump();
+    if (facts.size() >= kFactsChars) facts = R"({"error": "hwloc facts longer than 8 KiB"})";
+    std::vector<char> mine(kFactsChars, '\0');
+    std::copy(facts.begin(), facts.end(), mine.begin());
+    std::vector<char> all(topo.rank == 0 ? static_cast<std::size_t>(topo.nodes) * kFactsChars : 0);
+    MESHBENCH_MPI_CHECK(MPI_Gather(mine.data(), kFactsChars, MPI_CHAR, all.data(), kFactsChars,
+                                   MPI_CHAR, 0, leaders_comm));
+    MPI_Comm_free(&leaders_comm);
+    for (int n = 0; topo.rank == 0 && n < topo.nodes; ++n) {
+      topo.node_hardware.emplace_back(&all[static_cast<std::size_t>(n) * kFactsChars]);
+    }
+  }
   return topo;
 }
 
