@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "fit/bandwidth_table.hpp"
 #include "fit/csv_table.hpp"
+#include "fit/importers/import.hpp"
 #include "fit/series_fit.hpp"
 #include "fit/sweep_results.hpp"
 
@@ -21,7 +23,8 @@ namespace fs = std::filesystem;
 using namespace meshbench::fit;
 
 struct FitOptions {
-  std::string input;
+  std::vector<std::string> inputs;
+  ImportOptions import;
   std::string out_dir;  ///< default: the input's folder
   std::string format = "text";
   std::string time_column = "time_us_p50";
@@ -31,6 +34,17 @@ void print_text(const std::vector<SeriesFit>& fits) {
   for (const auto& s : fits) {
     fmt::print("{} ({} points)\n", s.key.label(), s.points.size());
     if (s.regimes.empty()) fmt::print("  not fitted: {}\n", s.not_fitted_reason);
+    for (const auto& m : s.outliers) {
+      fmt::print("  outlier set aside: {} B, {} us (line {}), fit {:.4g} us\n", m.bytes, m.time_us,
+                 m.line, *s.predicted_time_us(static_cast<double>(m.bytes)));
+    }
+    if (!s.regimes.empty()) {
+      const FitAccuracy& a = s.accuracy;
+      fmt::print("  accuracy: median |rel. error| {:.1f}% ({:.1f}% without outliers), max at >= "
+                 "64 KiB {:.1f}% ({:.1f}% without outliers)\n",
+                 100 * a.median_abs_rel_error, 100 * a.median_abs_rel_error_inliers,
+                 100 * a.max_abs_rel_error_ge_64KiB, 100 * a.max_abs_rel_error_ge_64KiB_inliers);
+    }
     for (const auto& r : s.regimes) {
       fmt::print("  {:>10.0f} - {:>10.0f} B: alpha {:9.3f} us (±{:.2g}), bw {} GB/s, "
                  "busbw {} GB/s, R^2 {:.4f}, rel. residual median {:.1f}% max {:.1f}%\n",
@@ -41,9 +55,27 @@ void print_text(const std::vector<SeriesFit>& fits) {
   }
 }
 
-int run_fit(const FitOptions& o) {
-  const fs::path input(o.input);
-  const auto measurements = read_sweep_results(input, o.time_column);
+int run_fit(FitOptions o) {
+  o.import.time_column = o.time_column;
+  std::vector<ImportedTable> tables;
+  std::vector<Measurement> measurements;
+  std::map<SeriesKey, std::string> series_file;  // one file per series: never mix two tables
+  for (const auto& name : o.inputs) {
+    tables.push_back(import_table(name, o.import));
+    for (const auto& w : tables.back().warnings) {
+      fmt::print(stderr, "meshfit: warning: {}: {}\n", name, w);
+    }
+    for (const Measurement& m : tables.back().measurements) {
+      const SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group};
+      const auto [it, fresh] = series_file.emplace(key, name);
+      if (!fresh && it->second != name) {
+        throw InputError(fmt::format("{} and {} both hold {}: fit them separately", it->second,
+                                     name, key.label()));
+      }
+      measurements.push_back(m);
+    }
+  }
+  const fs::path input(o.inputs.front());
   const auto fits = fit_series(measurements);
   const bool any = std::any_of(fits.begin(), fits.end(),
                                [](const SeriesFit& s) { return !s.regimes.empty(); });
@@ -51,7 +83,10 @@ int run_fit(const FitOptions& o) {
     throw InputError(fmt::format("{}: no series has enough sizes to fit (need 3 distinct sizes "
                                  "per regime)", input.string()));
   }
-  const fs::path out = o.out_dir.empty() ? input.parent_path() : fs::path(o.out_dir);
+  // A meshbench run's fit goes next to its results; other tables (often read-only) to results/.
+  const fs::path out = !o.out_dir.empty()               ? fs::path(o.out_dir)
+                       : tables.front().format == "meshbench" ? input.parent_path()
+                                                              : fs::path("results") / input.stem();
   std::error_code ec;
   fs::create_directories(out.empty() ? fs::path(".") : out, ec);
   if (ec) throw InputError(fmt::format("--out: cannot create '{}': {}", out.string(), ec.message()));
@@ -86,8 +121,25 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   FitOptions fit_options;
   CLI::App* fit = app.add_subcommand("fit", "Fit t = alpha + beta * bytes per size regime");
-  fit->add_option("results", fit_options.input, "results.csv of a meshbench sweep")->required();
-  fit->add_option("-o,--out", fit_options.out_dir, "Output folder (default: the input's folder)");
+  fit->add_option("inputs", fit_options.inputs,
+                  "Measurement files: meshbench results.csv, nccl-tests output (text or -J "
+                  "JSON), OSU latency output")
+      ->required();
+  fit->add_option("--input-format", fit_options.import.format,
+                  "auto, meshbench, nccl-tests, nccl-tests-json or osu")
+      ->check(CLI::IsMember({"auto", "meshbench", "nccl-tests", "nccl-tests-json", "osu"}))
+      ->capture_default_str();
+  fit->add_option("--op", fit_options.import.op,
+                  "The collective, where the file does not say (old nccl-tests output, OSU)");
+  fit->add_option("--ranks", fit_options.import.ranks,
+                  "Ranks of the run, where the file does not say (OSU)");
+  fit->add_option("--nodes", fit_options.import.nodes,
+                  "Nodes the ranks span, where the file does not say (OSU)");
+  fit->add_flag("--in-place", fit_options.import.in_place,
+                "nccl-tests: fit the in-place columns instead of out-of-place");
+  fit->add_option("-o,--out", fit_options.out_dir,
+                  "Output folder (default: a meshbench run's own folder, else results/<input "
+                  "name>)");
   fit->add_option("--format", fit_options.format, "text or json (to stdout)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

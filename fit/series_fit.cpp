@@ -15,7 +15,10 @@ nlohmann::json number_or_null(double v) {
 
 }  // namespace
 
-std::string SeriesKey::label() const { return fmt::format("{} {} n={} {}", op, dtype, ranks, group); }
+std::string SeriesKey::label() const {
+  return fmt::format("{} {} n={} {} {}x{} {}", op, dtype, ranks, tier, nodes, ranks_per_node,
+                     group);
+}
 
 const LineFit* SeriesFit::regime_for(double bytes) const {
   if (regimes.empty()) return nullptr;
@@ -32,11 +35,54 @@ std::optional<double> SeriesFit::predicted_time_us(double bytes) const {
   return r->time_us(bytes);
 }
 
+namespace {
+
+double abs_rel_error(const SeriesFit& s, const Measurement& m) {
+  return std::abs(*s.predicted_time_us(static_cast<double>(m.bytes)) - m.time_us) / m.time_us;
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+FitAccuracy accuracy_of(const SeriesFit& s) {
+  FitAccuracy a;
+  std::vector<double> all, inliers;
+  for (const Measurement& m : s.points) {
+    const double e = abs_rel_error(s, m);
+    const bool outlier = std::any_of(s.outliers.begin(), s.outliers.end(),
+                                     [&](const Measurement& o) { return o.line == m.line; });
+    all.push_back(e);
+    a.max_abs_rel_error = std::max(a.max_abs_rel_error, e);
+    if (m.bytes >= 65536) a.max_abs_rel_error_ge_64KiB = std::max(a.max_abs_rel_error_ge_64KiB, e);
+    if (!outlier) {
+      inliers.push_back(e);
+      if (m.bytes >= 65536) {
+        a.max_abs_rel_error_ge_64KiB_inliers = std::max(a.max_abs_rel_error_ge_64KiB_inliers, e);
+      }
+    }
+  }
+  a.median_abs_rel_error = median_of(all);
+  a.median_abs_rel_error_inliers = median_of(inliers);
+  return a;
+}
+
+std::vector<LineFit> fit_points(const std::vector<Measurement>& points, const RegimeOptions& o) {
+  std::vector<TimePoint> tp;
+  for (const Measurement& m : points) tp.push_back({static_cast<double>(m.bytes), m.time_us});
+  return fit_regimes(tp, o);
+}
+
+}  // namespace
+
 std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
-                                  RegimeOptions options) {
+                                  RegimeOptions options, OutlierOptions outlier_options) {
   std::map<SeriesKey, SeriesFit> by_key;
   for (const Measurement& m : measurements) {
-    SeriesKey key{m.op, m.dtype, m.ranks, m.group};
+    SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group};
     SeriesFit& s = by_key[key];
     s.key = key;
     s.busbw_factor = m.busbw_factor;
@@ -46,10 +92,31 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
   for (auto& [key, s] : by_key) {
     std::stable_sort(s.points.begin(), s.points.end(),
                      [](const Measurement& a, const Measurement& b) { return a.bytes < b.bytes; });
-    std::vector<TimePoint> tp;
-    for (const Measurement& m : s.points) tp.push_back({static_cast<double>(m.bytes), m.time_us});
     try {
-      s.regimes = fit_regimes(tp, options);
+      s.regimes = fit_points(s.points, options);
+      // Set aside the worst point while one is far off, then refit without it.
+      const auto budget = std::max<std::size_t>(
+          1, static_cast<std::size_t>(outlier_options.max_fraction *
+                                      static_cast<double>(s.points.size())));
+      std::vector<Measurement> kept = s.points;
+      while (s.outliers.size() < budget) {
+        auto worst = std::max_element(kept.begin(), kept.end(), [&](const auto& a, const auto& b) {
+          return abs_rel_error(s, a) < abs_rel_error(s, b);
+        });
+        if (worst == kept.end() || abs_rel_error(s, *worst) <= outlier_options.rel_residual) break;
+        std::vector<Measurement> fewer = kept;
+        fewer.erase(fewer.begin() + (worst - kept.begin()));
+        std::vector<LineFit> refit;
+        try {
+          refit = fit_points(fewer, options);
+        } catch (const std::invalid_argument&) {
+          break;  // too few sizes left: keep the point
+        }
+        s.outliers.push_back(*worst);
+        kept = std::move(fewer);
+        s.regimes = std::move(refit);
+      }
+      s.accuracy = accuracy_of(s);
     } catch (const std::invalid_argument& e) {
       s.not_fitted_reason = e.what();
     }
@@ -57,6 +124,19 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
   }
   return out;
 }
+
+namespace {
+
+nlohmann::json outliers_json(const SeriesFit& s) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Measurement& m : s.outliers) {
+    out.push_back({{"bytes", m.bytes}, {"time_us", m.time_us}, {"line", m.line},
+                   {"fit_time_us", *s.predicted_time_us(static_cast<double>(m.bytes))}});
+  }
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source,
                             const std::string& time_column) {
@@ -84,6 +164,9 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
         {"op", s.key.op},
         {"dtype", s.key.dtype},
         {"ranks", s.key.ranks},
+        {"tier", s.key.tier},
+        {"nodes", s.key.nodes},
+        {"ranks_per_node", s.key.ranks_per_node},
         {"group", s.key.group},
         {"busbw_factor", s.busbw_factor},
         {"n_points", s.points.size()},
@@ -91,6 +174,14 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
         {"not_fitted_reason", s.regimes.empty() ? nlohmann::json(s.not_fitted_reason)
                                                 : nlohmann::json(nullptr)},
         {"regimes", regimes},
+        {"outliers", outliers_json(s)},
+        {"accuracy", s.regimes.empty() ? nlohmann::json(nullptr) : nlohmann::json{
+            {"median_abs_rel_error", s.accuracy.median_abs_rel_error},
+            {"max_abs_rel_error", s.accuracy.max_abs_rel_error},
+            {"max_abs_rel_error_ge_64KiB", s.accuracy.max_abs_rel_error_ge_64KiB},
+            {"median_abs_rel_error_inliers", s.accuracy.median_abs_rel_error_inliers},
+            {"max_abs_rel_error_ge_64KiB_inliers", s.accuracy.max_abs_rel_error_ge_64KiB_inliers},
+        }},
     });
   }
   return nlohmann::json{

@@ -34,6 +34,9 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
   // isolation, so they name the series too.
   const auto c_axis = t.find_column("axis"), c_order = t.find_column("order"),
              c_isolate = t.find_column("isolate");
+  const auto c_tier = t.find_column("tier"), c_k = t.find_column("group_nodes"),
+             c_g = t.find_column("group_ranks_per_node"), c_nodes = t.find_column("nodes"),
+             c_rpn = t.find_column("ranks_per_node");
   std::vector<Measurement> out;
   std::set<std::tuple<std::string, std::string, int, std::string, std::uint64_t, std::string>> seen;
   for (const CsvRow& row : t.rows()) {
@@ -50,6 +53,15 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
                             row.fields[*c_isolate] == "1" ? " isolated" : "");
     }
     m.bytes = positive_integer(t, row, c_bytes);
+    if (c_tier && c_k && c_g) {
+      m.tier = row.fields[*c_tier];
+      m.nodes = static_cast<int>(positive_integer(t, row, *c_k));
+      m.ranks_per_node = static_cast<int>(positive_integer(t, row, *c_g));
+    } else if (c_nodes && c_rpn) {  // files from before mesh runs: the group is the job
+      m.nodes = static_cast<int>(positive_integer(t, row, *c_nodes));
+      m.ranks_per_node = static_cast<int>(positive_integer(t, row, *c_rpn));
+      m.tier = m.nodes > 1 ? "inter" : "intra";
+    }
     m.time_us = parse_number(t, row, c_time);
     if (!(m.time_us > 0)) {
       throw InputError(fmt::format("{}: column '{}': time must be > 0, got '{}'", t.where(row),

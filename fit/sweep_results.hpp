@@ -8,11 +8,15 @@
 
 namespace meshbench::fit {
 
-/// One measured point: the median time of one (op, dtype, ranks, group, bytes, repetition).
+/// One measured point: the time of one (op, dtype, ranks, placement, group, bytes, repetition),
+/// from any importer (fit/importers/).
 struct Measurement {
   std::string op;
   std::string dtype;
   int ranks = 1;
+  std::string tier = "intra";  ///< "intra" (one node), "inter" (spans nodes) or "mixed"
+  int nodes = 1;               ///< k: nodes the group spans
+  int ranks_per_node = 1;      ///< g: most ranks of the group on one node
   std::string group;         ///< "all", or on a mesh "tp[all]@tp-cp-ep-dp-pp" (+ " isolated")
   std::uint64_t bytes = 0;  ///< nccl-tests size
   double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
@@ -20,8 +24,10 @@ struct Measurement {
   std::size_t line = 0;     ///< where it came from
 };
 
-/// Reads `file`. Columns used: op, dtype, ranks, group, bytes, busbw_factor and `time_column`
-/// (time_us_p50 by default; time_us_min or time_us_mean suit other questions).
+/// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor and
+/// `time_column` (time_us_p50 by default; time_us_min or time_us_mean suit other questions);
+/// tier, group_nodes and group_ranks_per_node when present (else from nodes and
+/// ranks_per_node, the whole job's).
 /// Throws InputError ("FILE:LINE: ...") for a missing column, a non-number, bytes or ranks that
 /// are not positive integers, a time that is not > 0, an unknown op, duplicate (series, bytes,
 /// repetition) rows, or a file with no data rows.
