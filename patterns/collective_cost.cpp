@@ -1,0 +1,72 @@
+#include "patterns/collective_cost.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace meshbench {
+
+std::string_view algorithm_name(Algorithm a) {
+  switch (a) {
+    case Algorithm::kRing: return "ring";
+    case Algorithm::kTree: return "tree";
+    case Algorithm::kRecursiveDoubling: return "recursive_doubling";
+    case Algorithm::kDirect: return "direct";
+  }
+  return "?";
+}
+
+std::optional<Algorithm> parse_algorithm(std::string_view name) {
+  for (Algorithm a : {Algorithm::kRing, Algorithm::kTree, Algorithm::kRecursiveDoubling,
+                      Algorithm::kDirect}) {
+    if (algorithm_name(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+Algorithm default_algorithm(CollectiveOp op) {
+  return (op == CollectiveOp::kSendRecv || op == CollectiveOp::kPingPong) ? Algorithm::kDirect
+                                                                          : Algorithm::kRing;
+}
+
+AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p) {
+  if (p < 1) throw std::invalid_argument(fmt::format("rank count must be >= 1, got {}", p));
+  const double n = p;
+  const double lg = std::ceil(std::log2(n));
+  const bool point_to_point = op == CollectiveOp::kSendRecv || op == CollectiveOp::kPingPong;
+  if (p == 1 && !point_to_point) return {0, 0};
+  switch (op) {
+    case CollectiveOp::kAllReduce:
+      if (alg == Algorithm::kRing) return {2 * (n - 1), 2 * (n - 1) / n};
+      if (alg == Algorithm::kTree) return {2 * lg, 1};
+      if (alg == Algorithm::kRecursiveDoubling) return {lg, lg};
+      break;
+    case CollectiveOp::kAllGather:
+    case CollectiveOp::kReduceScatter:
+      if (alg == Algorithm::kRing) return {n - 1, (n - 1) / n};
+      if (alg == Algorithm::kRecursiveDoubling) return {lg, (n - 1) / n};
+      break;
+    case CollectiveOp::kAllToAll:
+      if (alg == Algorithm::kRing) return {n - 1, (n - 1) / n};
+      break;
+    case CollectiveOp::kBroadcast:
+      if (alg == Algorithm::kRing) return {n - 1, 1};
+      if (alg == Algorithm::kRecursiveDoubling) return {lg, lg};
+      break;
+    case CollectiveOp::kSendRecv:
+    case CollectiveOp::kPingPong:
+      if (alg == Algorithm::kDirect) return {1, 1};
+      break;
+  }
+  throw std::invalid_argument(fmt::format("no {} algorithm for {}", algorithm_name(alg),
+                                          op_name(op)));
+}
+
+double two_level_all_reduce_us(double bytes, int k, int g, LinkCost intra, LinkCost inter) {
+  const double kd = k, gd = g;
+  return 2 * (gd - 1) * intra.alpha_us + 2 * (gd - 1) / gd * bytes * intra.beta_us_per_byte +
+         2 * (kd - 1) * inter.alpha_us + 2 * (kd - 1) / kd * (bytes / gd) * inter.beta_us_per_byte;
+}
+
+}  // namespace meshbench

@@ -1,0 +1,67 @@
+#pragma once
+// Alpha-beta cost of collective algorithms (Hockney model per step): the time of one call of
+// `op` on p ranks is  alpha_steps * alpha + beta_fraction * n * beta,  with alpha the per-step
+// latency and beta the per-byte time of one link, n the nccl-tests size of the call
+// (patterns/collective.hpp). Source: Thakur, Rabenseifner and Gropp, "Optimization of
+// Collective Communication Operations in MPICH", IJHPCA 19(1), 2005, sections 4.1-4.5; the
+// double binary tree is NCCL's (Sanders, Speck and Traeff, "Two-tree algorithms for full
+// bandwidth broadcast, reduction and scan", Parallel Computing 35(12), 2009).
+//
+// Fitting a measured collective to t = A + B n and dividing A by alpha_steps and B by
+// beta_fraction gives per-link alpha and beta, which predict the same op on another p.
+
+#include <optional>
+#include <string_view>
+
+#include "patterns/collective.hpp"
+
+namespace meshbench {
+
+enum class Algorithm {
+  kRing,               ///< all_reduce 2(p-1) steps; all_gather / reduce_scatter / all_to_all
+                       ///< (pairwise) and pipelined broadcast p-1 steps
+  kTree,               ///< NCCL double binary tree all_reduce: 2 lg p steps, n per link
+  kRecursiveDoubling,  ///< lg p steps (recursive halving for reduce_scatter, binomial
+                       ///< broadcast)
+  kDirect,             ///< point to point: send_recv, ping_pong (one step)
+};
+
+/// "ring", "tree", "recursive_doubling", "direct".
+std::string_view algorithm_name(Algorithm a);
+std::optional<Algorithm> parse_algorithm(std::string_view name);
+
+/// The algorithm meshbench assumes for `op` unless told otherwise: ring for the collectives
+/// (NCCL's and MPICH's large-message choice), direct for send_recv and ping_pong.
+Algorithm default_algorithm(CollectiveOp op);
+
+/// Step counts of one call: t = alpha_steps * alpha + beta_fraction * n * beta.
+struct AlgorithmSteps {
+  double alpha_steps = 1;    ///< number of latency-bound steps
+  double beta_fraction = 1;  ///< bytes through the busiest link per byte of nccl-tests size
+};
+
+/// Steps of `op` with `alg` on p >= 1 ranks (lg p rounded up):
+///   all_reduce      ring 2(p-1), 2(p-1)/p | tree 2 lg p, 1 | recursive doubling lg p, lg p
+///   all_gather,     ring p-1, (p-1)/p      | recursive doubling (halving) lg p, (p-1)/p
+///   reduce_scatter
+///   all_to_all      ring (pairwise exchange) p-1, (p-1)/p
+///   broadcast       ring (pipelined) p-1, 1 | recursive doubling (binomial) lg p, lg p
+///   send_recv,      direct 1, 1
+///   ping_pong
+/// On p = 1 every collective is free (0, 0). Throws std::invalid_argument for a combination
+/// not in the table (e.g. tree all_gather) or p < 1.
+AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p);
+
+/// Per-link alpha and beta of the Hockney model, microseconds and microseconds per byte.
+struct LinkCost {
+  double alpha_us = 0;
+  double beta_us_per_byte = 0;
+};
+
+/// Two-level all_reduce over k nodes of g ranks (reduce-scatter inside each node, ring
+/// all_reduce of the 1/g shards across nodes, all-gather inside): 
+///   2(g-1) a_i + 2(g-1)/g n b_i  +  2(k-1) a_e + 2(k-1)/k (n/g) b_e
+/// with intra link (a_i, b_i) and inter link (a_e, b_e). Time in microseconds.
+double two_level_all_reduce_us(double bytes, int k, int g, LinkCost intra, LinkCost inter);
+
+}  // namespace meshbench
