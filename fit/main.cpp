@@ -14,6 +14,8 @@
 #include "fit/bandwidth_table.hpp"
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/profile.hpp"
+#include "patterns/units.hpp"
 #include "fit/series_fit.hpp"
 #include "fit/sweep_results.hpp"
 
@@ -28,7 +30,45 @@ struct FitOptions {
   std::string out_dir;  ///< default: the input's folder
   std::string format = "text";
   std::string time_column = "time_us_p50";
+  std::string algorithm;  ///< "" = per-op default (patterns/collective_cost.hpp)
 };
+
+struct PredictOptions {
+  std::string profile, op, bytes, format = "text", algorithm;
+  int ranks = 0, nodes = 1;
+};
+
+int run_predict(const PredictOptions& o) {
+  const Profile profile = read_profile(o.profile);
+  const auto op = meshbench::parse_op(o.op);
+  if (!op) throw InputError(fmt::format("--op: unknown op '{}'", o.op));
+  double bytes = 0;
+  try {
+    bytes = static_cast<double>(meshbench::parse_bytes(o.bytes));
+  } catch (const meshbench::SizeParseError& e) {
+    throw InputError(fmt::format("--bytes: {}", e.what()));
+  }
+  const Prediction p = predict(profile, *op, bytes, o.ranks, o.nodes, o.algorithm);
+  const ProfileRegime& r = p.entry->regimes[p.regime];
+  if (o.format == "json") {
+    nlohmann::json doc = {
+        {"op", meshbench::op_name(*op)}, {"bytes", bytes}, {"ranks", o.ranks}, {"nodes", o.nodes},
+        {"time_us", p.time_us}, {"algbw_GBps", p.algbw_GBps}, {"busbw_GBps", p.busbw_GBps},
+        {"regime", p.regime}, {"regime_bytes", {r.bytes_min, r.bytes_max}},
+        {"extrapolated", p.extrapolated}, {"algorithm", p.algorithm},
+        {"entry", p.entry->label()}, {"source", p.entry->source}};
+    if (p.intra_entry) doc["intra_entry"] = p.intra_entry->label();
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    fmt::print("{} of {} B on {} ranks ({} node(s)): {:.4g} us, algbw {:.4g} GB/s, busbw {:.4g} "
+               "GB/s\n  from {} ({}), regime {} ({:.0f}-{:.0f} B){}, algorithm {}{}\n",
+               meshbench::op_name(*op), bytes, o.ranks, o.nodes, p.time_us, p.algbw_GBps,
+               p.busbw_GBps, p.entry->label(), p.entry->source, p.regime + 1, r.bytes_min,
+               r.bytes_max, p.extrapolated ? ", EXTRAPOLATED beyond the measured sizes" : "",
+               p.algorithm, p.intra_entry ? ", intra link from " + p.intra_entry->label() : "");
+  }
+  return 0;
+}
 
 void print_text(const std::vector<SeriesFit>& fits) {
   for (const auto& s : fits) {
@@ -65,7 +105,8 @@ int run_fit(FitOptions o) {
     for (const auto& w : tables.back().warnings) {
       fmt::print(stderr, "meshfit: warning: {}: {}\n", name, w);
     }
-    for (const Measurement& m : tables.back().measurements) {
+    for (Measurement& m : tables.back().measurements) {
+      m.source = name;
       const SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group};
       const auto [it, fresh] = series_file.emplace(key, name);
       if (!fresh && it->second != name) {
@@ -103,13 +144,19 @@ int run_fit(FitOptions o) {
     if (!md) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "bandwidth_table.md").string()));
   }
   write_bandwidth_table_csv(fits, out / "bandwidth_table.csv");
+  {
+    std::ofstream profile(out / "profile.json");
+    profile << make_profile(fits, tables, o.algorithm).dump(2) << "\n";
+    if (!profile) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "profile.json").string()));
+  }
 
   if (o.format == "json") {
     std::cout << doc.dump(2) << "\n";
   } else {
     print_text(fits);
-    fmt::print("wrote {}, {}, {}\n", (out / "fit.json").string(),
-               (out / "bandwidth_table.md").string(), (out / "bandwidth_table.csv").string());
+    fmt::print("wrote {}, {}, {}, {}\n", (out / "fit.json").string(),
+               (out / "profile.json").string(), (out / "bandwidth_table.md").string(),
+               (out / "bandwidth_table.csv").string());
   }
   return 0;
 }
@@ -148,8 +195,29 @@ int main(int argc, char** argv) {
                   "the outliers of a shared machine)")
       ->check(CLI::IsMember({"time_us_p50", "time_us_min", "time_us_mean"}))
       ->capture_default_str();
+  fit->add_option("--algorithm", fit_options.algorithm,
+                  "Algorithm behind the per-link parameters of profile.json: ring, tree, "
+                  "recursive_doubling or direct (default: ring, direct for point to point)");
+  PredictOptions predict_options;
+  CLI::App* predict_cmd = app.add_subcommand(
+      "predict", "Time and busbw of a collective from a cluster profile (profile.json)");
+  predict_cmd->add_option("--profile", predict_options.profile, "profile.json of meshfit fit")
+      ->required();
+  predict_cmd->add_option("--op", predict_options.op, "all_reduce, all_gather, ...")->required();
+  predict_cmd->add_option("--bytes", predict_options.bytes, "nccl-tests size (K/M/G suffixes)")
+      ->required();
+  predict_cmd->add_option("--ranks", predict_options.ranks, "Ranks of the collective")->required();
+  predict_cmd->add_option("--nodes", predict_options.nodes, "Nodes they span")
+      ->capture_default_str();
+  predict_cmd->add_option("--algorithm", predict_options.algorithm,
+                          "two_level (all_reduce across nodes: intra and inter entries), or the "
+                          "entry's own algorithm (default)");
+  predict_cmd->add_option("--format", predict_options.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
+    if (predict_cmd->parsed()) return run_predict(predict_options);
     return run_fit(fit_options);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);

@@ -21,7 +21,8 @@ struct Measurement {
   std::uint64_t bytes = 0;  ///< nccl-tests size
   double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
   double busbw_factor = 1;
-  std::size_t line = 0;     ///< where it came from
+  std::size_t line = 0;     ///< where it came from (line, or index in a JSON list)
+  std::string source;       ///< the file it came from
 };
 
 /// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor and

@@ -1,0 +1,251 @@
+#include "fit/profile.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include "fit/csv_table.hpp"
+
+namespace meshbench::fit {
+namespace {
+
+nlohmann::json positive_or_null(double v) {
+  return (std::isfinite(v) && v > 0) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+/// 1 / beta in GB/s (1e9 B/s) for beta in us per byte; 0 when beta <= 0.
+double gbps(double beta_us_per_byte) { return beta_us_per_byte > 0 ? 1e-3 / beta_us_per_byte : 0; }
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+Algorithm algorithm_for(const std::string& op_text, const std::string& requested) {
+  const auto op = parse_op(op_text);
+  if (!op) throw InputError(fmt::format("unknown op '{}'", op_text));
+  if (requested.empty()) return default_algorithm(*op);
+  const auto alg = parse_algorithm(requested);
+  if (!alg) {
+    throw InputError(fmt::format("--algorithm: unknown algorithm '{}' (ring, tree, "
+                                 "recursive_doubling, direct)", requested));
+  }
+  try {
+    algorithm_steps(*op, *alg, 2);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("--algorithm: {}", e.what()));
+  }
+  return *alg;
+}
+
+}  // namespace
+
+std::string ProfileEntry::label() const {
+  return fmt::format("{} {} {}x{} ({} ranks)", op, tier, nodes, ranks_per_node, ranks);
+}
+
+nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
+                            const std::vector<ImportedTable>& tables,
+                            const std::string& algorithm) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const SeriesFit& s : fits) {
+    if (s.regimes.empty() || (s.key.group != "all" && s.key.group != "world")) continue;
+    const Algorithm alg = algorithm_for(s.key.op, algorithm);
+    const AlgorithmSteps steps = algorithm_steps(*parse_op(s.key.op), alg, s.key.ranks);
+    nlohmann::json regimes = nlohmann::json::array();
+    for (const LineFit& r : s.regimes) {
+      const double beta = r.beta_us_per_byte, ci = r.beta_ci95_us_per_byte;
+      regimes.push_back({
+          {"bytes_min", r.bytes_min},
+          {"bytes_max", r.bytes_max},
+          {"n_points", r.n_points},
+          {"alpha_us", r.alpha_us},
+          {"alpha_ci95_us", r.alpha_ci95_us},
+          {"bw_GBps", positive_or_null(gbps(beta))},
+          {"bw_ci95_GBps", {positive_or_null(gbps(beta + ci)), positive_or_null(gbps(beta - ci))}},
+          {"busbw_GBps", positive_or_null(gbps(beta) * s.busbw_factor)},
+          {"link_alpha_us", steps.alpha_steps > 0 ? nlohmann::json(r.alpha_us / steps.alpha_steps)
+                                                  : nlohmann::json(nullptr)},
+          {"link_bw_GBps", positive_or_null(gbps(beta) * steps.beta_fraction)},
+          {"r_squared", std::isfinite(r.r_squared) ? nlohmann::json(r.r_squared) : nlohmann::json()},
+          {"median_rel_residual", r.median_rel_residual},
+          {"max_rel_residual", r.max_rel_residual},
+      });
+    }
+    entries.push_back({
+        {"op", s.key.op},
+        {"dtype", s.key.dtype},
+        {"tier", s.key.tier},
+        {"nodes", s.key.nodes},
+        {"ranks_per_node", s.key.ranks_per_node},
+        {"ranks", s.key.ranks},
+        {"algorithm", algorithm_name(alg)},
+        {"busbw_factor", s.busbw_factor},
+        {"source", s.points.empty() ? "" : s.points.front().source},
+        {"n_points", s.points.size()},
+        {"outliers", s.outliers.size()},
+        {"median_abs_rel_error", s.accuracy.median_abs_rel_error},
+        {"max_abs_rel_error_ge_64KiB", s.accuracy.max_abs_rel_error_ge_64KiB},
+        {"regimes", regimes},
+    });
+  }
+  nlohmann::json provenance = nlohmann::json::array();
+  for (const ImportedTable& t : tables) {
+    provenance.push_back({{"source", t.source.string()}, {"format", t.format}, {"hosts", t.hosts},
+                          {"software", t.software}, {"hardware", t.hardware},
+                          {"warnings", t.warnings}});
+  }
+  return {
+      {"schema", "meshbench.profile/1"},
+      {"created", utc_now()},
+      {"model", "t_us = alpha_us + bytes / (bw_GBps * 1e3) per regime (bytes = nccl-tests size); "
+                "per link: alpha_steps * link_alpha_us + beta_fraction * bytes / (link_bw_GBps * "
+                "1e3), steps of the algorithm (patterns/collective_cost.hpp)"},
+      {"provenance", provenance},
+      {"entries", entries},
+  };
+}
+
+Profile read_profile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", file.string()));
+  if (!doc.is_object() || doc.value("schema", "") != "meshbench.profile/1") {
+    throw InputError(fmt::format("{}: schema is not meshbench.profile/1", file.string()));
+  }
+  Profile p;
+  try {
+    for (std::size_t i = 0; i < doc.at("entries").size(); ++i) {
+      const auto& e = doc["entries"][i];
+      ProfileEntry entry;
+      entry.op = e.at("op").get<std::string>();
+      entry.dtype = e.value("dtype", "");
+      entry.tier = e.at("tier").get<std::string>();
+      entry.ranks = e.at("ranks").get<int>();
+      entry.nodes = e.at("nodes").get<int>();
+      entry.ranks_per_node = e.at("ranks_per_node").get<int>();
+      const auto alg = parse_algorithm(e.at("algorithm").get<std::string>());
+      if (!alg || !parse_op(entry.op)) {
+        throw InputError(fmt::format("{}: entries[{}]: unknown op or algorithm", file.string(), i));
+      }
+      entry.algorithm = *alg;
+      entry.source = e.value("source", "");
+      for (const auto& r : e.at("regimes")) {
+        ProfileRegime reg;
+        reg.bytes_min = r.at("bytes_min").get<double>();
+        reg.bytes_max = r.at("bytes_max").get<double>();
+        reg.alpha_us = r.at("alpha_us").get<double>();
+        const auto& bw = r.at("bw_GBps");
+        reg.beta_us_per_byte = bw.is_null() ? 0 : 1e-3 / bw.get<double>();
+        const auto& la = r.at("link_alpha_us");
+        reg.link_alpha_us = la.is_null() ? 0 : la.get<double>();
+        const auto& lb = r.at("link_bw_GBps");
+        reg.link_beta_us_per_byte = lb.is_null() ? 0 : 1e-3 / lb.get<double>();
+        entry.regimes.push_back(reg);
+      }
+      if (entry.regimes.empty()) {
+        throw InputError(fmt::format("{}: entries[{}]: no regimes", file.string(), i));
+      }
+      p.entries.push_back(std::move(entry));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: {}", file.string(), e.what()));
+  }
+  return p;
+}
+
+namespace {
+
+const ProfileEntry* closest_entry(const Profile& profile, const std::string& op,
+                                  const std::string& tier, int ranks, int g) {
+  const ProfileEntry* best = nullptr;
+  for (const ProfileEntry& e : profile.entries) {
+    if (e.op != op || e.tier != tier) continue;
+    auto distance = [&](const ProfileEntry& x) {
+      return std::pair{std::abs(x.ranks_per_node - g), std::abs(x.ranks - ranks)};
+    };
+    if (!best || distance(e) < distance(*best)) best = &e;
+  }
+  return best;
+}
+
+/// The regime holding `bytes` (between two ranges: the upper one) and whether it extrapolates.
+std::pair<std::size_t, bool> regime_of(const ProfileEntry& e, double bytes) {
+  for (std::size_t i = 0; i < e.regimes.size(); ++i) {
+    if (bytes <= e.regimes[i].bytes_max) return {i, bytes < e.regimes[i].bytes_min && i == 0};
+  }
+  return {e.regimes.size() - 1, true};
+}
+
+}  // namespace
+
+Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ranks, int nodes,
+                   const std::string& algorithm) {
+  if (ranks < 1 || nodes < 1 || nodes > ranks) {
+    throw InputError(fmt::format("--ranks {} on --nodes {}: need 1 <= nodes <= ranks", ranks, nodes));
+  }
+  const std::string tier = nodes > 1 ? "inter" : "intra";
+  const int g = (ranks + nodes - 1) / nodes;
+  const std::string name(op_name(op));
+  const ProfileEntry* entry = closest_entry(profile, name, tier, ranks, g);
+  if (!entry) {
+    std::string have;
+    for (const auto& e : profile.entries) have += fmt::format("{}{}", have.empty() ? "" : "; ", e.label());
+    throw InputError(fmt::format("the profile has no {} {} entry (it has: {})", tier, name,
+                                 have.empty() ? "none" : have));
+  }
+  Prediction p;
+  p.entry = entry;
+  const auto [index, extrapolated] = regime_of(*entry, bytes);
+  p.regime = index;
+  p.extrapolated = extrapolated;
+  const ProfileRegime& r = entry->regimes[index];
+  if (algorithm == "two_level") {
+    if (op != CollectiveOp::kAllReduce || nodes < 2) {
+      throw InputError("--algorithm two_level: only for all_reduce across nodes");
+    }
+    const ProfileEntry* intra = closest_entry(profile, name, "intra", g, g);
+    if (!intra) throw InputError("--algorithm two_level: the profile has no intra all_reduce entry");
+    p.intra_entry = intra;
+    const ProfileRegime& ri = intra->regimes[regime_of(*intra, bytes).first];
+    // The intra link from the intra entry; the inter link is what the inter fit leaves after
+    // its intra phases (2(g-1) steps, 2(g-1)/g of the data).
+    const LinkCost in_node{ri.link_alpha_us, ri.link_beta_us_per_byte};
+    const double ke = entry->nodes, ge = entry->ranks_per_node;
+    LinkCost across;
+    across.alpha_us = (r.alpha_us - 2 * (ge - 1) * in_node.alpha_us) / (2 * (ke - 1));
+    across.beta_us_per_byte = (r.beta_us_per_byte - 2 * (ge - 1) / ge * in_node.beta_us_per_byte) /
+                              (2 * (ke - 1) / ke / ge);
+    if (!(across.alpha_us > 0 && across.beta_us_per_byte > 0)) {
+      throw InputError(fmt::format("--algorithm two_level: {} minus the intra phases of {} leaves "
+                                   "no inter cost (alpha {:.3g} us, beta {:.3g} us/B)",
+                                   entry->label(), intra->label(), across.alpha_us,
+                                   across.beta_us_per_byte));
+    }
+    p.algorithm = "two_level";
+    p.time_us = two_level_all_reduce_us(bytes, nodes, g, in_node, across);
+  } else {
+    Algorithm alg = entry->algorithm;
+    if (!algorithm.empty() && algorithm != algorithm_name(alg)) {
+      throw InputError(fmt::format("--algorithm {}: the profile's {} entry was fitted as {}; "
+                                   "refit with --algorithm {}", algorithm, entry->label(),
+                                   algorithm_name(alg), algorithm));
+    }
+    const AlgorithmSteps steps = algorithm_steps(op, alg, ranks);
+    if (entry->ranks == 1 && op != CollectiveOp::kPingPong && op != CollectiveOp::kSendRecv) {
+      throw InputError(fmt::format("{} was measured on 1 rank: no link to scale", entry->label()));
+    }
+    p.algorithm = std::string(algorithm_name(alg));
+    p.time_us = steps.alpha_steps * r.link_alpha_us + steps.beta_fraction * bytes * r.link_beta_us_per_byte;
+  }
+  p.algbw_GBps = bytes / p.time_us / 1e3;
+  p.busbw_GBps = p.algbw_GBps * busbw_factor(op, ranks);
+  return p;
+}
+
+}  // namespace meshbench::fit

@@ -1,0 +1,70 @@
+#pragma once
+// The cluster profile: fitted alpha-beta parameters per (op, tier, k x g) and size regime,
+// turned into per-link parameters by the algorithm assumed (patterns/collective_cost.hpp), with
+// provenance. Schema "meshbench.profile/1" in results/README.md. `meshfit predict` and the MFU
+// planner read it.
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fit/importers/import.hpp"
+#include "fit/series_fit.hpp"
+#include "patterns/collective_cost.hpp"
+
+namespace meshbench::fit {
+
+/// One size regime of one entry.
+struct ProfileRegime {
+  double bytes_min = 0, bytes_max = 0;
+  double alpha_us = 0;            ///< of the whole collective on the entry's ranks
+  double beta_us_per_byte = 0;    ///< of the whole collective, per byte of nccl-tests size
+  double link_alpha_us = 0;       ///< alpha_us / alpha_steps(algorithm, ranks)
+  double link_beta_us_per_byte = 0;  ///< beta_us_per_byte / beta_fraction(algorithm, ranks)
+};
+
+/// One (op, tier, k x g) series of the profile.
+struct ProfileEntry {
+  std::string op, dtype, tier;
+  int ranks = 1, nodes = 1, ranks_per_node = 1;
+  Algorithm algorithm = Algorithm::kRing;
+  std::string source;
+  std::vector<ProfileRegime> regimes;  ///< increasing sizes
+  std::string label() const;           ///< "all_reduce inter 2x8 (16 ranks)"
+};
+
+struct Profile {
+  std::vector<ProfileEntry> entries;
+};
+
+/// The profile document of the fitted series (aggregate groups only: "all" or "world"), with
+/// provenance from `tables`. `algorithm` names the algorithm per op ("" = default_algorithm).
+nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
+                            const std::vector<ImportedTable>& tables,
+                            const std::string& algorithm = "");
+
+/// Reads a profile file. Throws InputError naming the file and the bad field.
+Profile read_profile(const std::filesystem::path& file);
+
+struct Prediction {
+  double time_us = 0, algbw_GBps = 0, busbw_GBps = 0;
+  std::size_t regime = 0;      ///< index into the entry's regimes
+  bool extrapolated = false;   ///< bytes outside every regime's measured range
+  std::string algorithm;       ///< as used ("two_level" or an Algorithm name)
+  const ProfileEntry* entry = nullptr;  ///< the entry the link parameters came from
+  const ProfileEntry* intra_entry = nullptr;  ///< two_level only: the intra-node entry
+};
+
+/// Time of `op` on `bytes` (nccl-tests size) over `ranks` ranks on `nodes` nodes, from the
+/// entry of the same op and tier (nodes > 1: inter) whose ranks per node is closest to
+/// ranks / nodes, then closest in ranks. The entry's link alpha and beta are scaled to `ranks`
+/// with its algorithm. `algorithm` "two_level" (all_reduce across nodes) takes the intra link
+/// from the intra entry and the inter link from the inter entry minus its intra phases.
+/// Throws InputError when the profile has no entry for the op and tier, or the two-level
+/// split leaves a non-positive inter cost.
+Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ranks, int nodes,
+                   const std::string& algorithm = "");
+
+}  // namespace meshbench::fit
