@@ -29,18 +29,83 @@ std::optional<double> measured_busbw(const SeriesFit& s, std::uint64_t bytes) {
   return algbw_GBps(bytes, t) * s.busbw_factor;
 }
 
+/// Predicted busbw at `bytes`, within the measured size range only.
 std::optional<double> fitted_busbw(const SeriesFit& s, std::uint64_t bytes) {
+  if (s.points.empty() || bytes < s.points.front().bytes || bytes > s.points.back().bytes) {
+    return std::nullopt;
+  }
   const auto t = s.predicted_time_us(static_cast<double>(bytes));
   if (!t || *t <= 0) return std::nullopt;
   return algbw_GBps(bytes, *t) * s.busbw_factor;
 }
 
+/// Every power of two from the smallest measured size (rounded down) to the largest (up).
 std::set<std::uint64_t> all_sizes(const std::vector<SeriesFit>& fits) {
-  std::set<std::uint64_t> sizes;
+  std::uint64_t lo = UINT64_MAX, hi = 0;
   for (const auto& s : fits) {
-    for (const auto& m : s.points) sizes.insert(m.bytes);
+    for (const auto& m : s.points) {
+      lo = std::min(lo, m.bytes);
+      hi = std::max(hi, m.bytes);
+    }
   }
+  std::set<std::uint64_t> sizes;
+  if (hi == 0) return sizes;
+  std::uint64_t b = 1;
+  while (b * 2 <= lo) b *= 2;
+  for (; b < hi * 2 && b != 0; b *= 2) sizes.insert(b);
   return sizes;
+}
+
+/// Summary of one series: peak measured busbw and n_1/2, the size at which the fitted busbw
+/// reaches half of that peak (bisection on the fit within the measured range).
+struct Summary {
+  double peak_busbw = 0;
+  std::uint64_t peak_bytes = 0;
+  std::optional<double> n_half_bytes;
+};
+
+Summary summarize_series(const SeriesFit& s) {
+  Summary out;
+  for (const Measurement& m : s.points) {
+    const double b = algbw_GBps(m.bytes, m.time_us) * s.busbw_factor;
+    if (b > out.peak_busbw) {
+      out.peak_busbw = b;
+      out.peak_bytes = m.bytes;
+    }
+  }
+  if (s.regimes.empty() || out.peak_busbw <= 0) return out;
+  const double half = out.peak_busbw / 2;
+  auto fit = [&](double bytes) {
+    const auto t = s.predicted_time_us(bytes);
+    return (t && *t > 0) ? bytes / (*t * 1e3) * s.busbw_factor : 0.0;
+  };
+  double lo = static_cast<double>(s.points.front().bytes), hi = lo;
+  if (fit(lo) >= half) {
+    out.n_half_bytes = lo;
+    return out;
+  }
+  while (hi < static_cast<double>(s.points.back().bytes) && fit(hi) < half) {
+    lo = hi;
+    hi *= 2;
+  }
+  if (fit(hi) < half) return out;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (fit(mid) < half ? lo : hi) = mid;
+  }
+  out.n_half_bytes = hi;
+  return out;
+}
+
+/// A size that is not a round power of two, with 3 significant digits ("151 MiB").
+std::string approx_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.3g} {}", bytes, units[u]);
 }
 
 std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : "-"; }
@@ -53,9 +118,21 @@ std::string bandwidth_text(double bw_GBps) {
 }
 
 std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
-  std::string md = "# Bandwidth table\n\nbusbw in GB/s (1e9 B/s), measured / alpha-beta fit; "
-                   "measured uses the fitted time column (median over repetitions); size is the "
-                   "nccl-tests size.\n\n| size |";
+  std::string md = "# Bandwidth table\n\nbusbw in GB/s (1e9 B/s), measured / predicted by the "
+                   "alpha-beta fit, one row per power-of-two size (\"-\": not measured at that "
+                   "size); measured uses the fitted time column (median over repetitions); size is "
+                   "the nccl-tests size; columns are (op, tier, k nodes x g ranks per node).\n\n"
+                   "## Summary\n\n| series | alpha (us) | peak busbw (GB/s) | at | n_1/2 |\n"
+                   "|---|---:|---:|---:|---:|\n";
+  for (const auto& s : fits) {
+    const Summary sum = summarize_series(s);
+    md += fmt::format("| {} | {} | {:.4g} | {} | {} |\n", s.key.label(),
+                      s.regimes.empty() ? "-" : fmt::format("{:.3g}", s.regimes.front().alpha_us),
+                      sum.peak_busbw, format_bytes(sum.peak_bytes),
+                      sum.n_half_bytes ? approx_bytes(*sum.n_half_bytes) : "-");
+  }
+  md += "\nn_1/2: the size at which the fitted busbw reaches half the peak measured busbw.\n\n"
+        "## busbw per size\n\n| size |";
   std::string rule = "|---:|";
   for (const auto& s : fits) {
     md += fmt::format(" {} |", s.key.label());

@@ -13,13 +13,16 @@ namespace meshbench::fit {
 /// not grow with size.
 std::string bandwidth_text(double bw_GBps);
 
-/// Markdown: one row per measured size, one column per series ("measured / fit" busbw in
-/// GB/s), then a summary with alpha, bandwidth and fit quality per regime.
+/// Markdown: a summary per series (alpha of the first regime, peak measured busbw and its size,
+/// n_1/2 = the size at which the fitted busbw reaches half that peak), then one row per
+/// power-of-two size and one column per series ("measured / predicted" busbw in GB/s), then
+/// every fitted regime with its quality.
 std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits);
 
-/// CSV: bytes, then for each series "<label> busbw_GBps" and "<label> busbw_fit_GBps".
-/// Measured values at a size are the median over its rows (repetitions). Cells with no
-/// measurement are empty. Throws std::runtime_error naming the file if it cannot be written.
+/// CSV: one row per power-of-two size: bytes, then for each series "<label> busbw_GBps" and
+/// "<label> busbw_fit_GBps". Measured values at a size are the median over its rows
+/// (repetitions). Cells with no measurement (or outside the measured range, for the fit) are
+/// empty. Throws std::runtime_error naming the file if it cannot be written.
 void write_bandwidth_table_csv(const std::vector<SeriesFit>& fits,
                                const std::filesystem::path& file);
 
