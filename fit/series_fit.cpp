@@ -127,6 +127,16 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
 
 namespace {
 
+nlohmann::json points_json(const SeriesFit& s) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Measurement& m : s.points) {
+    const bool outlier = std::any_of(s.outliers.begin(), s.outliers.end(),
+                                     [&](const Measurement& o) { return o.line == m.line; });
+    out.push_back({{"bytes", m.bytes}, {"time_us", m.time_us}, {"outlier", outlier}});
+  }
+  return out;
+}
+
 nlohmann::json outliers_json(const SeriesFit& s) {
   nlohmann::json out = nlohmann::json::array();
   for (const Measurement& m : s.outliers) {
@@ -175,6 +185,7 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
                                                 : nlohmann::json(nullptr)},
         {"regimes", regimes},
         {"outliers", outliers_json(s)},
+        {"points", points_json(s)},
         {"accuracy", s.regimes.empty() ? nlohmann::json(nullptr) : nlohmann::json{
             {"median_abs_rel_error", s.accuracy.median_abs_rel_error},
             {"max_abs_rel_error", s.accuracy.max_abs_rel_error},

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Plots of a meshbench run: busbw vs size with the alpha-beta fit, time vs size with residuals.
+"""Plots of meshfit results: busbw vs size with the alpha-beta fit, time vs size with residuals.
 
-usage: /usr/bin/python3 scripts/plot.py RUN_DIR
-reads RUN_DIR/fit.json (meshfit fit) and RUN_DIR/results.csv (meshbench sweep; the time column
-that was fitted); writes
-RUN_DIR/busbw_vs_size.png and RUN_DIR/time_vs_size_<op>.png (one per series' op).
+usage: /usr/bin/python3 scripts/plot.py DIR
+reads DIR/fit.json (meshfit fit: series, their measured points and fitted regimes, from a
+meshbench run or an imported nccl-tests / OSU table); writes DIR/busbw_vs_size.png and
+DIR/time_vs_size_<op>.png: one per op, intra and inter series on one chart, fit lines per
+regime, residuals below, outliers as crosses.
 A folder of `meshbench compare` (compare.csv) also gets compare_<op>.png (time of each placement
 vs size, and the ratio to the first); a folder of `meshbench pairs` (pairs.csv, no results.csv)
 gets pairs_heatmap.png (latency and bandwidth of every node pair).
@@ -14,7 +15,6 @@ import csv
 import json
 import os
 import sys
-from collections import defaultdict
 
 import matplotlib
 
@@ -27,38 +27,9 @@ def fail(message):
     sys.exit(2)
 
 
-def series_group(row):
-    """The group name meshfit gives a series (fit/sweep_results.cpp): mesh runs carry the axis,
-    the order and isolation, since group indices repeat under each."""
-    axis = row.get("axis", "world")
-    if axis in (None, "", "world"):
-        return row["group"]
-    isolated = " isolated" if row.get("isolate") == "1" else ""
-    return f"{axis}[{row['group']}]@{row['order']}{isolated}"
-
-
-def read_results(path, time_column):
-    """{(op, dtype, ranks, group): [(bytes, time_us, busbw_factor), ...]} sorted by bytes."""
-    series = defaultdict(list)
-    try:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            for line, row in enumerate(reader, start=2):
-                try:
-                    key = (row["op"], row["dtype"], int(row["ranks"]), series_group(row))
-                    series[key].append(
-                        (int(row["bytes"]), float(row[time_column]), float(row["busbw_factor"])))
-                except (KeyError, ValueError, TypeError) as e:
-                    fail(f"{path}:{line}: bad row ({e})")
-    except OSError as e:
-        fail(f"{path}: {e.strerror}")
-    if not series:
-        fail(f"{path}: no data rows")
-    return {k: sorted(v) for k, v in series.items()}
-
-
 def read_fits(path):
-    """({(op, dtype, ranks, group): [regime, ...]}, fitted time column) from fit.json."""
+    """(list of fit.json series, fitted time column). Each series carries its measured points,
+    so tables imported from nccl-tests or OSU plot the same way as meshbench runs."""
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -66,8 +37,11 @@ def read_fits(path):
         fail(f"{path}: {e}")
     if doc.get("schema") != "meshbench.fit/1":
         fail(f"{path}: schema is {doc.get('schema')!r}, expected 'meshbench.fit/1'")
-    fits = {(s["op"], s["dtype"], s["ranks"], s["group"]): s["regimes"] for s in doc["series"]}
-    return fits, doc.get("time_column", "time_us_p50")
+    for s in doc["series"]:
+        if "points" not in s:
+            fail(f"{path}: series without points: rerun meshfit fit")
+        s["points"].sort(key=lambda p: p["bytes"])
+    return doc["series"], doc.get("time_column", "time_us_p50")
 
 
 def fit_time_us(regime, nbytes):
@@ -80,9 +54,9 @@ def regime_curve(regime, points=40):
     return xs, [fit_time_us(regime, x) for x in xs]
 
 
-def label(key):
-    op, dtype, ranks, group = key
-    return f"{op} ({dtype}, n={ranks}, {group})"
+def label(series):
+    tier = f"{series.get('tier', '')} {series.get('nodes', 1)}x{series.get('ranks_per_node', 1)}"
+    return f"{series['op']} ({series['dtype']}, n={series['ranks']}, {tier}, {series['group']})"
 
 
 def size_axis(ax):
@@ -91,15 +65,15 @@ def size_axis(ax):
     ax.grid(True, which="major", alpha=0.3)
 
 
-def plot_busbw(series, fits, time_column, out):
+def plot_busbw(series, time_column, out):
     fig, ax = plt.subplots(figsize=(10, 6))
-    for i, (key, points) in enumerate(sorted(series.items())):
+    for i, s in enumerate(series):
         color = f"C{i % 10}"
-        xs = [p[0] for p in points]
-        ax.plot(xs, [b / (t * 1e3) * f for b, t, f in points], "o", color=color, ms=4,
-                label=f"{label(key)} measured")
-        factor = points[0][2]
-        for j, regime in enumerate(fits.get(key, [])):
+        pts = s["points"]
+        factor = s["busbw_factor"]
+        ax.plot([p["bytes"] for p in pts], [p["bytes"] / (p["time_us"] * 1e3) * factor for p in pts],
+                "o", color=color, ms=4, label=f"{label(s)} measured")
+        for j, regime in enumerate(s["regimes"]):
             rx, rt = regime_curve(regime)
             ax.plot(rx, [x / (t * 1e3) * factor if t > 0 else float("nan") for x, t in zip(rx, rt)],
                     "-", color=color, lw=1.2, label="alpha-beta fit per regime" if i == 0 and j == 0 else None)
@@ -112,28 +86,39 @@ def plot_busbw(series, fits, time_column, out):
     plt.close(fig)
 
 
-def plot_time(key, points, regimes, time_column, out):
-    fig, (ax, res) = plt.subplots(2, 1, figsize=(9, 7), sharex=True,
-                                  gridspec_kw={"height_ratios": [3, 1]})
-    xs = [p[0] for p in points]
-    ts = [p[1] for p in points]
-    ax.plot(xs, ts, "o", ms=4, label=f"measured ({time_column})")
-    for j, regime in enumerate(regimes):
-        rx, rt = regime_curve(regime)
-        ax.plot(rx, rt, "-", lw=1.5,
-                label=f"regime {j + 1}: alpha {regime['alpha_us']:.3g} us, "
-                      f"bw {regime['bw_GBps'] or float('nan'):.3g} GB/s")
+def plot_op(op, series, time_column, out):
+    """All series of one op (intra and inter together): time with the fit per regime, and the
+    relative residuals below. Outliers the fit set aside are drawn as crosses."""
+    fig, (ax, res) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True,
+                                  gridspec_kw={"height_ratios": [3, 1.3]})
+    res.axhline(0, color="grey", lw=0.8)
+    for i, s in enumerate(series):
+        color = f"C{i % 10}"
+        pts = s["points"]
+        inl = [p for p in pts if not p.get("outlier")]
+        out_pts = [p for p in pts if p.get("outlier")]
+        ax.plot([p["bytes"] for p in inl], [p["time_us"] for p in inl], "o", ms=4, color=color,
+                label=f"{label(s)} ({time_column})")
+        if out_pts:
+            ax.plot([p["bytes"] for p in out_pts], [p["time_us"] for p in out_pts], "x", ms=8,
+                    color=color, label="outlier set aside")
+        regimes = s["regimes"]
+        for j, regime in enumerate(regimes):
+            rx, rt = regime_curve(regime)
+            ax.plot(rx, rt, "-", lw=1.4, color=color,
+                    label=f"  regime {j + 1}: alpha {regime['alpha_us']:.3g} us, "
+                          f"bw {regime['bw_GBps'] or float('nan'):.3g} GB/s")
+        if regimes:
+            rel = []
+            for p in pts:
+                regime = next((r for r in regimes if p["bytes"] <= r["bytes_max"]), regimes[-1])
+                rel.append(100.0 * (fit_time_us(regime, p["bytes"]) - p["time_us"]) / p["time_us"])
+            res.plot([p["bytes"] for p in pts], rel, "o-", ms=3, color=color)
     ax.set_yscale("log")
     ax.set_ylabel("time (us)")
-    ax.set_title(f"{label(key)}: time vs size")
-    ax.legend(fontsize=8)
+    ax.set_title(f"{op}: time vs size, measured and fitted")
+    ax.legend(fontsize=7)
     ax.grid(True, which="major", alpha=0.3)
-    rel = []
-    for b, t, _ in points:
-        regime = next((r for r in regimes if b <= r["bytes_max"]), regimes[-1] if regimes else None)
-        rel.append(100.0 * (fit_time_us(regime, b) - t) / t if regime else float("nan"))
-    res.axhline(0, color="grey", lw=0.8)
-    res.plot(xs, rel, "o-", ms=3)
     res.set_ylabel("fit - measured (%)")
     size_axis(res)
     fig.tight_layout()
@@ -230,19 +215,16 @@ def main(argv):
         return 2
     run_dir = argv[1]
     pairs = os.path.join(run_dir, "pairs.csv")
-    if os.path.exists(pairs) and not os.path.exists(os.path.join(run_dir, "results.csv")):
+    if os.path.exists(pairs) and not os.path.exists(os.path.join(run_dir, "fit.json")):
         for path in plot_pairs(pairs, run_dir):
             print(f"wrote {path}")
         return 0
-    fits, time_column = read_fits(os.path.join(run_dir, "fit.json"))
-    series = read_results(os.path.join(run_dir, "results.csv"), time_column)
+    series, time_column = read_fits(os.path.join(run_dir, "fit.json"))
     written = [os.path.join(run_dir, "busbw_vs_size.png")]
-    plot_busbw(series, fits, time_column, written[0])
-    for key, points in sorted(series.items()):
-        op, dtype, ranks, group = key
-        name = op if sum(1 for k in series if k[0] == op) == 1 else f"{op}_{dtype}_n{ranks}_{group}"
-        path = os.path.join(run_dir, f"time_vs_size_{name}.png")
-        plot_time(key, points, fits.get(key, []), time_column, path)
+    plot_busbw(series, time_column, written[0])
+    for op in sorted({s["op"] for s in series}):
+        path = os.path.join(run_dir, f"time_vs_size_{op}.png")
+        plot_op(op, [s for s in series if s["op"] == op], time_column, path)
         written.append(path)
     compare = os.path.join(run_dir, "compare.csv")
     if os.path.exists(compare):
