@@ -1,0 +1,85 @@
+#pragma once
+// The traffic of one training step, axis by axis (DESIGN.md, "Traffic of one training step"):
+// rows of (axis, phase, op, bytes per call, calls per step, group) per GPU, from one
+// definition that `meshbench traffic` prints, `meshbench pattern` executes and the planner
+// costs. One file per axis in patterns/traffic/.
+//
+// Bytes per call are nccl-tests sizes (patterns/collective.hpp): all_reduce the buffer,
+// all_gather the gathered output, reduce_scatter the input, all_to_all what one rank sends in
+// all, send_recv what one rank sends. Rows describe a GPU on a middle pipeline stage
+// (transformer layers only: the embedding, output layer and loss are left out).
+
+#include <string>
+#include <vector>
+
+#include "patterns/collective.hpp"
+#include "patterns/mesh.hpp"
+#include "patterns/model_config.hpp"
+#include "patterns/training.hpp"
+
+namespace meshbench {
+
+struct TrafficRow {
+  std::string axis;    ///< tp, pp, dp, zero, cp, ep
+  std::string phase;   ///< fwd, bwd, or step (once per step, after the micro-batches)
+  CollectiveOp op = CollectiveOp::kAllReduce;
+  double bytes_per_call = 0;
+  long long calls_per_step = 0;
+  std::vector<MeshAxis> group_axes;  ///< the mesh axes whose ranks form the group
+  int group_size = 1;                ///< product of their sizes
+  std::string what;                  ///< the tensor, for people
+  /// bytes_per_call x calls_per_step.
+  double bytes_per_step() const { return bytes_per_call * static_cast<double>(calls_per_step); }
+};
+
+/// Everything a row derivation needs.
+struct TrafficInputs {
+  ModelConfig model;
+  TrainingConfig train;
+  MeshSizes layout;
+  StepShape shape;  ///< from validate_step
+};
+
+/// Tensor parallelism (Shoeybi et al. 2019; Korthikanti et al. 2022 section 4.2): per layer and
+/// micro-batch 2 all-reduces of b (s/cp) h e forward and 2 backward (2 more backward with full
+/// recomputation); with sequence parallelism each all-reduce becomes an all-gather plus a
+/// reduce-scatter of the same tensor. None when tp = 1.
+std::vector<TrafficRow> tp_traffic(const TrafficInputs& in);
+
+/// Pipeline parallelism, 1F1B (Narayanan et al. 2021): per micro-batch one send/recv of
+/// b (s/cp) h e (/ tp with SP) forward and one backward; interleaved with v chunks: v each.
+/// None when pp = 1.
+std::vector<TrafficRow> pp_traffic(const TrafficInputs& in);
+
+/// Data parallelism, ZeRO stage 0: the GPU's gradients (grad_reduce_bytes each) all-reduced in
+/// buckets of dp_bucket_bytes once per step; dense gradients over dp x cp x ep, expert
+/// gradients over dp x cp (experts are not replicated across ep). None when the group is 1
+/// or zero_stage > 0.
+std::vector<TrafficRow> dp_traffic(const TrafficInputs& in);
+
+/// ZeRO (Rajbhandari et al. 2020): stages 1-2 reduce-scatter the gradients and all-gather the
+/// updated parameters (dtype_bytes) once per step, in buckets; stage 3 (FSDP) all-gathers each
+/// layer's parameters forward and again backward and reduce-scatters its gradients backward,
+/// per micro-batch. Same groups as dp_traffic. None when zero_stage = 0.
+std::vector<TrafficRow> zero_traffic(const TrafficInputs& in);
+
+/// Context parallelism, ring attention (Liu et al. 2023; Megatron-LM CP): per layer and
+/// micro-batch cp-1 ring rounds carrying the K and V blocks, b (s/cp) (kv_dim / tp) e each,
+/// forward; K, V, dK and dV backward (and the forward again with full recomputation).
+/// None when cp = 1.
+std::vector<TrafficRow> cp_traffic(const TrafficInputs& in);
+
+/// Expert parallelism (Lepikhin et al. 2021, GShard): per MoE layer and micro-batch an
+/// all-to-all dispatch and an all-to-all combine of the routed tokens, forward and backward,
+/// b (s/cp) / (tp with SP) x top-k x h x e bytes per rank, routing assumed balanced.
+/// None when ep = 1.
+std::vector<TrafficRow> ep_traffic(const TrafficInputs& in);
+
+/// All axes in the order tp, cp, ep, pp, dp, zero.
+std::vector<TrafficRow> step_traffic(const TrafficInputs& in);
+
+/// Validates and bundles (see validate_step).
+TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig& train,
+                                  const MeshSizes& layout);
+
+}  // namespace meshbench

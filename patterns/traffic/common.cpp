@@ -1,0 +1,57 @@
+#include "patterns/traffic/common.hpp"
+
+#include <cmath>
+
+namespace meshbench {
+namespace traffic_detail {
+
+TrafficRow row(const TrafficInputs& in, const char* axis, const char* phase, CollectiveOp op,
+               double bytes, long long calls, std::vector<MeshAxis> axes, std::string what) {
+  TrafficRow r;
+  r.axis = axis;
+  r.phase = phase;
+  r.op = op;
+  r.bytes_per_call = bytes;
+  r.calls_per_step = calls;
+  r.group_size = 1;
+  for (MeshAxis a : axes) r.group_size *= in.layout[a];
+  r.group_axes = std::move(axes);
+  r.what = std::move(what);
+  return r;
+}
+
+void add_buckets(std::vector<TrafficRow>& rows, const TrafficInputs& in, const char* axis,
+                 CollectiveOp op, double total_bytes, double bucket,
+                 const std::vector<MeshAxis>& axes, const std::string& what) {
+  if (total_bytes <= 0) return;
+  const auto full = static_cast<long long>(std::floor(total_bytes / bucket));
+  const double rest = total_bytes - d(full) * bucket;
+  if (full > 0) rows.push_back(row(in, axis, "step", op, bucket, full, axes, what + " (bucket)"));
+  if (rest > 0) rows.push_back(row(in, axis, "step", op, rest, 1, axes, what + " (last bucket)"));
+}
+
+double dense_layer_params_per_gpu(const TrafficInputs& in) {
+  return (in.model.layer_params() - in.model.layer_expert_params()) / in.layout[MeshAxis::kTp];
+}
+
+double expert_layer_params_per_gpu(const TrafficInputs& in) {
+  return in.model.layer_expert_params() / (in.layout[MeshAxis::kTp] * in.layout[MeshAxis::kEp]);
+}
+
+}  // namespace traffic_detail
+
+TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig& train,
+                                  const MeshSizes& layout) {
+  return TrafficInputs{model, train, layout, validate_step(model, train, layout)};
+}
+
+std::vector<TrafficRow> step_traffic(const TrafficInputs& in) {
+  std::vector<TrafficRow> all;
+  for (auto* f : {&tp_traffic, &cp_traffic, &ep_traffic, &pp_traffic, &dp_traffic, &zero_traffic}) {
+    auto rows = f(in);
+    all.insert(all.end(), rows.begin(), rows.end());
+  }
+  return all;
+}
+
+}  // namespace meshbench

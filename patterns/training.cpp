@@ -1,0 +1,84 @@
+#include "patterns/training.hpp"
+
+#include <fmt/format.h>
+
+namespace meshbench {
+
+std::string recompute_name(Recompute r) {
+  switch (r) {
+    case Recompute::kNone: return "none";
+    case Recompute::kSelective: return "selective";
+    case Recompute::kFull: return "full";
+  }
+  return "?";
+}
+
+Recompute parse_recompute(const std::string& text) {
+  for (Recompute r : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+    if (recompute_name(r) == text) return r;
+  }
+  throw ConfigError(fmt::format("--recompute: unknown mode '{}' (none, selective, full)", text));
+}
+
+StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const MeshSizes& l) {
+  const int tp = l[MeshAxis::kTp], pp = l[MeshAxis::kPp], dp = l[MeshAxis::kDp],
+            cp = l[MeshAxis::kCp], ep = l[MeshAxis::kEp], v = t.virtual_pipeline_stages;
+  if (m.num_heads % tp != 0) {
+    throw ConfigError(fmt::format("--layout tp={}: num_attention_heads {} of {} is not divisible "
+                                  "by tp", tp, m.num_heads, m.name));
+  }
+  if (m.num_kv_heads % tp != 0) {
+    throw ConfigError(fmt::format("--layout tp={}: num_key_value_heads {} of {} is not divisible "
+                                  "by tp (Megatron splits the query groups over tp)", tp,
+                                  m.num_kv_heads, m.name));
+  }
+  if (v < 1) throw ConfigError(fmt::format("--virtual-pipeline-stages must be >= 1, got {}", v));
+  if (v > 1 && pp < 2) {
+    throw ConfigError(fmt::format("--virtual-pipeline-stages {} needs pp > 1", v));
+  }
+  if (m.num_layers % (static_cast<long long>(pp) * v) != 0) {
+    throw ConfigError(fmt::format("--layout pp={} x vpp={}: num_layers {} of {} is not divisible "
+                                  "by {}", pp, v, m.num_layers, m.name, pp * v));
+  }
+  if (t.seq_length < 1) throw ConfigError(fmt::format("--seq-length must be >= 1, got {}", t.seq_length));
+  if (cp > 1 && t.seq_length % (2LL * cp) != 0) {
+    throw ConfigError(fmt::format("--layout cp={}: --seq-length {} is not divisible by 2 x cp = {} "
+                                  "(load-balanced ring attention)", cp, t.seq_length, 2 * cp));
+  }
+  if (t.micro_batch_size < 1) {
+    throw ConfigError(fmt::format("--micro-batch-size must be >= 1, got {}", t.micro_batch_size));
+  }
+  const long long per_step = t.micro_batch_size * dp;
+  const long long global = t.global_batch_size == 0 ? per_step : t.global_batch_size;
+  if (global < 1 || global % per_step != 0) {
+    throw ConfigError(fmt::format("--global-batch-size {} is not a multiple of micro-batch-size "
+                                  "{} x dp {}", global, t.micro_batch_size, dp));
+  }
+  StepShape shape;
+  shape.micro_batches = global / per_step;
+  if (v > 1 && shape.micro_batches % pp != 0) {
+    throw ConfigError(fmt::format("interleaved schedule: {} micro-batches is not a multiple of "
+                                  "pp {} (Megatron's requirement)", shape.micro_batches, pp));
+  }
+  if (ep > 1 && !m.is_moe()) {
+    throw ConfigError(fmt::format("--layout ep={}: {} has no experts", ep, m.name));
+  }
+  if (m.is_moe() && m.num_experts % ep != 0) {
+    throw ConfigError(fmt::format("--layout ep={}: num_experts {} of {} is not divisible by ep",
+                                  ep, m.num_experts, m.name));
+  }
+  if (t.zero_stage < 0 || t.zero_stage > 3) {
+    throw ConfigError(fmt::format("--zero-stage must be 0, 1, 2 or 3, got {}", t.zero_stage));
+  }
+  if (!(t.dp_bucket_bytes > 0)) {
+    throw ConfigError(fmt::format("--dp-bucket-size must be > 0, got {}", t.dp_bucket_bytes));
+  }
+  if (t.dtype_bytes < 1 || t.grad_reduce_bytes < 1) {
+    throw ConfigError("dtype and gradient-reduce sizes must be >= 1 byte");
+  }
+  shape.layers_per_stage = m.num_layers / pp;
+  shape.seq_per_rank = t.seq_length / cp;
+  return shape;
+}
+
+}  // namespace meshbench

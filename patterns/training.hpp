@@ -1,0 +1,46 @@
+#pragma once
+// How a model is trained: batch shape, precision, sequence parallelism, recomputation, ZeRO,
+// DP buckets, virtual pipeline stages, and the parallel layout (mesh sizes). Megatron-LM's
+// names and defaults where it has them.
+
+#include <string>
+
+#include "patterns/mesh.hpp"
+#include "patterns/model_config.hpp"
+
+namespace meshbench {
+
+enum class Recompute { kNone, kSelective, kFull };
+std::string recompute_name(Recompute r);
+/// "none", "selective", "full"; throws ConfigError naming --recompute otherwise.
+Recompute parse_recompute(const std::string& text);
+
+struct TrainingConfig {
+  long long seq_length = 2048;         ///< s (--seq-length)
+  long long micro_batch_size = 1;      ///< b (--micro-batch-size)
+  long long global_batch_size = 0;     ///< --global-batch-size; 0: b x dp (one micro-batch)
+  int dtype_bytes = 2;                 ///< activations and parameters (bf16)
+  bool sequence_parallel = false;      ///< --sequence-parallel (Korthikanti et al. 2022)
+  Recompute recompute = Recompute::kNone;  ///< --recompute
+  int zero_stage = 0;                  ///< --zero-stage 0..3 (3 = FSDP)
+  double dp_bucket_bytes = 25.0 * (1 << 20);  ///< DDP bucket (PyTorch bucket_cap_mb = 25)
+  int grad_reduce_bytes = 4;           ///< gradient reduction dtype (fp32 unless told bf16)
+  int virtual_pipeline_stages = 1;     ///< v, interleaved 1F1B when > 1
+};
+
+/// Quantities of one step that every axis uses, after validation.
+struct StepShape {
+  long long micro_batches = 1;     ///< m = global / (b x dp)
+  long long layers_per_stage = 1;  ///< L / pp
+  long long seq_per_rank = 1;      ///< s / cp
+};
+
+/// Checks that the layout fits the model and the training config and derives the step shape.
+/// Throws ConfigError naming the flag or field and the values: heads % tp, kv heads % tp,
+/// layers % (pp x vpp), seq % (2 cp) when cp > 1 (load-balanced ring attention), global batch %
+/// (micro x dp), experts % ep (ep > 1 needs a MoE model), zero stage 0..3, vpp > 1 needs pp > 1
+/// and micro-batches % pp, bucket and byte sizes > 0.
+StepShape validate_step(const ModelConfig& model, const TrainingConfig& train,
+                        const MeshSizes& layout);
+
+}  // namespace meshbench
