@@ -15,6 +15,7 @@
 #include "bench/backends/mpi/mpi_runtime.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/sweep_command.hpp"
+#include "bench/traffic_command.hpp"
 
 namespace {
 
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
   CLI::App* compare = meshbench::add_compare_command(app, compare_options);
   meshbench::PairsOptions pairs_options;
   CLI::App* pairs = meshbench::add_pairs_command(app, pairs_options);
+  meshbench::TrafficCommandOptions traffic_options;
+  CLI::App* traffic = meshbench::add_traffic_command(app, traffic_options);
 
   int code = 0;
   try {
@@ -69,6 +72,9 @@ int main(int argc, char** argv) {
                                   benchmark_args, command_line);
     } else if (pairs->parsed()) {
       code = meshbench::run_pairs(*mpi, pairs_options, command_line);
+    } else if (traffic->parsed()) {
+      // Pure computation: rank 0 prints, the others (if any) have nothing to add.
+      code = rank == 0 ? meshbench::run_traffic(traffic_options) : 0;
     }
   } catch (const CLI::ParseError& e) {
     if (rank == 0) {

@@ -56,28 +56,28 @@ int MeshSizes::product() const {
   return p;
 }
 
-MeshSizes parse_mesh_sizes(std::string_view text) {
-  if (text.empty()) throw MeshError("--mesh: empty (expected e.g. tp=2,dp=2)");
+MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag) {
+  if (text.empty()) throw MeshError(fmt::format("{}: empty (expected e.g. tp=2,dp=2)", flag));
   MeshSizes sizes;
   std::array<bool, kAllMeshAxes.size()> seen{};
   for (std::string_view item : split(text, ',')) {
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      throw MeshError(fmt::format("--mesh: '{}' is not axis=size (e.g. tp=2)", item));
+      throw MeshError(fmt::format("{}: '{}' is not axis=size (e.g. tp=2)", flag, item));
     }
     const std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
     const auto axis = parse_axis(name);
     if (!axis) {
-      throw MeshError(fmt::format("--mesh: unknown axis '{}' (known: {})", name, known_axes()));
+      throw MeshError(fmt::format("{}: unknown axis '{}' (known: {})", flag, name, known_axes()));
     }
     int n = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     if (ec != std::errc() || end != value.data() + value.size() || n < 1) {
-      throw MeshError(fmt::format("--mesh: size of {} must be a positive integer, got '{}'", name,
-                                  value));
+      throw MeshError(fmt::format("{}: size of {} must be a positive integer, got '{}'", flag,
+                                  name, value));
     }
     if (seen[static_cast<std::size_t>(*axis)]) {
-      throw MeshError(fmt::format("--mesh: axis '{}' is given twice", name));
+      throw MeshError(fmt::format("{}: axis '{}' is given twice", flag, name));
     }
     seen[static_cast<std::size_t>(*axis)] = true;
     sizes[*axis] = n;

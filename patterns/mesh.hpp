@@ -44,9 +44,10 @@ struct MeshSizes {
   int product() const;
 };
 
-/// Parses "tp=2,dp=2[,pp=..,cp=..,ep=..]". Throws MeshError on an unknown axis, an axis given
-/// twice, a size that is not a positive integer, or an empty string.
-MeshSizes parse_mesh_sizes(std::string_view text);
+/// Parses "tp=2,dp=2[,pp=..,cp=..,ep=..]". Throws MeshError, whose message starts with `flag`,
+/// on an unknown axis, an axis given twice, a size that is not a positive integer, or an empty
+/// string.
+MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag = "--mesh");
 
 /// Canonical "tp=2,dp=4" (axes of size > 1 in Megatron order; "tp=1" when all are 1).
 std::string format_mesh_sizes(const MeshSizes& sizes);

@@ -1,0 +1,193 @@
+#include "bench/traffic_command.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "bench/sweep_config.hpp"
+#include "patterns/units.hpp"
+
+namespace meshbench {
+namespace {
+
+int dtype_size(const char* flag, const std::string& name) {
+  if (name == "bf16" || name == "fp16") return 2;
+  if (name == "fp32") return 4;
+  throw UsageError(fmt::format("{}: unknown dtype '{}' (bf16, fp16 or fp32)", flag, name));
+}
+
+std::string axes_text(const std::vector<MeshAxis>& axes) {
+  std::string s;
+  for (MeshAxis a : axes) s += fmt::format("{}{}", s.empty() ? "" : "x", axis_name(a));
+  return s;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.4g} {}", bytes, units[u]);
+}
+
+}  // namespace
+
+void add_training_flags(CLI::App* cmd, TrainingOptions& o) {
+  cmd->add_option("--model", o.model,
+                  "Preset (gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, gpt-1.7b "
+                  "... gpt-1t) or a Hugging Face config.json")
+      ->required();
+  cmd->add_option("--layout", o.layout, "Parallel layout, e.g. tp=8,pp=4,dp=2[,cp=..,ep=..]")
+      ->required();
+  cmd->add_option("--seq-length", o.seq_length, "Sequence length")->capture_default_str();
+  cmd->add_option("--micro-batch-size", o.micro_batch_size, "Micro-batch size")
+      ->capture_default_str();
+  cmd->add_option("--global-batch-size", o.global_batch_size,
+                  "Global batch size (default: micro-batch-size x dp, one micro-batch)");
+  cmd->add_flag("--sequence-parallel", o.sequence_parallel, "Megatron sequence parallelism");
+  cmd->add_option("--recompute", o.recompute, "Activation recomputation: none, selective, full")
+      ->capture_default_str();
+  cmd->add_option("--zero-stage", o.zero_stage, "ZeRO stage 0-3 (3 = FSDP)")->capture_default_str();
+  cmd->add_option("--dp-bucket-size", o.dp_bucket_size, "Gradient bucket (K/M/G suffixes)")
+      ->capture_default_str();
+  cmd->add_option("--grad-reduce-dtype", o.grad_reduce_dtype, "fp32 or bf16")
+      ->capture_default_str();
+  cmd->add_option("--dtype", o.dtype, "Activation and parameter dtype: bf16, fp16, fp32")
+      ->capture_default_str();
+  cmd->add_option("--virtual-pipeline-stages", o.virtual_pipeline_stages,
+                  "Interleaved 1F1B chunks per stage")
+      ->capture_default_str();
+}
+
+TrafficInputs to_traffic_inputs(const TrainingOptions& o) {
+  try {
+    const ModelConfig model = load_model(o.model);
+    TrainingConfig t;
+    t.seq_length = o.seq_length;
+    t.micro_batch_size = o.micro_batch_size;
+    t.global_batch_size = o.global_batch_size;
+    t.sequence_parallel = o.sequence_parallel;
+    t.recompute = parse_recompute(o.recompute);
+    t.zero_stage = o.zero_stage;
+    try {
+      t.dp_bucket_bytes = static_cast<double>(parse_bytes(o.dp_bucket_size));
+    } catch (const SizeParseError& e) {
+      throw UsageError(fmt::format("--dp-bucket-size: {}", e.what()));
+    }
+    t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
+    t.dtype_bytes = dtype_size("--dtype", o.dtype);
+    t.virtual_pipeline_stages = o.virtual_pipeline_stages;
+    return make_traffic_inputs(model, t, parse_mesh_sizes(o.layout, "--layout"));
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  } catch (const MeshError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRow>& rows) {
+  const ModelConfig& m = in.model;
+  const TrainingConfig& t = in.train;
+  nlohmann::json layout = nlohmann::json::object();
+  for (MeshAxis a : kAllMeshAxes) layout[std::string(axis_name(a))] = in.layout[a];
+  nlohmann::json out_rows = nlohmann::json::array();
+  std::map<std::string, std::pair<double, double>> totals;
+  for (const TrafficRow& r : rows) {
+    nlohmann::json axes = nlohmann::json::array();
+    for (MeshAxis a : r.group_axes) axes.push_back(std::string(axis_name(a)));
+    out_rows.push_back({{"axis", r.axis}, {"phase", r.phase}, {"op", op_name(r.op)},
+                        {"bytes_per_call", r.bytes_per_call}, {"calls_per_step", r.calls_per_step},
+                        {"group_size", r.group_size}, {"group_axes", axes},
+                        {"bytes_per_step", r.bytes_per_step()}, {"what", r.what}});
+    auto& [bytes, wire] = totals[r.axis];
+    bytes += r.bytes_per_step();
+    wire += r.bytes_per_step() * busbw_factor(r.op, r.group_size);
+  }
+  nlohmann::json out_totals = nlohmann::json::object();
+  for (const auto& [axis, v] : totals) {
+    out_totals[axis] = {{"bytes_per_step", v.first}, {"wire_bytes_per_step", v.second}};
+  }
+  return {
+      {"schema", "meshbench.traffic/1"},
+      {"model", {{"name", m.name}, {"hidden_size", m.hidden_size}, {"num_layers", m.num_layers},
+                 {"num_heads", m.num_heads}, {"num_kv_heads", m.num_kv_heads},
+                 {"ffn_hidden_size", m.ffn_hidden_size}, {"vocab_size", m.vocab_size},
+                 {"num_experts", m.num_experts}, {"experts_per_token", m.experts_per_token},
+                 {"swiglu", m.swiglu}, {"tied_embeddings", m.tied_embeddings},
+                 {"params", m.total_params()}, {"provenance", m.provenance}}},
+      {"training", {{"seq_length", t.seq_length}, {"micro_batch_size", t.micro_batch_size},
+                    {"global_batch_size", in.shape.micro_batches * t.micro_batch_size *
+                                              in.layout[MeshAxis::kDp]},
+                    {"sequence_parallel", t.sequence_parallel},
+                    {"recompute", recompute_name(t.recompute)}, {"zero_stage", t.zero_stage},
+                    {"dp_bucket_bytes", t.dp_bucket_bytes}, {"grad_reduce_bytes", t.grad_reduce_bytes},
+                    {"dtype_bytes", t.dtype_bytes},
+                    {"virtual_pipeline_stages", t.virtual_pipeline_stages}}},
+      {"layout", layout},
+      {"micro_batches", in.shape.micro_batches},
+      {"layers_per_stage", in.shape.layers_per_stage},
+      {"rows", out_rows},
+      {"totals", out_totals},
+      {"scope", "per GPU of a middle pipeline stage, transformer layers only (embedding, output "
+                "layer and loss left out)"},
+  };
+}
+
+CLI::App* add_traffic_command(CLI::App& app, TrafficCommandOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "traffic", "The traffic of one training step per axis, from a model and a layout (needs "
+                 "no mpiexec)");
+  add_training_flags(sub, o.training);
+  sub->add_option("--format", o.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  return sub;
+}
+
+int run_traffic(const TrafficCommandOptions& o) {
+  const TrafficInputs in = to_traffic_inputs(o.training);
+  const auto rows = step_traffic(in);
+  const nlohmann::json doc = traffic_json(in, rows);
+  if (o.format == "json") {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  const ModelConfig& m = in.model;
+  fmt::print("# model {}: {:.4g}B parameters; h {}, layers {}, heads {} (kv {}), ffn {}, vocab "
+             "{}{}{}\n", m.name, m.total_params() / 1e9, m.hidden_size, m.num_layers, m.num_heads,
+             m.num_kv_heads, m.ffn_hidden_size, m.vocab_size,
+             m.is_moe() ? fmt::format(", {} experts top-{}", m.num_experts, m.experts_per_token) : "",
+             m.swiglu ? ", SwiGLU" : "");
+  for (const auto& [field, source] : m.provenance) {
+    if (source.rfind("default", 0) == 0) fmt::print("#   {}: {}\n", field, source);
+  }
+  fmt::print("# layout {}; {} micro-batch(es) of {} x {} tokens; {} layers per stage; SP {}, "
+             "recompute {}, ZeRO {}, vpp {}\n", format_mesh_sizes(in.layout),
+             in.shape.micro_batches, in.train.micro_batch_size, in.train.seq_length,
+             in.shape.layers_per_stage, in.train.sequence_parallel ? "on" : "off",
+             recompute_name(in.train.recompute), in.train.zero_stage,
+             in.train.virtual_pipeline_stages);
+  fmt::print("# per GPU of a middle pipeline stage, transformer layers only; bytes are "
+             "nccl-tests sizes\n#\n");
+  fmt::print("# {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", "axis", "phase", "op",
+             "bytes/call", "calls", "group", "bytes/step", "what");
+  for (const TrafficRow& r : rows) {
+    fmt::print("  {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", r.axis, r.phase,
+               op_name(r.op), human_bytes(r.bytes_per_call), r.calls_per_step,
+               fmt::format("{}={}", axes_text(r.group_axes), r.group_size),
+               human_bytes(r.bytes_per_step()), r.what);
+  }
+  fmt::print("#\n# totals per GPU per step:\n");
+  for (const auto& [axis, v] : doc["totals"].items()) {
+    fmt::print("#   {:>4}: {} in calls, {} on the wire (x busbw factor)\n", axis,
+               human_bytes(v["bytes_per_step"].get<double>()),
+               human_bytes(v["wire_bytes_per_step"].get<double>()));
+  }
+  if (rows.empty()) fmt::print("#   none: every axis has size 1\n");
+  return 0;
+}
+
+}  // namespace meshbench
