@@ -181,25 +181,33 @@ int DeviceMesh::rank_of(const std::array<int, kAllMeshAxes.size()>& coords) cons
 }
 
 int DeviceMesh::group_index(int rank, MeshAxis axis) const {
+  return group_index(rank, std::vector<MeshAxis>{axis});
+}
+
+std::vector<std::vector<int>> DeviceMesh::groups(MeshAxis axis) const {
+  return groups(std::vector<MeshAxis>{axis});
+}
+
+int DeviceMesh::group_index(int rank, const std::vector<MeshAxis>& axes) const {
   // Mixed radix over the other axes, fastest first: increases with the group's lowest rank.
   const auto c = coords(rank);
   int index = 0, scale = 1;
   for (MeshAxis a : order_) {
-    if (a == axis) continue;
+    if (std::find(axes.begin(), axes.end(), a) != axes.end()) continue;
     index += c[static_cast<std::size_t>(a)] * scale;
     scale *= sizes_[a];
   }
   return index;
 }
 
-std::vector<std::vector<int>> DeviceMesh::groups(MeshAxis axis) const {
-  const int n = sizes_[axis];
+std::vector<std::vector<int>> DeviceMesh::groups(const std::vector<MeshAxis>& axes) const {
+  int n = 1;
+  for (MeshAxis a : axes) n *= sizes_[a];
   std::vector<std::vector<int>> out(static_cast<std::size_t>(world_size_ / n));
   for (int r = 0; r < world_size_; ++r) {
-    auto& g = out[static_cast<std::size_t>(group_index(r, axis))];
-    g.push_back(r);
+    out[static_cast<std::size_t>(group_index(r, axes))].push_back(r);
   }
-  // Ranks arrive in increasing order, which is increasing coordinate on `axis` within a group.
+  // Ranks arrive in increasing order; for one axis that is increasing coordinate on it.
   return out;
 }
 

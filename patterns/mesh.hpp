@@ -101,6 +101,11 @@ class DeviceMesh {
   /// Index of the group of `axis` that holds `rank` (into groups(axis)).
   int group_index(int rank, MeshAxis axis) const;
 
+  /// Groups spanning several axes at once (e.g. dp x cp for gradient reduction): ranks that
+  /// share every coordinate outside `axes`, in rank order, numbered by their lowest rank.
+  std::vector<std::vector<int>> groups(const std::vector<MeshAxis>& axes) const;
+  int group_index(int rank, const std::vector<MeshAxis>& axes) const;
+
  private:
   MeshSizes sizes_;
   MeshOrder order_;

@@ -39,6 +39,15 @@ TEST(DeviceMesh, ReversedOrderGroupsByHand) {
   for (MeshAxis a : kAllMeshAxes) EXPECT_EQ(titan.groups(a), m.groups(a));
 }
 
+TEST(DeviceMesh, GroupsOfSeveralAxes) {
+  // dp x cp on tp=2, cp=2, dp=2 in Megatron order (tp stride 1, cp 2, dp 4): ranks sharing tp.
+  const DeviceMesh m = mesh_of("tp=2,cp=2,dp=2", "megatron", 8);
+  EXPECT_EQ(m.groups(std::vector<MeshAxis>{MeshAxis::kDp, MeshAxis::kCp}),
+            (Groups{{0, 2, 4, 6}, {1, 3, 5, 7}}));
+  EXPECT_EQ(m.group_index(5, std::vector<MeshAxis>{MeshAxis::kDp, MeshAxis::kCp}), 1);
+  EXPECT_EQ(m.groups(std::vector<MeshAxis>{MeshAxis::kTp}), m.groups(MeshAxis::kTp));
+}
+
 TEST(DeviceMesh, TorchtitanNameIsTheSamePlacementAsMegatron) {
   EXPECT_EQ(parse_mesh_order("torchtitan"), parse_mesh_order("megatron"));
   EXPECT_EQ(format_mesh_order(parse_mesh_order("dp-tp")), "dp-tp-cp-ep-pp");
