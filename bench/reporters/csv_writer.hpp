@@ -19,6 +19,11 @@ struct RunFacts {
   std::string wait_mode;
 };
 
+/// The results.csv header line (no newline), shared by the sweep and `meshbench pattern`.
+std::string results_csv_header();
+/// One results.csv row for `point` (no newline).
+std::string results_csv_fields(const PointResult& point, const RunFacts& facts);
+
 class CsvPointWriter final : public PointSink {
  public:
   /// Creates `dir`/results.csv and `dir`/samples.csv with their headers. Throws UsageError

@@ -1,0 +1,371 @@
+#include "bench/pattern_command.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "bench/counting_communicator.hpp"
+#include "bench/reporters/csv_writer.hpp"
+#include "bench/reporters/run_record.hpp"
+#include "bench/stats.hpp"
+#include "bench/sweep_config.hpp"
+#include "patterns/pipeline_schedule.hpp"
+
+namespace meshbench {
+namespace {
+
+constexpr Datatype kDtype = Datatype::kFloat32;  // every message is float32 elements
+const char* const kAxisOrder[] = {"tp", "cp", "ep", "pp", "dp", "zero"};
+
+/// One unit the executor times: a traffic row, or the whole 1F1B schedule for pp.
+struct Unit {
+  std::string axis, phase;
+  CollectiveOp op = CollectiveOp::kSendRecv;
+  ElementCounts counts;          ///< per call, after scaling and rounding
+  long long calls = 0;           ///< per step (pp: micro-batches x chunks)
+  std::vector<MeshAxis> group_axes;
+  int group_size = 1;
+  std::string what;
+  Communicator* comm = nullptr;  ///< this rank's group
+  GroupPlacement placement;      ///< of this rank's group...
+  std::string tier;              ///< ...and the tier shared by all groups ("mixed" otherwise)
+  int max_nodes = 1, max_ranks_per_node = 1;
+  std::vector<double> samples_us;  ///< per step, max over ranks
+};
+
+std::string axes_key(const std::vector<MeshAxis>& axes) {
+  std::string s;
+  for (MeshAxis a : axes) s += std::string(axis_name(a)) + ",";
+  return s;
+}
+
+/// One call of a unit's collective on this rank's group.
+void call_once(Unit& u, std::vector<float>& send, std::vector<float>& recv) {
+  Communicator& c = *u.comm;
+  switch (u.op) {
+    case CollectiveOp::kAllReduce:
+      c.all_reduce(send.data(), recv.data(), u.counts.send_count, kDtype, ReduceOp::kSum);
+      break;
+    case CollectiveOp::kAllGather:
+      c.all_gather(send.data(), recv.data(), u.counts.send_count, kDtype);
+      break;
+    case CollectiveOp::kReduceScatter:
+      c.reduce_scatter(send.data(), recv.data(), u.counts.recv_count, kDtype);
+      break;
+    case CollectiveOp::kAllToAll:
+      c.all_to_all(send.data(), recv.data(), u.counts.send_count / static_cast<std::size_t>(c.size()),
+                   kDtype);
+      break;
+    default: {  // ring send/recv (CP rounds)
+      const int n = c.size(), r = c.rank();
+      c.send_recv(send.data(), (r + 1) % n, recv.data(), (r + n - 1) % n, u.counts.send_count,
+                  kDtype);
+    }
+  }
+}
+
+/// The 1F1B schedule of this rank's stage, one activation or gradient per call.
+void run_one_f_one_b(Unit& u, std::vector<float>& a, std::vector<float>& b) {
+  Communicator& c = *u.comm;
+  const int stage = c.rank(), stages = c.size();
+  const std::size_t n = u.counts.send_count;
+  for (PipelineComm step : one_f_one_b(stage, stages, u.calls)) {
+    switch (step) {
+      case PipelineComm::kRecvForward: c.recv(a.data(), n, kDtype, stage - 1); break;
+      case PipelineComm::kSendForward: c.send(a.data(), n, kDtype, stage + 1); break;
+      case PipelineComm::kSendForwardRecvBackward:
+        c.send_recv(a.data(), stage + 1, b.data(), stage + 1, n, kDtype);
+        break;
+      case PipelineComm::kSendBackwardRecvForward:
+        c.send_recv(b.data(), stage - 1, a.data(), stage - 1, n, kDtype);
+        break;
+      case PipelineComm::kRecvBackward: c.recv(b.data(), n, kDtype, stage + 1); break;
+      case PipelineComm::kSendBackward: c.send(b.data(), n, kDtype, stage - 1); break;
+    }
+  }
+}
+
+/// Bytes this rank must send and receive in one step of `u` (the table, rank-exact).
+ByteCounts expected_bytes(const Unit& u) {
+  const std::uint64_t size = u.counts.size_bytes, calls = static_cast<std::uint64_t>(u.calls);
+  const std::uint64_t block = size / static_cast<std::uint64_t>(u.group_size);
+  switch (u.op) {
+    case CollectiveOp::kAllGather: return {calls * block, calls * size};
+    case CollectiveOp::kReduceScatter: return {calls * size, calls * block};
+    default: break;
+  }
+  if (u.axis != "pp") return {calls * size, calls * size};
+  // 1F1B: activations go to the next stage, gradients to the previous; the ends skip theirs.
+  const int stage = u.comm->rank(), last = u.comm->size() - 1;
+  const std::uint64_t fwd_out = stage < last ? calls : 0, fwd_in = stage > 0 ? calls : 0;
+  return {(fwd_out + fwd_in) * size, (fwd_in + fwd_out) * size};
+}
+
+}  // namespace
+
+CLI::App* add_pattern_command(CLI::App& app, PatternOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "pattern",
+      "Execute one training step's traffic of an axis on the mesh (run under mpiexec with the\n"
+      "layout's number of ranks): all groups at once, real sizes, counts and order.");
+  add_training_flags(sub, o.training);
+  sub->add_option("--axis", o.axis, "tp, pp, dp, zero, cp, ep or all")->capture_default_str();
+  sub->add_option("--order", o.order, "Mesh order (as for sweep --order)")->capture_default_str();
+  sub->add_option("--scale", o.scale,
+                  "Multiply every message size by this (0 < F <= 1) for small machines")
+      ->capture_default_str();
+  sub->add_option("-n,--iters", o.iters, "Timed steps")->capture_default_str();
+  sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed steps before them")
+      ->capture_default_str();
+  sub->add_option("--wait", o.wait, "spin, yield or auto")->capture_default_str();
+  sub->add_option("--out", o.out_dir, "Output folder (default results/<time>-pattern-<N>ranks)");
+  return sub;
+}
+
+int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
+                const std::vector<std::string>& command_line) {
+  const TrafficInputs in = to_traffic_inputs(o.training);
+  if (!(o.scale > 0 && o.scale <= 1)) {
+    throw UsageError(fmt::format("--scale must be in (0, 1], got {}", o.scale));
+  }
+  if (o.iters < 1 || o.warmup_iters < 0) {
+    throw UsageError(fmt::format("-n/--iters must be >= 1 and -w >= 0, got {} and {}", o.iters,
+                                 o.warmup_iters));
+  }
+  if (o.wait != "auto" && o.wait != "spin" && o.wait != "yield") {
+    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", o.wait));
+  }
+  const std::set<std::string> known(std::begin(kAxisOrder), std::end(kAxisOrder));
+  if (o.axis != "all" && !known.count(o.axis)) {
+    throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, all)", o.axis));
+  }
+  std::vector<TrafficRow> rows;
+  for (const TrafficRow& r : step_traffic(in)) {
+    if (o.axis == "all" || r.axis == o.axis) rows.push_back(r);
+  }
+  if (rows.empty()) {
+    throw UsageError(fmt::format("--axis {}: this layout ({}) has no {} traffic", o.axis,
+                                 format_mesh_sizes(in.layout), o.axis == "all" ? "" : o.axis));
+  }
+  const Topology topo = mpi.discover_topology();
+  DeviceMesh mesh = [&] {
+    try {
+      return DeviceMesh(in.layout, parse_mesh_order(o.order), topo.world_size);
+    } catch (const MeshError& e) {
+      throw UsageError(fmt::format("{} (--layout)", e.what()));
+    }
+  }();
+  const unsigned cores = std::thread::hardware_concurrency();
+  const WaitMode mode = o.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
+                        : o.wait == "yield" ? WaitMode::kYield
+                                            : WaitMode::kSpin;
+  auto world = mpi.world(mode);
+  const bool root = topo.rank == 0;
+
+  // One counted communicator per group shape; units in execution order (pp rows become one).
+  ByteCounts counted;
+  std::map<std::string, std::unique_ptr<Communicator>> comms;
+  std::vector<Unit> units;
+  for (const char* axis : kAxisOrder) {
+    for (const TrafficRow& r : rows) {
+      if (r.axis != axis) continue;
+      if (r.axis == "pp" && r.phase == "bwd") continue;  // both directions run in the schedule
+      Unit u;
+      u.axis = r.axis;
+      u.phase = r.axis == "pp" ? "1f1b" : r.phase;
+      u.op = r.op;
+      u.calls = r.calls_per_step;
+      u.group_axes = r.group_axes;
+      u.group_size = r.group_size;
+      u.what = r.axis == "pp" ? "1F1B: activations forward, gradients backward" : r.what;
+      const auto requested = static_cast<std::uint64_t>(std::llround(r.bytes_per_call * o.scale));
+      u.counts = element_counts(r.op, std::max<std::uint64_t>(requested, 1), r.group_size,
+                                element_bytes(kDtype));
+      if (u.counts.size_bytes == 0) {  // at least one element per rank block
+        u.counts = element_counts(r.op, static_cast<std::uint64_t>(r.group_size) * 4, r.group_size,
+                                  element_bytes(kDtype));
+      }
+      const std::string key = axes_key(r.group_axes);
+      if (!comms.count(key)) {
+        const int color = mesh.group_index(topo.rank, r.group_axes);
+        comms[key] = std::make_unique<CountingCommunicator>(world->split(color, topo.rank), counted);
+      }
+      u.comm = comms[key].get();
+      const auto groups = mesh.groups(r.group_axes);
+      u.placement = classify_group(groups[static_cast<std::size_t>(mesh.group_index(topo.rank, r.group_axes))],
+                                   topo.node_of_rank);
+      for (const auto& g : groups) {
+        const GroupPlacement p = classify_group(g, topo.node_of_rank);
+        u.tier = u.tier.empty() ? std::string(p.tier()) : (u.tier == p.tier() ? u.tier : "mixed");
+        u.max_nodes = std::max(u.max_nodes, p.nodes);
+        u.max_ranks_per_node = std::max(u.max_ranks_per_node, p.ranks_per_node);
+      }
+      units.push_back(std::move(u));
+    }
+  }
+
+  // Output folder, CSV header and run record (rank 0), agreed by every rank.
+  std::string stamp = utc_now_iso8601();
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  const std::filesystem::path out_dir =
+      o.out_dir.empty() ? std::filesystem::path("results") /
+                              fmt::format("{}-pattern-{}ranks", stamp, topo.world_size)
+                        : std::filesystem::path(o.out_dir);
+  std::ofstream csv;
+  nlohmann::json record;
+  std::string setup_error;
+  if (root) {
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    const auto file = out_dir / "pattern.csv";
+    if (ec) {
+      setup_error = fmt::format("--out: cannot create '{}': {}", out_dir.string(), ec.message());
+    } else if (std::filesystem::exists(file)) {
+      setup_error = fmt::format("--out: '{}' exists already; choose another folder", file.string());
+    } else {
+      csv.open(file);
+      csv << results_csv_header() << ",phase,calls_per_step,scale,step_time_us_p50,what\n";
+      csv.flush();
+      record = {{"schema", "meshbench.pattern/1"}, {"command_line", command_line},
+                {"start_time", utc_now_iso8601()}, {"end_time", nullptr}, {"exit_code", nullptr},
+                {"world_size", topo.world_size}, {"nodes", topo.nodes}, {"hosts", topo.node_hosts},
+                {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
+                {"transport", mpi.transport_version()}, {"order", format_mesh_order(mesh.order())},
+                {"scale", o.scale}, {"traffic", traffic_json(in, rows)},
+                {"environment", communication_environment()}};
+      write_json_file(out_dir / "run.json", record);
+    }
+  }
+  std::uint64_t failed = setup_error.empty() ? 0 : 1, any_failed = 0;
+  world->all_reduce(&failed, &any_failed, 1, Datatype::kUint64, ReduceOp::kSum);
+  if (any_failed) throw UsageError(root ? setup_error : std::string());
+
+  if (root) {
+    fmt::print("# meshbench pattern: {} on {} ranks ({} node(s)), layout {}, order {}, axis {}; "
+               "{} micro-batch(es), wait mode {}\n", in.model.name, topo.world_size, topo.nodes,
+               format_mesh_sizes(in.layout), format_mesh_order(mesh.order()), o.axis,
+               in.shape.micro_batches, wait_mode_name(mode));
+    if (o.scale < 1) {
+      fmt::print("# SCALED: every message is {} of its real size (--scale); times are not the "
+                 "model's\n", o.scale);
+    }
+    std::cout.flush();
+  }
+
+  std::size_t max_elems = 1;
+  for (const Unit& u : units) max_elems = std::max({max_elems, u.counts.send_count, u.counts.recv_count});
+  std::vector<float> send(max_elems, 1.0F), recv(max_elems, 0.0F);
+  const ByteCounts before = counted;
+  for (int step = 0; step < o.warmup_iters + o.iters; ++step) {
+    for (Unit& u : units) {
+      world->barrier();  // every group starts the unit together, as in a step
+      const double t0 = world->wtime();
+      if (u.axis == "pp") {
+        run_one_f_one_b(u, send, recv);
+      } else {
+        for (long long c = 0; c < u.calls; ++c) call_once(u, send, recv);
+      }
+      double mine = world->wtime() - t0, worst = 0;
+      world->all_reduce(&mine, &worst, 1, Datatype::kFloat64, ReduceOp::kMax);
+      if (step >= o.warmup_iters) u.samples_us.push_back(worst * 1e6);
+    }
+  }
+
+  // Bytes check: what this rank handed the backend per step, against the table.
+  const auto steps = static_cast<std::uint64_t>(o.warmup_iters + o.iters);
+  ByteCounts want;
+  for (const Unit& u : units) {
+    const ByteCounts e = expected_bytes(u);
+    want.sent += e.sent;
+    want.received += e.received;
+  }
+  const std::uint64_t got_sent = (counted.sent - before.sent) / steps,
+                      got_received = (counted.received - before.received) / steps;
+  std::uint64_t mismatch = (got_sent != want.sent || got_received != want.received) ? 1 : 0;
+  std::vector<std::uint64_t> flags(static_cast<std::size_t>(topo.world_size), 0),
+      all_flags(flags.size(), 0);
+  flags[static_cast<std::size_t>(topo.rank)] = mismatch;
+  world->all_reduce(flags.data(), all_flags.data(), flags.size(), Datatype::kUint64, ReduceOp::kSum);
+  const bool bytes_ok = std::all_of(all_flags.begin(), all_flags.end(), [](auto f) { return f == 0; });
+  if (mismatch) {
+    fmt::print(stderr, "meshbench: rank {}: sent {} B and received {} B per step, the table says "
+               "{} and {}\n", topo.rank, got_sent, got_received, want.sent, want.received);
+  }
+
+  if (root) {
+    const RunFacts facts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode)};
+    std::map<std::string, std::vector<double>> axis_steps;  // per step: sum of its units
+    std::map<std::string, double> axis_wire;
+    std::map<std::string, std::string> axis_tier;
+    fmt::print("#\n# {:>4} {:>5} {:>14} {:>12} {:>7} {:>10} {:>14} {:>12} {:>10}  {}\n", "axis",
+               "phase", "op", "bytes/call", "calls", "group", "tier", "step(us)", "busbw", "what");
+    for (const Unit& u : units) {
+      PointResult r;
+      r.op = u.op;
+      r.dtype = kDtype;
+      r.ranks = u.group_size;
+      r.mesh = format_mesh_sizes(in.layout);
+      r.order = format_mesh_order(mesh.order());
+      r.axis = u.axis;
+      r.groups = topo.world_size / u.group_size;
+      r.group = "all";
+      r.tier = u.tier;
+      r.group_nodes = u.max_nodes;
+      r.group_ranks_per_node = u.max_ranks_per_node;
+      r.iters = o.iters;
+      r.warmup_iters = o.warmup_iters;
+      r.size_bytes = u.counts.size_bytes;
+      r.count = u.counts.size_bytes / element_bytes(kDtype);
+      // Time per call: the step's time of this unit over its calls (pp: over its transfers).
+      const double per_unit_calls = static_cast<double>(u.calls) * (u.axis == "pp" ? 2 : 1);
+      std::vector<double> per_call;
+      for (double s : u.samples_us) per_call.push_back(s / per_unit_calls);
+      r.time_us = summarize(per_call);
+      r.busbw_factor = busbw_factor(u.op, u.group_size);
+      r.algbw_GBps = algbw_GBps(r.size_bytes, r.time_us.p50);
+      r.busbw_GBps = r.algbw_GBps * r.busbw_factor;
+      const SampleSummary step = summarize(u.samples_us);
+      csv << results_csv_fields(r, facts)
+          << fmt::format(",{},{},{:.9g},{:.9g},\"{}\"\n", u.phase, u.calls, o.scale, step.p50, u.what);
+      csv.flush();
+      auto& steps_of_axis = axis_steps[u.axis];
+      steps_of_axis.resize(u.samples_us.size(), 0.0);
+      for (std::size_t i = 0; i < u.samples_us.size(); ++i) steps_of_axis[i] += u.samples_us[i];
+      axis_wire[u.axis] += static_cast<double>(r.size_bytes) * per_unit_calls * r.busbw_factor;
+      auto& tier = axis_tier[u.axis];
+      const std::string t = fmt::format("{} {}x{}", u.tier, u.max_nodes, u.max_ranks_per_node);
+      tier = tier.empty() || tier == t ? t : "mixed";
+      fmt::print("  {:>4} {:>5} {:>14} {:>12} {:>7} {:>10} {:>14} {:>12.1f} {:>10.4g}  {}\n",
+                 u.axis, u.phase, op_name(u.op), r.size_bytes, u.calls,
+                 fmt::format("{}", u.group_size), t, step.p50, r.busbw_GBps, u.what);
+    }
+    fmt::print("#\n# per step, per axis (p50 over {} steps; busbw = wire bytes / time):\n", o.iters);
+    for (const char* axis : kAxisOrder) {
+      if (!axis_steps.count(axis)) continue;
+      const SampleSummary s = summarize(axis_steps[axis]);
+      fmt::print("#   {:>4}: {:>12.1f} us per step (min {:.1f}, max {:.1f}), busbw {:.4g} GB/s, "
+                 "tier {}\n", axis, s.p50, s.min, s.max, axis_wire[axis] / (s.p50 * 1e3),
+                 axis_tier[axis]);
+    }
+    fmt::print("# bytes check: {} (rank 0 sent {} B and received {} B per step; the table says {} "
+               "and {})\n", bytes_ok ? "every rank sent and received what the table says" : "MISMATCH",
+               got_sent, got_received, want.sent, want.received);
+    fmt::print("# results: {}/pattern.csv, run.json\n", out_dir.string());
+    record["end_time"] = utc_now_iso8601();
+    record["exit_code"] = bytes_ok ? 0 : 3;
+    record["bytes_check"] = {{"ok", bytes_ok}, {"rank0_sent_per_step", got_sent},
+                             {"rank0_received_per_step", got_received},
+                             {"rank0_table_sent", want.sent}, {"rank0_table_received", want.received}};
+    write_json_file(out_dir / "run.json", record);
+  }
+  return bytes_ok ? 0 : 3;
+}
+
+}  // namespace meshbench
