@@ -106,12 +106,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
   const auto nodes = static_cast<std::size_t>(topo.nodes);
 
   const std::filesystem::path out_dir =
-      o.out_dir.empty() ? std::filesystem::path("results") /
-                              fmt::format("{}-pairs-{}nodes", [] {
-                                std::string s = utc_now_iso8601();
-                                std::erase_if(s, [](char c) { return c == '-' || c == ':'; });
-                                return s;
-                              }(), topo.nodes)
+      o.out_dir.empty() ? default_run_dir(fmt::format("pairs-{}nodes", topo.nodes))
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
   std::string setup_error;

@@ -212,11 +212,8 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   }
 
   // Output folder, CSV header and run record (rank 0), agreed by every rank.
-  std::string stamp = utc_now_iso8601();
-  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
   const std::filesystem::path out_dir =
-      o.out_dir.empty() ? std::filesystem::path("results") /
-                              fmt::format("{}-pattern-{}ranks", stamp, topo.world_size)
+      o.out_dir.empty() ? default_run_dir(fmt::format("pattern-{}ranks", topo.world_size))
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
   nlohmann::json record;

@@ -62,11 +62,8 @@ void init_google_benchmark(std::vector<std::string> args, int rank) {
 }
 
 std::filesystem::path default_out_dir(int nranks, MeasureMode mode) {
-  std::string stamp = utc_now_iso8601();  // 2026-11-21T05:11:00Z -> 20261121T051100Z
-  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
-  return std::filesystem::path("results") /
-         fmt::format("{}-{}-{}ranks", stamp, mode == MeasureMode::kCompare ? "compare" : "sweep",
-                     nranks);
+  return default_run_dir(
+      fmt::format("{}-{}ranks", mode == MeasureMode::kCompare ? "compare" : "sweep", nranks));
 }
 
 /// The device meshes a run measures (one per order), validated before any rank splits.

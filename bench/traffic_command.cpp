@@ -23,16 +23,6 @@ std::string axes_text(const std::vector<MeshAxis>& axes) {
   return s;
 }
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.4g} {}", bytes, units[u]);
-}
-
 }  // namespace
 
 void add_training_flags(CLI::App* cmd, TrainingOptions& o) {
@@ -176,15 +166,15 @@ int run_traffic(const TrafficCommandOptions& o) {
              "bytes/call", "calls", "group", "bytes/step", "what");
   for (const TrafficRow& r : rows) {
     fmt::print("  {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", r.axis, r.phase,
-               op_name(r.op), human_bytes(r.bytes_per_call), r.calls_per_step,
+               op_name(r.op), format_bytes_approx(r.bytes_per_call), r.calls_per_step,
                fmt::format("{}={}", axes_text(r.group_axes), r.group_size),
-               human_bytes(r.bytes_per_step()), r.what);
+               format_bytes_approx(r.bytes_per_step()), r.what);
   }
   fmt::print("#\n# totals per GPU per step:\n");
   for (const auto& [axis, v] : doc["totals"].items()) {
     fmt::print("#   {:>4}: {} in calls, {} on the wire (x busbw factor)\n", axis,
-               human_bytes(v["bytes_per_step"].get<double>()),
-               human_bytes(v["wire_bytes_per_step"].get<double>()));
+               format_bytes_approx(v["bytes_per_step"].get<double>()),
+               format_bytes_approx(v["wire_bytes_per_step"].get<double>()));
   }
   if (rows.empty()) fmt::print("#   none: every axis has size 1\n");
   return 0;

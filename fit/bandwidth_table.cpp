@@ -97,17 +97,6 @@ Summary summarize_series(const SeriesFit& s) {
   return out;
 }
 
-/// A size that is not a round power of two, with 3 significant digits ("151 MiB").
-std::string approx_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    ++u;
-  }
-  return fmt::format("{:.3g} {}", bytes, units[u]);
-}
-
 std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.4g}", *v) : "-"; }
 
 }  // namespace
@@ -129,7 +118,7 @@ std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
     md += fmt::format("| {} | {} | {:.4g} | {} | {} |\n", s.key.label(),
                       s.regimes.empty() ? "-" : fmt::format("{:.3g}", s.regimes.front().alpha_us),
                       sum.peak_busbw, format_bytes(sum.peak_bytes),
-                      sum.n_half_bytes ? approx_bytes(*sum.n_half_bytes) : "-");
+                      sum.n_half_bytes ? format_bytes_approx(*sum.n_half_bytes) : "-");
   }
   md += "\nn_1/2: the size at which the fitted busbw reaches half the peak measured busbw.\n\n"
         "## busbw per size\n\n| size |";

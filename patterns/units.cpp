@@ -52,4 +52,14 @@ std::string format_bytes(std::uint64_t bytes) {
   return fmt::format("{}", bytes);
 }
 
+std::string format_bytes_approx(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 5) {
+    bytes /= 1024;
+    ++u;
+  }
+  return fmt::format("{:.4g} {}", bytes, units[u]);
+}
+
 }  // namespace meshbench

@@ -24,4 +24,8 @@ std::uint64_t parse_bytes(std::string_view text);
 /// otherwise as the plain integer.
 std::string format_bytes(std::uint64_t bytes);
 
+/// A size for people with 4 significant digits in the largest binary unit that keeps it
+/// >= 1: "151.4 MiB", "8 GiB", "12 B".
+std::string format_bytes_approx(double bytes);
+
 }  // namespace meshbench

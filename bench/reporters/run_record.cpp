@@ -19,6 +19,12 @@ std::string utc_now_iso8601() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(now));
 }
 
+std::filesystem::path default_run_dir(const std::string& what) {
+  std::string stamp = utc_now_iso8601();  // 2026-11-21T05:11:00Z -> 20261121T051100Z
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  return std::filesystem::path("results") / (stamp + "-" + what);
+}
+
 std::map<std::string, std::string> communication_environment() {
   static constexpr const char* kPrefixes[] = {"MPIR_CVAR_", "MPICH_", "HYDRA_", "UCX_",
                                               "NCCL_",      "FI_",    "OMPI_"};

@@ -43,4 +43,8 @@ void write_json_file(const std::filesystem::path& file, const nlohmann::json& do
 /// Current time as "2026-11-21T05:11:00Z".
 std::string utc_now_iso8601();
 
+/// The default output folder of a run: results/<UTC stamp>-<what>, e.g.
+/// results/20261121T051100Z-sweep-4ranks.
+std::filesystem::path default_run_dir(const std::string& what);
+
 }  // namespace meshbench
