@@ -17,6 +17,7 @@
 #include "bench/pattern_command.hpp"
 #include "bench/sweep_command.hpp"
 #include "bench/traffic_command.hpp"
+#include "patterns/model_config.hpp"
 
 namespace {
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
     code = code == 0 ? 0 : 2;
   } catch (const meshbench::UsageError& e) {
     if (rank == 0 && *e.what()) fmt::print(stderr, "meshbench: error: {}\n", e.what());
+    code = 2;
+  } catch (const meshbench::ConfigError& e) {  // bad model or training input (patterns/)
+    if (rank == 0) fmt::print(stderr, "meshbench: error: {}\n", e.what());
     code = 2;
   } catch (const std::exception& e) {
     // A failure on one rank leaves the others waiting in a collective: abort the job.

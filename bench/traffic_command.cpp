@@ -11,12 +11,6 @@
 namespace meshbench {
 namespace {
 
-int dtype_size(const char* flag, const std::string& name) {
-  if (name == "bf16" || name == "fp16") return 2;
-  if (name == "fp32") return 4;
-  throw UsageError(fmt::format("{}: unknown dtype '{}' (bf16, fp16 or fp32)", flag, name));
-}
-
 std::string axes_text(const std::vector<MeshAxis>& axes) {
   std::string s;
   for (MeshAxis a : axes) s += fmt::format("{}{}", s.empty() ? "" : "x", axis_name(a));
@@ -24,59 +18,6 @@ std::string axes_text(const std::vector<MeshAxis>& axes) {
 }
 
 }  // namespace
-
-void add_training_flags(CLI::App* cmd, TrainingOptions& o) {
-  cmd->add_option("--model", o.model,
-                  "Preset (gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, gpt-1.7b "
-                  "... gpt-1t) or a Hugging Face config.json")
-      ->required();
-  cmd->add_option("--layout", o.layout, "Parallel layout, e.g. tp=8,pp=4,dp=2[,cp=..,ep=..]")
-      ->required();
-  cmd->add_option("--seq-length", o.seq_length, "Sequence length")->capture_default_str();
-  cmd->add_option("--micro-batch-size", o.micro_batch_size, "Micro-batch size")
-      ->capture_default_str();
-  cmd->add_option("--global-batch-size", o.global_batch_size,
-                  "Global batch size (default: micro-batch-size x dp, one micro-batch)");
-  cmd->add_flag("--sequence-parallel", o.sequence_parallel, "Megatron sequence parallelism");
-  cmd->add_option("--recompute", o.recompute, "Activation recomputation: none, selective, full")
-      ->capture_default_str();
-  cmd->add_option("--zero-stage", o.zero_stage, "ZeRO stage 0-3 (3 = FSDP)")->capture_default_str();
-  cmd->add_option("--dp-bucket-size", o.dp_bucket_size, "Gradient bucket (K/M/G suffixes)")
-      ->capture_default_str();
-  cmd->add_option("--grad-reduce-dtype", o.grad_reduce_dtype, "fp32 or bf16")
-      ->capture_default_str();
-  cmd->add_option("--dtype", o.dtype, "Activation and parameter dtype: bf16, fp16, fp32")
-      ->capture_default_str();
-  cmd->add_option("--virtual-pipeline-stages", o.virtual_pipeline_stages,
-                  "Interleaved 1F1B chunks per stage")
-      ->capture_default_str();
-}
-
-TrafficInputs to_traffic_inputs(const TrainingOptions& o) {
-  try {
-    const ModelConfig model = load_model(o.model);
-    TrainingConfig t;
-    t.seq_length = o.seq_length;
-    t.micro_batch_size = o.micro_batch_size;
-    t.global_batch_size = o.global_batch_size;
-    t.sequence_parallel = o.sequence_parallel;
-    t.recompute = parse_recompute(o.recompute);
-    t.zero_stage = o.zero_stage;
-    try {
-      t.dp_bucket_bytes = static_cast<double>(parse_bytes(o.dp_bucket_size));
-    } catch (const SizeParseError& e) {
-      throw UsageError(fmt::format("--dp-bucket-size: {}", e.what()));
-    }
-    t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
-    t.dtype_bytes = dtype_size("--dtype", o.dtype);
-    t.virtual_pipeline_stages = o.virtual_pipeline_stages;
-    return make_traffic_inputs(model, t, parse_mesh_sizes(o.layout, "--layout"));
-  } catch (const ConfigError& e) {
-    throw UsageError(e.what());
-  } catch (const MeshError& e) {
-    throw UsageError(e.what());
-  }
-}
 
 nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRow>& rows) {
   const ModelConfig& m = in.model;

@@ -1,0 +1,36 @@
+#pragma once
+// The model and training flags every command that takes a model shares (meshbench traffic and
+// pattern, meshplan), with Megatron-LM's spellings.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "patterns/traffic.hpp"
+
+namespace meshbench {
+
+/// The model and training flags, spelled as Megatron-LM spells them.
+struct TrainingOptions {
+  std::string model;                 ///< preset name or config.json path
+  std::string layout;                ///< tp=8,pp=4,dp=2[,cp=..,ep=..]
+  long long seq_length = 2048;
+  long long micro_batch_size = 1;
+  long long global_batch_size = 0;   ///< 0: micro-batch-size x dp
+  bool sequence_parallel = false;
+  std::string recompute = "none";
+  int zero_stage = 0;
+  std::string dp_bucket_size = "25M";
+  std::string grad_reduce_dtype = "fp32";
+  std::string dtype = "bf16";
+  int virtual_pipeline_stages = 1;
+};
+
+/// Adds --model, --layout and the training flags to `cmd`.
+void add_training_flags(CLI::App* cmd, TrainingOptions& o);
+
+/// Loads the model, parses and validates everything. Throws ConfigError naming the flag or the
+/// config.json field and the value.
+TrafficInputs to_traffic_inputs(const TrainingOptions& o);
+
+}  // namespace meshbench
