@@ -15,13 +15,15 @@ int dtype_size(const char* flag, const std::string& name) {
 
 }  // namespace
 
-void add_training_flags(CLI::App* cmd, TrainingOptions& o) {
+void add_training_flags(CLI::App* cmd, TrainingOptions& o, bool with_layout) {
   cmd->add_option("--model", o.model,
                   "Preset (gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, gpt-1.7b "
                   "... gpt-1t) or a Hugging Face config.json")
       ->required();
-  cmd->add_option("--layout", o.layout, "Parallel layout, e.g. tp=8,pp=4,dp=2[,cp=..,ep=..]")
-      ->required();
+  if (with_layout) {
+    cmd->add_option("--layout", o.layout, "Parallel layout, e.g. tp=8,pp=4,dp=2[,cp=..,ep=..]")
+        ->required();
+  }
   cmd->add_option("--seq-length", o.seq_length, "Sequence length")->capture_default_str();
   cmd->add_option("--micro-batch-size", o.micro_batch_size, "Micro-batch size")
       ->capture_default_str();
@@ -42,25 +44,29 @@ void add_training_flags(CLI::App* cmd, TrainingOptions& o) {
       ->capture_default_str();
 }
 
+TrainingConfig to_training_config(const TrainingOptions& o) {
+  TrainingConfig t;
+  t.seq_length = o.seq_length;
+  t.micro_batch_size = o.micro_batch_size;
+  t.global_batch_size = o.global_batch_size;
+  t.sequence_parallel = o.sequence_parallel;
+  t.recompute = parse_recompute(o.recompute);
+  t.zero_stage = o.zero_stage;
+  try {
+    t.dp_bucket_bytes = static_cast<double>(parse_bytes(o.dp_bucket_size));
+  } catch (const SizeParseError& e) {
+    throw ConfigError(fmt::format("--dp-bucket-size: {}", e.what()));
+  }
+  t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
+  t.dtype_bytes = dtype_size("--dtype", o.dtype);
+  t.virtual_pipeline_stages = o.virtual_pipeline_stages;
+  return t;
+}
+
 TrafficInputs to_traffic_inputs(const TrainingOptions& o) {
   try {
-    const ModelConfig model = load_model(o.model);
-    TrainingConfig t;
-    t.seq_length = o.seq_length;
-    t.micro_batch_size = o.micro_batch_size;
-    t.global_batch_size = o.global_batch_size;
-    t.sequence_parallel = o.sequence_parallel;
-    t.recompute = parse_recompute(o.recompute);
-    t.zero_stage = o.zero_stage;
-    try {
-      t.dp_bucket_bytes = static_cast<double>(parse_bytes(o.dp_bucket_size));
-    } catch (const SizeParseError& e) {
-      throw ConfigError(fmt::format("--dp-bucket-size: {}", e.what()));
-    }
-    t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
-    t.dtype_bytes = dtype_size("--dtype", o.dtype);
-    t.virtual_pipeline_stages = o.virtual_pipeline_stages;
-    return make_traffic_inputs(model, t, parse_mesh_sizes(o.layout, "--layout"));
+    return make_traffic_inputs(load_model(o.model), to_training_config(o),
+                               parse_mesh_sizes(o.layout, "--layout"));
   } catch (const MeshError& e) {
     throw ConfigError(e.what());
   }

@@ -26,8 +26,12 @@ struct TrainingOptions {
   int virtual_pipeline_stages = 1;
 };
 
-/// Adds --model, --layout and the training flags to `cmd`.
-void add_training_flags(CLI::App* cmd, TrainingOptions& o);
+/// Adds --model, --layout (unless `with_layout` is false: the layout search) and the training
+/// flags to `cmd`.
+void add_training_flags(CLI::App* cmd, TrainingOptions& o, bool with_layout = true);
+
+/// The training config of the flags (not yet checked against a layout). Throws ConfigError.
+TrainingConfig to_training_config(const TrainingOptions& o);
 
 /// Loads the model, parses and validates everything. Throws ConfigError naming the flag or the
 /// config.json field and the value.

@@ -1,0 +1,138 @@
+#include "fit/plan/estimate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "patterns/collective_cost.hpp"
+
+namespace meshbench::plan {
+namespace {
+
+class SpecSheetCost final : public CommCost {
+ public:
+  explicit SpecSheetCost(ClusterSpec c) : c_(std::move(c)) {}
+  double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const override {
+    const TierLink& link = nodes > 1 ? c_.inter : c_.intra;
+    const AlgorithmSteps s = algorithm_steps(op, default_algorithm(op), ranks);
+    return s.alpha_steps * link.alpha_us + s.beta_fraction * bytes / (link.bw_GBps * 1e3);
+  }
+  std::string describe() const override { return c_.name + " (" + c_.note + ")"; }
+
+ private:
+  ClusterSpec c_;
+};
+
+class ProfileCost final : public CommCost {
+ public:
+  explicit ProfileCost(fit::Profile p) : p_(std::move(p)) {}
+  double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const override {
+    return fit::predict(p_, op, bytes, ranks, nodes).time_us;
+  }
+  std::string describe() const override { return "meshfit profile"; }
+
+ private:
+  fit::Profile p_;
+};
+
+}  // namespace
+
+std::unique_ptr<CommCost> spec_sheet_cost(const ClusterSpec& cluster) {
+  return std::make_unique<SpecSheetCost>(cluster);
+}
+
+std::unique_ptr<CommCost> profile_cost(fit::Profile profile) {
+  return std::make_unique<ProfileCost>(std::move(profile));
+}
+
+int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node) {
+  // Group 0: every combination of coordinates on `axes`, the others 0 (Megatron order strides).
+  static constexpr MeshAxis kOrder[] = {MeshAxis::kTp, MeshAxis::kCp, MeshAxis::kEp, MeshAxis::kDp,
+                                        MeshAxis::kPp};
+  std::vector<long long> ranks = {0};
+  long long stride = 1;
+  for (MeshAxis a : kOrder) {
+    if (std::find(axes.begin(), axes.end(), a) != axes.end()) {
+      std::vector<long long> next;
+      next.reserve(ranks.size() * static_cast<std::size_t>(layout[a]));
+      for (int c = 0; c < layout[a]; ++c) {
+        for (long long r : ranks) next.push_back(r + c * stride);
+      }
+      ranks = std::move(next);
+    }
+    stride *= layout[a];
+  }
+  std::set<long long> nodes;
+  for (long long r : ranks) nodes.insert(r / gpus_per_node);
+  return static_cast<int>(nodes.size());
+}
+
+StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
+                           const CommCost& cost, const PlanOptions& o) {
+  StepEstimate e;
+  e.gpus = in.layout.product();
+  e.gpus_per_node = gpus_per_node;
+  e.matmul_efficiency = o.matmul_efficiency > 0 ? o.matmul_efficiency : gpu.matmul_efficiency;
+  const double global = static_cast<double>(in.shape.micro_batches * in.train.micro_batch_size *
+                                            in.layout[MeshAxis::kDp]);
+  const double s = static_cast<double>(in.train.seq_length);
+  e.model_flops = model_flops(in.model, global, s);
+  e.hardware_flops = hardware_flops(in.model, global, s, in.train.recompute);
+  const double peak = gpu.peak_bf16_tflops * 1e12;
+  e.compute_at_peak_s = e.hardware_flops / e.gpus / peak;
+  e.compute_s = e.compute_at_peak_s / e.matmul_efficiency;
+
+  for (const TrafficRow& r : step_traffic(in)) {
+    const int nodes = nodes_spanned(in.layout, r.group_axes, gpus_per_node);
+    const double t = cost.time_us(r.op, r.bytes_per_call, r.group_size, nodes) * 1e-6 *
+                     static_cast<double>(r.calls_per_step);
+    if (r.axis == "tp") {
+      e.tp_total_s += t;
+      e.tp_nodes = std::max(e.tp_nodes, nodes);
+    } else if (r.axis == "pp") {
+      e.pp_s += t;
+    } else if (r.axis == "dp") {
+      e.dp_total_s += t;
+    } else if (r.axis == "zero") {
+      e.zero_s += t;
+    } else if (r.axis == "cp") {
+      e.cp_total_s += t;
+    } else if (r.axis == "ep") {
+      e.ep_s += t;
+    }
+  }
+  e.tp_s = o.overlap_tp ? 0 : e.tp_total_s;
+  e.dp_s = e.dp_total_s * (1 - o.dp_overlap);
+  e.zero_s *= (1 - o.dp_overlap);
+  // Ring attention hides its K/V exchange behind the attention compute (4 s h FLOPs per token
+  // per layer, x3 for forward and backward).
+  const double h = static_cast<double>(in.model.hidden_size);
+  const double attention_share = (4 * s * h) / (2 * active_matmul_params(in.model) + 4 * s * h);
+  auto cp_exposed = [&](double compute) {
+    return std::max(0.0, e.cp_total_s - attention_share * compute);
+  };
+  const int pp = in.layout[MeshAxis::kPp];
+  const double bubble_fraction =
+      static_cast<double>(pp - 1) /
+      (static_cast<double>(in.train.virtual_pipeline_stages) * static_cast<double>(in.shape.micro_batches));
+  auto step = [&](double compute, double& bubble) {
+    const double cp = cp_exposed(compute);
+    bubble = bubble_fraction * (compute + e.tp_s + cp + e.ep_s);
+    return compute + e.tp_s + cp + e.ep_s + e.pp_s + e.dp_s + e.zero_s + bubble;
+  };
+  e.step_s = step(e.compute_s, e.bubble_s);
+  e.cp_s = cp_exposed(e.compute_s);
+  e.ceiling_step_s = step(e.compute_at_peak_s, e.bubble_at_peak_s);
+  e.mfu = e.model_flops / (e.gpus * peak * e.step_s);
+  e.mfu_ceiling = e.model_flops / (e.gpus * peak * e.ceiling_step_s);
+  e.hfu = e.hardware_flops / (e.gpus * peak * e.step_s);
+  e.tflops_per_gpu = e.model_flops / e.gpus / e.step_s / 1e12;
+  e.tokens_per_s = global * s / e.step_s;
+  e.memory = memory_per_gpu(in);
+  e.hbm_bytes = gpu.hbm_gib * (1ULL << 30);
+  e.fits = e.memory.total() <= e.hbm_bytes * (1 - o.hbm_reserve);
+  return e;
+}
+
+}  // namespace meshbench::plan

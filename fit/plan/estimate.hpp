@@ -1,0 +1,72 @@
+#pragma once
+// Time per step, MFU ceiling and MFU estimate of one layout on one cluster. Every
+// communication cost comes from the traffic rows of patterns/traffic and a cost model (a
+// meshfit profile, or a spec-sheet cluster).
+
+#include <memory>
+#include <string>
+
+#include "fit/plan/hardware.hpp"
+#include "fit/plan/model_math.hpp"
+#include "fit/profile.hpp"
+
+namespace meshbench::plan {
+
+/// Time of one collective call on a group of `ranks` spanning `nodes` nodes.
+class CommCost {
+ public:
+  virtual ~CommCost() = default;
+  virtual double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+/// The Hockney model of a spec-sheet cluster: algorithm steps (patterns/collective_cost) with
+/// the intra link inside a node and the inter link (per-GPU NIC bandwidth) across nodes.
+std::unique_ptr<CommCost> spec_sheet_cost(const ClusterSpec& cluster);
+
+/// A meshfit profile (meshfit predict). Throws fit::InputError on a call whose op and tier the
+/// profile has no entry for.
+std::unique_ptr<CommCost> profile_cost(fit::Profile profile);
+
+struct PlanOptions {
+  double matmul_efficiency = 0;  ///< 0: the GPU's calibrated value
+  bool overlap_tp = false;       ///< TP communication hidden behind compute
+  double dp_overlap = 0.0;       ///< fraction of DP / ZeRO communication hidden (0..1)
+  double hbm_reserve = 0.05;     ///< fraction of HBM kept for the allocator and workspaces
+};
+
+struct StepEstimate {
+  int gpus = 1, gpus_per_node = 8;
+  double model_flops = 0, hardware_flops = 0;
+  double compute_s = 0, compute_at_peak_s = 0;
+  /// Exposed communication per axis, seconds per step.
+  double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
+  double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0;  ///< before overlap
+  double bubble_s = 0, bubble_at_peak_s = 0;
+  double step_s = 0, ceiling_step_s = 0;
+  double mfu = 0, mfu_ceiling = 0, hfu = 0, tflops_per_gpu = 0, tokens_per_s = 0;
+  int tp_nodes = 1;  ///< nodes one TP group spans (> 1: TP crosses nodes)
+  MemoryBreakdown memory;
+  double hbm_bytes = 0;
+  bool fits = false;
+  double matmul_efficiency = 0;
+};
+
+/// Estimates one step. Placement: Megatron's order tp-cp-ep-dp-pp over nodes of
+/// `gpus_per_node` consecutive ranks.
+///   compute  = hardware FLOPs per GPU / (peak x efficiency)     (at peak for the ceiling)
+///   TP       = its rows' time, exposed unless overlap_tp
+///   PP       = its send/recv rows + bubble (p-1)/(v m) x (compute + TP + CP + EP)
+///   DP, ZeRO = their rows' time x (1 - dp_overlap)
+///   CP       = its rows' time beyond the attention compute it overlaps with
+///   EP       = its rows' time
+/// MFU = model FLOPs / (GPUs x peak x step); the ceiling uses compute at peak; HFU counts the
+/// recomputation. Throws fit::InputError when the cost model lacks an op or tier.
+StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
+                           const CommCost& cost, const PlanOptions& options);
+
+/// Nodes spanned by one group of `axes` (Megatron order, `gpus_per_node` consecutive ranks per
+/// node); all groups of an axis span the same number in this order.
+int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node);
+
+}  // namespace meshbench::plan

@@ -1,0 +1,201 @@
+#include "fit/plan/plan_command.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "fit/plan/launch_flags.hpp"
+#include "fit/plan/search.hpp"
+#include "patterns/units.hpp"
+
+namespace meshbench::plan {
+namespace {
+
+void add_cluster_flags(CLI::App* cmd, ClusterOptions& o) {
+  cmd->add_option("--gpu", o.gpu, "a100-40g, a100-80g, h100, h200, b200")->capture_default_str();
+  cmd->add_option("--gpus-per-node", o.gpus_per_node, "GPUs per node")->capture_default_str();
+  cmd->add_option("--cluster", o.cluster,
+                  "Spec-sheet cluster (ASSUMED link figures): dgx-a100, dgx-h100 (default: the "
+                  "GPU's generation)");
+  cmd->add_option("--profile", o.profile, "meshfit profile.json: measured links instead");
+  cmd->add_option("--matmul-efficiency", o.matmul_efficiency,
+                  "Fraction of peak the matmuls reach (default: calibrated per GPU generation)");
+  cmd->add_flag("--overlap-tp", o.overlap_tp, "TP communication overlapped with compute");
+  cmd->add_option("--dp-overlap", o.dp_overlap, "Fraction of DP/ZeRO communication hidden (0-1)")
+      ->capture_default_str();
+  cmd->add_option("--format", o.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+struct Cluster {
+  GpuSpec gpu;
+  std::unique_ptr<CommCost> cost;
+  PlanOptions options;
+};
+
+Cluster make_cluster(const ClusterOptions& o) {
+  Cluster c{gpu_spec(o.gpu), nullptr, {}};
+  if (o.gpus_per_node < 1) {
+    throw ConfigError(fmt::format("--gpus-per-node must be >= 1, got {}", o.gpus_per_node));
+  }
+  if (!(o.dp_overlap >= 0 && o.dp_overlap <= 1)) {
+    throw ConfigError(fmt::format("--dp-overlap must be in [0, 1], got {}", o.dp_overlap));
+  }
+  c.cost = !o.profile.empty() ? profile_cost(fit::read_profile(o.profile))
+           : !o.cluster.empty() ? spec_sheet_cost(cluster_spec(o.cluster))
+                                : spec_sheet_cost(cluster_for(c.gpu));
+  c.options.matmul_efficiency = o.matmul_efficiency;
+  c.options.overlap_tp = o.overlap_tp;
+  c.options.dp_overlap = o.dp_overlap;
+  return c;
+}
+
+nlohmann::json estimate_json(const StepEstimate& e) {
+  const double gib = 1 << 30;
+  return {{"gpus", e.gpus}, {"mfu_ceiling", e.mfu_ceiling}, {"mfu", e.mfu}, {"hfu", e.hfu},
+          {"tflops_per_gpu", e.tflops_per_gpu}, {"tokens_per_s", e.tokens_per_s},
+          {"step_s", e.step_s}, {"ceiling_step_s", e.ceiling_step_s},
+          {"matmul_efficiency", e.matmul_efficiency},
+          {"time_s", {{"compute", e.compute_s}, {"tp", e.tp_s}, {"pp", e.pp_s},
+                      {"bubble", e.bubble_s}, {"dp", e.dp_s}, {"zero", e.zero_s}, {"cp", e.cp_s},
+                      {"ep", e.ep_s}}},
+          {"tp_nodes", e.tp_nodes},
+          {"memory_gib", {{"weights", e.memory.weights / gib}, {"gradients", e.memory.gradients / gib},
+                          {"optimizer", e.memory.optimizer / gib},
+                          {"activations", e.memory.activations / gib},
+                          {"total", e.memory.total() / gib}, {"hbm", e.hbm_bytes / gib}}},
+          {"fits", e.fits}};
+}
+
+void print_estimate(const StepEstimate& e) {
+  const double gib = 1 << 30;
+  fmt::print("  MFU ceiling {:.1f}% (compute at peak), MFU estimate {:.1f}% (matmul efficiency "
+             "{:.2f}), HFU {:.1f}%\n  {:.0f} TFLOP/s per GPU, {:.4g} tokens/s, step {:.3f} s\n",
+             100 * e.mfu_ceiling, 100 * e.mfu, e.matmul_efficiency, 100 * e.hfu, e.tflops_per_gpu,
+             e.tokens_per_s, e.step_s);
+  fmt::print("  time per step (s): compute {:.3f}, TP {:.3f}{}, PP send/recv {:.3f}, bubble {:.3f}, "
+             "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}\n", e.compute_s, e.tp_s,
+             e.tp_nodes > 1 ? fmt::format(" (TP spans {} nodes)", e.tp_nodes) : "", e.pp_s,
+             e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s);
+  fmt::print("  memory per GPU (GiB): weights {:.1f}, gradients {:.1f}, optimizer {:.1f}, "
+             "activations {:.1f}, total {:.1f} of {:.0f}: {}\n", e.memory.weights / gib,
+             e.memory.gradients / gib, e.memory.optimizer / gib, e.memory.activations / gib,
+             e.memory.total() / gib, e.hbm_bytes / gib,
+             e.fits ? fmt::format("fits ({:.1f} GiB headroom)", (e.hbm_bytes - e.memory.total()) / gib)
+                    : "DOES NOT FIT");
+}
+
+}  // namespace
+
+CLI::App* add_plan_command(CLI::App& app, PlanCommandOptions& o) {
+  CLI::App* sub = app.add_subcommand("plan", "MFU ceiling, MFU estimate, time and memory of one layout");
+  add_training_flags(sub, o.training);
+  add_cluster_flags(sub, o.cluster);
+  sub->add_option("--launch", o.launch, "Also print launch settings: megatron, torchtitan, deepspeed")
+      ->check(CLI::IsMember({"megatron", "torchtitan", "deepspeed"}));
+  return sub;
+}
+
+CLI::App* add_search_command(CLI::App& app, SearchCommandOptions& o) {
+  CLI::App* sub = app.add_subcommand(
+      "search", "Rank every layout of a model on N GPUs by MFU estimate; compare with the simple "
+                "decision tree");
+  add_training_flags(sub, o.training, /*with_layout=*/false);
+  add_cluster_flags(sub, o.cluster);
+  sub->add_option("--gpus", o.gpus, "Number of GPUs")->required();
+  sub->add_option("--top", o.top, "How many layouts to show")->capture_default_str();
+  return sub;
+}
+
+int run_plan(const PlanCommandOptions& o) {
+  const TrafficInputs in = to_traffic_inputs(o.training);
+  const Cluster c = make_cluster(o.cluster);
+  const StepEstimate e = estimate_step(in, c.gpu, o.cluster.gpus_per_node, *c.cost, c.options);
+  std::string launch;
+  if (o.launch == "megatron") launch = megatron_args(in);
+  if (o.launch == "torchtitan") launch = torchtitan_toml(in);
+  if (o.launch == "deepspeed") launch = deepspeed_json(in);
+  if (o.cluster.format == "json") {
+    nlohmann::json doc = estimate_json(e);
+    doc["layout"] = format_mesh_sizes(in.layout);
+    doc["cost_model"] = c.cost->describe();
+    if (!launch.empty()) doc["launch"] = launch;
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}, {} micro-batches, costs from {}\n",
+             in.model.name, e.gpus, c.gpu.name, o.cluster.gpus_per_node, format_mesh_sizes(in.layout),
+             in.shape.micro_batches, c.cost->describe());
+  print_estimate(e);
+  if (!launch.empty()) fmt::print("# {} launch settings:\n{}\n", o.launch, launch);
+  return 0;
+}
+
+int run_search(const SearchCommandOptions& o) {
+  const ModelConfig model = load_model(o.training.model);
+  const TrainingConfig base = to_training_config(o.training);
+  if (base.global_batch_size < 1) {
+    throw ConfigError("search: give --global-batch-size (sequences per step)");
+  }
+  if (o.gpus < 1) throw ConfigError(fmt::format("--gpus must be >= 1, got {}", o.gpus));
+  const Cluster c = make_cluster(o.cluster);
+  const auto t0 = std::chrono::steady_clock::now();
+  const SearchResult r = search_layouts(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node,
+                                        *c.cost, c.options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::vector<std::string> steps;
+  const auto tree = decision_tree(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node, *c.cost,
+                                  c.options, steps);
+  if (r.ranked.empty()) {
+    throw ConfigError(fmt::format(
+        "search: no layout of {} on {} x {} fits: {} layouts divide, all exceed {:.0f} GiB of HBM "
+        "(the smallest needs {:.1f} GiB); bound by memory: add GPUs, or shorten --seq-length or "
+        "the batch", model.name, o.gpus, c.gpu.name, r.enumerated, c.gpu.hbm_gib,
+        r.smallest_memory_gib));
+  }
+  const Candidate& best = r.ranked.front();
+  if (o.cluster.format == "json") {
+    nlohmann::json top = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.ranked.size() && i < static_cast<std::size_t>(o.top); ++i) {
+      nlohmann::json e = estimate_json(r.ranked[i].estimate);
+      e["label"] = r.ranked[i].label();
+      e["why_slower_than_best"] = i == 0 ? "" : why_slower(r.ranked[i], best);
+      top.push_back(e);
+    }
+    nlohmann::json doc = {{"enumerated", r.enumerated}, {"over_memory", r.over_memory},
+                          {"fitting", r.ranked.size()}, {"search_s", seconds}, {"top", top},
+                          {"decision_tree", {{"steps", steps}}}};
+    if (tree) {
+      doc["decision_tree"]["label"] = tree->label();
+      doc["decision_tree"]["estimate"] = estimate_json(tree->estimate);
+      doc["decision_tree"]["why_slower_than_best"] = why_slower(*tree, best);
+    }
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("# meshplan search: {} on {} x {} ({} per node), seq {}, global batch {}; costs from "
+             "{}\n# {} layouts divide, {} do not fit in memory, {} ranked ({:.3f} s)\n", model.name,
+             o.gpus, c.gpu.name, o.cluster.gpus_per_node, base.seq_length, base.global_batch_size,
+             c.cost->describe(), r.enumerated, r.over_memory, r.ranked.size(), seconds);
+  fmt::print("# {:>3} {:<44} {:>8} {:>8} {:>9} {:>9}  {}\n", "#", "layout", "MFU est", "ceiling",
+             "step (s)", "mem GiB", "loses to the best by");
+  for (std::size_t i = 0; i < r.ranked.size() && i < static_cast<std::size_t>(o.top); ++i) {
+    const Candidate& cand = r.ranked[i];
+    fmt::print("  {:>3} {:<44} {:>7.1f}% {:>7.1f}% {:>9.3f} {:>9.1f}  {}\n", i + 1, cand.label(),
+               100 * cand.estimate.mfu, 100 * cand.estimate.mfu_ceiling, cand.estimate.step_s,
+               cand.estimate.memory.total() / (1 << 30), i == 0 ? "-" : why_slower(cand, best));
+  }
+  fmt::print("#\n# the simple decision tree (DP if it fits, then sharding, then TP in a node, then "
+             "PP across nodes, then CP for long context):\n");
+  for (const auto& s : steps) fmt::print("#   {}\n", s);
+  if (tree) {
+    fmt::print("#   picks {}: MFU estimate {:.1f}% vs {:.1f}% for the best ({})\n", tree->label(),
+               100 * tree->estimate.mfu, 100 * best.estimate.mfu, why_slower(*tree, best));
+  }
+  return 0;
+}
+
+}  // namespace meshbench::plan

@@ -1,0 +1,181 @@
+#include "fit/plan/published_runs.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "fit/csv_table.hpp"
+
+namespace meshbench::plan {
+namespace {
+
+using fit::CsvRow;
+using fit::CsvTable;
+using fit::InputError;
+
+struct RowReader {
+  const CsvTable& t;
+  const CsvRow& row;
+  std::string text(const char* col) const { return row.fields[t.column(col)]; }
+  bool empty(const char* col) const { return text(col).empty(); }
+  /// The leading number of a field ("4h assumed" has none); nullopt when empty or not numeric.
+  std::optional<double> number(const char* col) const {
+    const std::string s = text(col);
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end == s.c_str()) return std::nullopt;
+    return v;
+  }
+  long long integer(const char* col) const {
+    const auto v = number(col);
+    if (!v || *v < 1 || *v != std::floor(*v)) {
+      throw InputError(fmt::format("{}: column '{}': expected a positive integer, got '{}'",
+                                   t.where(row), col, text(col)));
+    }
+    return static_cast<long long>(*v);
+  }
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+Validation validate_runs(const std::filesystem::path& file,
+                         const std::map<std::string, double>& efficiency) {
+  const CsvTable table = CsvTable::read(file);
+  Validation v;
+  for (const CsvRow& row : table.rows()) {
+    const RowReader r{table, row};
+    const std::string id = r.text("row_id");
+    RunCheck c;
+    c.row_id = id;
+    c.model = r.text("model");
+    if (const auto mfu = r.number("reported_mfu_pct")) {
+      c.reported_mfu = *mfu / 100;
+      c.reported_from = "reported_mfu_pct";
+    } else if (const auto derived = r.number("derived_mfu_pct")) {
+      c.reported_mfu = *derived / 100;
+      c.reported_from = "derived_mfu_pct (the paper gives iteration time, not MFU)";
+    } else {
+      v.skipped.emplace_back(id, "neither reported_mfu_pct nor derived_mfu_pct");
+      continue;
+    }
+    try {
+      ModelConfig m;
+      m.name = c.model;
+      m.num_layers = r.integer("layers");
+      m.hidden_size = r.integer("hidden");
+      m.num_heads = r.integer("heads");
+      m.num_kv_heads = r.empty("kv_heads") ? m.num_heads : r.integer("kv_heads");
+      if (r.empty("kv_heads")) c.assumptions.push_back("kv_heads = heads (MHA)");
+      if (const auto ffn = r.number("ffn"); ffn && *ffn > 16) {
+        m.ffn_hidden_size = static_cast<long long>(*ffn);
+      } else {
+        m.ffn_hidden_size = 4 * m.hidden_size;
+        c.assumptions.push_back("ffn = 4h (GPT)");
+      }
+      m.vocab_size = r.integer("vocab");
+      m.tied_embeddings = true;
+      TrainingConfig t;
+      t.seq_length = r.integer("seq_len");
+      t.global_batch_size = r.integer("global_batch_seqs");
+      t.micro_batch_size = r.empty("micro_batch") ? 1 : r.integer("micro_batch");
+      if (r.empty("micro_batch")) c.assumptions.push_back("micro-batch 1");
+      const std::string rec = r.text("recompute");
+      t.recompute = rec.rfind("full", 0) == 0        ? Recompute::kFull
+                    : rec.rfind("selective", 0) == 0 ? Recompute::kSelective
+                                                     : Recompute::kNone;
+      if (rec.empty()) c.assumptions.push_back("no recomputation");
+      MeshSizes layout;
+      layout[MeshAxis::kTp] = static_cast<int>(r.integer("tp"));
+      layout[MeshAxis::kPp] = static_cast<int>(r.integer("pp"));
+      layout[MeshAxis::kDp] = static_cast<int>(r.integer("dp"));
+      layout[MeshAxis::kCp] = r.empty("cp") ? 1 : static_cast<int>(r.integer("cp"));
+      const std::string sp = r.text("seq_parallel");
+      t.sequence_parallel = sp == "yes" || (sp.empty() && layout[MeshAxis::kTp] > 1);
+      if (sp.empty()) c.assumptions.push_back("sequence parallel with tp > 1 (Megatron-Core)");
+      t.virtual_pipeline_stages = r.empty("vpp_interleave") ? 1 : static_cast<int>(r.integer("vpp_interleave"));
+      const std::string zero = r.text("zero_or_fsdp");
+      t.zero_stage = zero.find("distributed optimizer") != std::string::npos ? 1 : 0;
+      PlanOptions o;
+      // Megatron's distributed optimizer with --overlap-param-gather (and grad-reduce overlap)
+      // hides the DP traffic behind compute.
+      o.dp_overlap = zero.find("overlap") != std::string::npos ? 1.0 : 0.0;
+      GpuSpec gpu = gpu_spec(r.text("gpu"));
+      if (const auto peak = r.number("peak_tflops_per_gpu")) gpu.peak_bf16_tflops = *peak;
+      c.gpu_generation = gpu.generation;
+      if (const auto it = efficiency.find(gpu.generation); it != efficiency.end()) {
+        o.matmul_efficiency = it->second;
+      }
+      const int gpn = r.empty("gpus_per_node") ? 8 : static_cast<int>(r.integer("gpus_per_node"));
+      const TrafficInputs in = make_traffic_inputs(m, t, layout);
+      if (layout.product() != r.integer("gpus_total")) {
+        throw ConfigError(fmt::format("tp x pp x dp x cp = {} but gpus_total = {}",
+                                      layout.product(), r.text("gpus_total")));
+      }
+      const auto cost = spec_sheet_cost(cluster_for(gpu));
+      c.estimate = estimate_step(in, gpu, gpn, *cost, o);
+      c.predicted_mfu = c.estimate.mfu;
+      c.ceiling_mfu = c.estimate.mfu_ceiling;
+      c.rel_err = (c.predicted_mfu - c.reported_mfu) / c.reported_mfu;
+      v.rows.push_back(std::move(c));
+    } catch (const ConfigError& e) {
+      v.skipped.emplace_back(id, e.what());
+    }
+  }
+  std::vector<double> errs;
+  for (const RunCheck& c : v.rows) {
+    errs.push_back(std::abs(c.rel_err));
+    v.max_abs_rel_err = std::max(v.max_abs_rel_err, std::abs(c.rel_err));
+    if (c.ceiling_mfu < c.reported_mfu) ++v.ceiling_violations;
+  }
+  v.median_abs_rel_err = median(errs);
+  return v;
+}
+
+nlohmann::json validation_json(const Validation& v) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const RunCheck& c : v.rows) {
+    rows.push_back({{"row_id", c.row_id}, {"model", c.model}, {"predicted_mfu", c.predicted_mfu},
+                    {"reported_mfu", c.reported_mfu}, {"reported_from", c.reported_from},
+                    {"ceiling_mfu", c.ceiling_mfu}, {"rel_err", c.rel_err},
+                    {"matmul_efficiency", c.estimate.matmul_efficiency},
+                    {"step_s", c.estimate.step_s}, {"assumptions", c.assumptions}});
+  }
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& [id, why] : v.skipped) skipped.push_back({{"row_id", id}, {"reason", why}});
+  return {{"rows", rows},
+          {"summary", {{"median_abs_rel_err", v.median_abs_rel_err},
+                       {"max_abs_rel_err", v.max_abs_rel_err},
+                       {"ceiling_violations", v.ceiling_violations},
+                       {"rows_used", v.rows.size()},
+                       {"rows_skipped", skipped}}}};
+}
+
+std::map<std::string, double> calibrate_efficiency(const std::filesystem::path& file) {
+  std::map<std::string, double> best;
+  std::map<std::string, double> best_err;
+  for (int i = 30; i <= 100; ++i) {
+    const double e = i / 100.0;
+    const Validation v = validate_runs(file, {{"ampere", e}, {"hopper", e}, {"blackwell", e}});
+    std::map<std::string, std::vector<double>> errs;
+    for (const RunCheck& c : v.rows) errs[c.gpu_generation].push_back(std::abs(c.rel_err));
+    for (auto& [gen, list] : errs) {
+      const double m = median(list);
+      if (!best_err.count(gen) || m < best_err[gen]) {
+        best_err[gen] = m;
+        best[gen] = e;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace meshbench::plan
