@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "patterns/collective_cost.hpp"
 
@@ -63,9 +62,15 @@ int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, in
     }
     stride *= layout[a];
   }
-  std::set<long long> nodes;
-  for (long long r : ranks) nodes.insert(r / gpus_per_node);
-  return static_cast<int>(nodes.size());
+  // A bitmap of nodes: the search calls this for thousands of layouts of up to 16k ranks.
+  std::vector<char> seen(static_cast<std::size_t>(stride / gpus_per_node + 1), 0);
+  int nodes = 0;
+  for (long long r : ranks) {
+    char& s = seen[static_cast<std::size_t>(r / gpus_per_node)];
+    nodes += s == 0;
+    s = 1;
+  }
+  return nodes;
 }
 
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,

@@ -8,6 +8,8 @@
 namespace meshbench::plan {
 namespace {
 
+constexpr long long kMinContextParallelSeq = 8192;
+
 std::vector<int> powers_of_two_upto(int limit) {
   std::vector<int> out;
   for (int v = 1; v <= limit; v *= 2) out.push_back(v);
@@ -48,6 +50,9 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
     if (heads % tp || kv % tp) continue;
     for (int cp : powers_of_two_upto(gpus / tp)) {
       if (cp > 1 && base.seq_length % (2LL * cp)) continue;
+      // Ring attention only for long context: below 8k tokens its blocks are too small for the
+      // attention kernels to stay efficient, which this model does not price.
+      if (cp > 1 && base.seq_length < kMinContextParallelSeq) continue;
       for (int ep : eps) {
         if (model.is_moe() && model.num_experts % ep) continue;
         if (gpus % (tp * cp * ep)) continue;
@@ -132,18 +137,25 @@ std::optional<Candidate> decision_tree(const ModelConfig& model, const TrainingC
       steps.push_back("1. data parallel does not fit; 2. ZeRO-3 / FSDP sharding does");
       return c;
     }
-    for (int tp = 2; tp <= gpn; tp *= 2) {
-      if (auto c = attempt(tp, 1, cp, 1, Recompute::kSelective)) {
-        steps.push_back(fmt::format("1-2. DP and sharding do not fit; 3. TP={} inside a node does", tp));
-        return c;
+    // Recomputation is part of making a step fit: selective first, full if needed.
+    for (Recompute r : {Recompute::kSelective, Recompute::kFull}) {
+      for (int tp = 2; tp <= gpn; tp *= 2) {
+        if (auto c = attempt(tp, 1, cp, 1, r)) {
+          steps.push_back(fmt::format("1-2. DP and sharding do not fit; 3. TP={} inside a node "
+                                      "does ({} recomputation)", tp, recompute_name(r)));
+          return c;
+        }
       }
     }
-    for (int pp = 2; pp <= model.num_layers; ++pp) {
-      if (model.num_layers % pp) continue;
-      if (auto c = attempt(gpn, pp, cp, 1, Recompute::kSelective)) {
-        steps.push_back(fmt::format("1-3. DP, sharding and TP in a node do not fit; 4. PP={} "
-                                    "across nodes with TP={} does", pp, gpn));
-        return c;
+    for (Recompute r : {Recompute::kSelective, Recompute::kFull}) {
+      for (int pp = 2; pp <= model.num_layers; ++pp) {
+        if (model.num_layers % pp) continue;
+        if (auto c = attempt(gpn, pp, cp, 1, r)) {
+          steps.push_back(fmt::format("1-3. DP, sharding and TP in a node do not fit; 4. PP={} "
+                                      "across nodes with TP={} does ({} recomputation)", pp, gpn,
+                                      recompute_name(r)));
+          return c;
+        }
       }
     }
   }

@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include "fit/plan/estimate.hpp"
+#include "fit/plan/model_math.hpp"
+#include "fit/plan/search.hpp"
+
+namespace meshbench::plan {
+namespace {
+
+ModelConfig gpt(long long h, long long layers, long long heads) {
+  ModelConfig m;
+  m.name = "gpt";
+  m.hidden_size = h;
+  m.num_layers = layers;
+  m.num_heads = heads;
+  m.num_kv_heads = heads;
+  m.ffn_hidden_size = 4 * h;
+  m.vocab_size = 51200;
+  m.tied_embeddings = true;
+  return m;
+}
+
+TEST(ModelFlops, NarayananFormulaForGptModels) {
+  // Narayanan et al. 2021 eq. 3: F = 72 B s l h^2 (1 + s/(6h) + V/(12 l h)).
+  for (const char* name : {"gpt-1.7b", "gpt-18b", "gpt-145b", "gpt-1t", "gpt3-175b"}) {
+    const ModelConfig m = model_preset(name);
+    const double B = 1536, s = 2048, l = m.num_layers, h = m.hidden_size, V = m.vocab_size;
+    const double expected = 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
+    EXPECT_NEAR(model_flops(m, B, s) / expected, 1.0, 1e-12) << name;
+  }
+  // Full recomputation adds one forward of the layers (not of the logits): Narayanan's hardware
+  // FLOPs 96 B s l h^2 (1 + s/(6h) + V/(16 l h)).
+  const ModelConfig m = model_preset("gpt-145b");
+  const double B = 8, s = 2048, l = m.num_layers, h = m.hidden_size, V = m.vocab_size;
+  EXPECT_NEAR(hardware_flops(m, B, s, Recompute::kFull) /
+                  (96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h))),
+              1.0, 1e-12);
+  EXPECT_GT(hardware_flops(m, B, s, Recompute::kSelective), model_flops(m, B, s));
+}
+
+TEST(Memory, KorthikantiActivationsPerLayer) {
+  // GPT-3 175B, s 2048, b 1, t 8 (Korthikanti et al. 2022, Table 2).
+  const ModelConfig m = model_preset("gpt3-175b");
+  TrainingConfig t;
+  t.seq_length = 2048;
+  const MeshSizes layout = parse_mesh_sizes("tp=8,pp=96");
+  const double s = 2048, b = 1, h = 12288, a = 96, tp = 8;
+  auto act = [&](bool sp, Recompute r) {
+    TrainingConfig x = t;
+    x.sequence_parallel = sp;
+    x.recompute = r;
+    return layer_activation_bytes(make_traffic_inputs(m, x, layout));
+  };
+  EXPECT_DOUBLE_EQ(act(false, Recompute::kNone), s * b * h * (10 + 24 / tp + 5 * a * s / (h * tp)));
+  EXPECT_DOUBLE_EQ(act(true, Recompute::kNone), s * b * h * (34 / tp + 5 * a * s / (h * tp)));
+  EXPECT_DOUBLE_EQ(act(true, Recompute::kSelective), s * b * h * 34 / tp);
+  EXPECT_DOUBLE_EQ(act(false, Recompute::kFull), 2 * s * b * h);
+}
+
+TEST(Estimate, BubbleIsPMinusOneOverVM) {
+  const ModelConfig m = gpt(4096, 32, 32);
+  const auto cost = spec_sheet_cost(cluster_spec("dgx-h100"));
+  for (int v : {1, 2}) {
+    TrainingConfig t;
+    t.seq_length = 2048;
+    t.global_batch_size = 8;  // m = 8 with dp = 1
+    t.virtual_pipeline_stages = v;
+    const auto in = make_traffic_inputs(m, t, parse_mesh_sizes("tp=2,pp=4"));
+    const StepEstimate e = estimate_step(in, gpu_spec("h100"), 8, *cost, {});
+    EXPECT_NEAR(e.bubble_s / (e.compute_s + e.tp_s + e.cp_s + e.ep_s), 3.0 / (v * 8.0), 1e-12);
+    EXPECT_GE(e.mfu_ceiling, e.mfu);
+    EXPECT_NEAR(e.step_s, e.compute_s + e.tp_s + e.pp_s + e.bubble_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s, 1e-12);
+  }
+}
+
+TEST(Estimate, TensorParallelAcrossNodesIsSeenAndCostsMore) {
+  const ModelConfig m = gpt(8192, 16, 64);
+  TrainingConfig t;
+  t.seq_length = 2048;
+  const auto cost = spec_sheet_cost(cluster_spec("dgx-h100"));
+  const auto in_node = estimate_step(make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,dp=2")),
+                                     gpu_spec("h100"), 8, *cost, {});
+  const auto across = estimate_step(make_traffic_inputs(m, t, parse_mesh_sizes("tp=16")),
+                                    gpu_spec("h100"), 8, *cost, {});
+  EXPECT_EQ(in_node.tp_nodes, 1);
+  EXPECT_EQ(across.tp_nodes, 2);
+  EXPECT_GT(across.tp_s, 4 * in_node.tp_s);
+}
+
+struct Scenario {
+  const char* name;
+  ModelConfig model;
+  int gpus;
+  const char* gpu;
+  long long seq, batch;
+};
+
+SearchResult run(const Scenario& s, std::optional<Candidate>& tree) {
+  TrainingConfig t;
+  t.seq_length = s.seq;
+  t.global_batch_size = s.batch;
+  const auto cost = spec_sheet_cost(cluster_for(gpu_spec(s.gpu)));
+  std::vector<std::string> steps;
+  tree = decision_tree(s.model, t, s.gpus, gpu_spec(s.gpu), 8, *cost, {}, steps);
+  EXPECT_FALSE(steps.empty());
+  return search_layouts(s.model, t, s.gpus, gpu_spec(s.gpu), 8, *cost, {});
+}
+
+// The chapter's four scenarios land on sound layouts.
+TEST(Search, ChapterScenarios) {
+  std::optional<Candidate> tree;
+  // 1.3B on 8 x A100-40G: plain data parallelism, and the decision tree agrees.
+  auto r = run({"1.3B", gpt(2048, 24, 16), 8, "a100-40g", 2048, 512}, tree);
+  ASSERT_FALSE(r.ranked.empty());
+  EXPECT_EQ(r.ranked[0].inputs.layout[MeshAxis::kDp], 8);
+  ASSERT_TRUE(tree);
+  EXPECT_EQ(tree->inputs.layout[MeshAxis::kDp], 8);
+  // 13B on 8 x A100-80G: fits on one node; the tree's ZeRO-3 pays for its sharding traffic.
+  r = run({"13B", gpt(5120, 40, 40), 8, "a100-80g", 2048, 512}, tree);
+  ASSERT_FALSE(r.ranked.empty());
+  ASSERT_TRUE(tree);
+  EXPECT_GE(r.ranked[0].estimate.mfu, tree->estimate.mfu);
+  // 70B on 64 H100: TP stays inside a node.
+  r = run({"70B", model_preset("llama3-70b"), 64, "h100", 8192, 512}, tree);
+  ASSERT_FALSE(r.ranked.empty());
+  EXPECT_EQ(r.ranked[0].estimate.tp_nodes, 1);
+  // 175B on 256 GPUs at 32k context: context parallelism shards the sequence.
+  r = run({"175B", model_preset("gpt3-175b"), 256, "h100", 32768, 256}, tree);
+  ASSERT_FALSE(r.ranked.empty());
+  EXPECT_GT(r.ranked[0].inputs.layout[MeshAxis::kCp], 1);
+  EXPECT_EQ(r.ranked[0].estimate.tp_nodes, 1);
+}
+
+TEST(Search, PrunesWhatDoesNotFitAndRanksByMfu) {
+  std::optional<Candidate> tree;
+  const auto r = run({"70B", model_preset("llama3-70b"), 64, "h100", 8192, 512}, tree);
+  EXPECT_GT(r.over_memory, 0);
+  EXPECT_EQ(static_cast<long long>(r.ranked.size()) + r.over_memory, r.enumerated);
+  for (std::size_t i = 0; i < r.ranked.size(); ++i) {
+    EXPECT_TRUE(r.ranked[i].estimate.fits);
+    if (i > 0) EXPECT_LE(r.ranked[i].estimate.mfu, r.ranked[i - 1].estimate.mfu);
+  }
+  // A model that fits nowhere: nothing ranked, and the smallest need is reported.
+  const auto none = run({"405B on 8", model_preset("llama3-405b"), 8, "a100-40g", 8192, 64}, tree);
+  EXPECT_TRUE(none.ranked.empty());
+  EXPECT_GT(none.smallest_memory_gib, 40);
+  EXPECT_FALSE(tree);
+}
+
+}  // namespace
+}  // namespace meshbench::plan
