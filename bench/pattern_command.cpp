@@ -155,11 +155,15 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
                                  format_mesh_sizes(in.layout), o.axis == "all" ? "" : o.axis));
   }
   const Topology topo = mpi.discover_topology();
+  if (in.layout.product() != topo.world_size) {
+    throw UsageError(fmt::format("--layout {} has {} ranks, the job has {}",
+                                 format_mesh_sizes(in.layout), in.layout.product(), topo.world_size));
+  }
   DeviceMesh mesh = [&] {
     try {
       return DeviceMesh(in.layout, parse_mesh_order(o.order), topo.world_size);
     } catch (const MeshError& e) {
-      throw UsageError(fmt::format("{} (--layout)", e.what()));
+      throw UsageError(e.what());  // --order
     }
   }();
   const unsigned cores = std::thread::hardware_concurrency();

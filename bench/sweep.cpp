@@ -169,7 +169,9 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const G
   std::vector<SkippedPoint> skipped;
   for (CollectiveOp op : config.ops) {
     if (nranks < min_ranks(op)) {
-      skipped.push_back({op, 0, fmt::format("needs {} ranks, the job has {}", min_ranks(op), nranks)});
+      skipped.push_back({op, 0, fmt::format("needs {} ranks, {} {}", min_ranks(op),
+                                                 layout.order.empty() ? "the job has" : "a group has",
+                                                 nranks)});
       continue;
     }
     std::set<std::uint64_t> seen;  // sizes that round to the same element count run once
