@@ -9,17 +9,13 @@
 #include <fstream>
 #include <thread>
 
+#include "bench/pair_matrix.hpp"
 #include "bench/reporters/run_record.hpp"
-#include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
-#include "patterns/collective.hpp"
-#include "patterns/pair_schedule.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench {
 namespace {
-
-constexpr std::size_t kFields = 4;  // latency p50, latency min, bandwidth-size p50, bw GB/s
 
 std::uint64_t message_bytes(const char* flag, const std::string& text) {
   std::uint64_t bytes = 0;
@@ -30,33 +26,6 @@ std::uint64_t message_bytes(const char* flag, const std::string& text) {
   }
   if (bytes < 4) throw UsageError(fmt::format("{} must be >= 4 bytes, got {}", flag, text));
   return bytes / 4 * 4;  // float32 elements
-}
-
-/// One-way times (RTT / 2) in us, seen by the lower node of the pair; empty on the other side.
-std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::size_t bytes,
-                                 int iters, int warmup) {
-  const std::size_t count = bytes / 4;
-  std::vector<float> send(count, 1.0F), recv(count);
-  std::vector<double> out;
-  for (int i = 0; i < warmup + iters; ++i) {
-    const double t0 = comm.wtime();
-    if (first) {
-      comm.send(send.data(), count, Datatype::kFloat32, peer);
-      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
-      if (i >= warmup) out.push_back((comm.wtime() - t0) / 2 * 1e6);
-    } else {
-      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
-      comm.send(send.data(), count, Datatype::kFloat32, peer);
-    }
-  }
-  return out;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 }  // namespace
@@ -100,11 +69,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                                             : WaitMode::kSpin;
   auto world = mpi.world(mode);
   const bool root = topo.rank == 0;
-  const bool leader = topo.local_rank == 0;
-  // Leaders in node order: node n's leader is rank n of `leaders`.
-  auto leaders = world->split(leader ? 0 : 1, topo.node_index);
   const auto nodes = static_cast<std::size_t>(topo.nodes);
-
   const std::filesystem::path out_dir =
       o.out_dir.empty() ? default_run_dir(fmt::format("pairs-{}nodes", topo.nodes))
                         : std::filesystem::path(o.out_dir);
@@ -145,49 +110,28 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                topo.nodes, wait_mode_name(mode), lat_bytes, bw_bytes, o.iters);
     std::fflush(stdout);
   }
-  // Cell (a * nodes + b) * kFields + f, filled for a < b by node a's leader.
-  const std::size_t cells = nodes * nodes * kFields;
-  std::vector<double> total(cells, 0.0);
-  const auto rounds = pair_rounds(topo.nodes);
-  for (std::size_t round = 0; round < rounds.size(); ++round) {
-    std::vector<double> mine(cells, 0.0), got(cells, 0.0);
-    if (leader) {
-      for (const auto& [a, b] : rounds[round]) {
-        if (topo.node_index != a && topo.node_index != b) continue;
-        const bool first = topo.node_index == a;
-        const int peer = first ? b : a;
-        const auto lat = ping_pong_us(*leaders, peer, first, lat_bytes, o.iters, o.warmup_iters);
-        const auto bw = ping_pong_us(*leaders, peer, first, bw_bytes, o.iters, o.warmup_iters);
-        if (first) {
-          double* f = &mine[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) *
-                            kFields];
-          f[0] = median(lat);
-          f[1] = *std::min_element(lat.begin(), lat.end());
-          f[2] = median(bw);
-          f[3] = algbw_GBps(bw_bytes, f[2]);
+  const auto rows = measure_pair_matrix(
+      *world, topo, lat_bytes, bw_bytes, o.iters, o.warmup_iters,
+      [&](const std::vector<PairMeasurement>& round) {
+        for (const PairMeasurement& r : round) {
+          fmt::print(csv, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", r.node_a, r.node_b,
+                     topo.node_hosts[static_cast<std::size_t>(r.node_a)],
+                     topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.round, lat_bytes,
+                     r.latency_us_p50, r.latency_us_min, bw_bytes, r.bandwidth_time_us_p50,
+                     r.bw_GBps);
         }
-      }
-    }
-    // Everyone meets here, so the next round starts when this one has ended everywhere.
-    world->all_reduce(mine.data(), got.data(), mine.size(), Datatype::kFloat64, ReduceOp::kSum);
-    if (root) {
-      for (const auto& [a, b] : rounds[round]) {
-        const double* f = &got[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) *
-                               kFields];
-        fmt::print(csv, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", a, b,
-                   topo.node_hosts[static_cast<std::size_t>(a)],
-                   topo.node_hosts[static_cast<std::size_t>(b)], round, lat_bytes, f[0], f[1],
-                   bw_bytes, f[2], f[3]);
-      }
-      csv.flush();
-    }
-    for (std::size_t i = 0; i < got.size(); ++i) total[i] += got[i];
-  }
+        csv.flush();
+      });
 
   if (root) {
-    auto at = [&](std::size_t a, std::size_t b, std::size_t f) {
+    auto at = [&](std::size_t a, std::size_t b, int field) {
       if (a > b) std::swap(a, b);
-      return total[(a * nodes + b) * kFields + f];
+      for (const PairMeasurement& r : rows) {
+        if (static_cast<std::size_t>(r.node_a) == a && static_cast<std::size_t>(r.node_b) == b) {
+          return field == 0 ? r.latency_us_p50 : r.bw_GBps;
+        }
+      }
+      return 0.0;
     };
     for (const auto& [title, field, unit] :
          {std::tuple{"latency p50", 0, "us"}, std::tuple{"bandwidth", 3, "GB/s"}}) {
@@ -200,7 +144,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
           if (a == b) {
             fmt::print(" {:>10}", "-");
           } else {
-            fmt::print(" {:>10.4g}", at(a, b, static_cast<std::size_t>(field)));
+            fmt::print(" {:>10.4g}", at(a, b, field));
           }
         }
         fmt::print("\n");
@@ -208,17 +152,10 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
     }
     // The node whose pairs are slowest: its median pair bandwidth against the median over
     // nodes (with few nodes most pairs touch a slow node, so the median pair would hide it).
-    std::vector<double> node_bw(nodes);
-    for (std::size_t a = 0; a < nodes; ++a) {
-      std::vector<double> bws;
-      for (std::size_t b = 0; b < nodes; ++b) {
-        if (a != b) bws.push_back(at(a, b, 3));
-      }
-      node_bw[a] = median(bws);
-    }
+    const std::vector<double> node_bw = node_median_bandwidth(rows, topo.nodes);
     const auto slowest = static_cast<std::size_t>(
         std::min_element(node_bw.begin(), node_bw.end()) - node_bw.begin());
-    const double typical = median(node_bw);
+    const double typical = median_of(node_bw);
     fmt::print("#\n# slowest node: {} ({}), median bandwidth of its pairs {:.4g} GB/s = {:.0f}% "
                "of the median node ({:.4g} GB/s)\n# results: {}/pairs.csv\n",
                slowest, topo.node_hosts[slowest], node_bw[slowest],

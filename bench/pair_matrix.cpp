@@ -1,0 +1,98 @@
+#include "bench/pair_matrix.hpp"
+
+#include <algorithm>
+
+#include "patterns/collective.hpp"
+#include "patterns/pair_schedule.hpp"
+
+namespace meshbench {
+namespace {
+
+constexpr std::size_t kFields = 4;  // latency p50, latency min, bandwidth-size p50, bw GB/s
+
+/// One-way times (RTT / 2) in us, seen by the lower node of the pair; empty on the other side.
+std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::size_t bytes,
+                                 int iters, int warmup) {
+  const std::size_t count = std::max<std::size_t>(1, bytes / 4);
+  std::vector<float> send(count, 1.0F), recv(count);
+  std::vector<double> out;
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double t0 = comm.wtime();
+    if (first) {
+      comm.send(send.data(), count, Datatype::kFloat32, peer);
+      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
+      if (i >= warmup) out.push_back((comm.wtime() - t0) / 2 * 1e6);
+    } else {
+      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
+      comm.send(send.data(), count, Datatype::kFloat32, peer);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::vector<PairMeasurement> measure_pair_matrix(
+    Communicator& world, const Topology& topo, std::uint64_t latency_bytes,
+    std::uint64_t bandwidth_bytes, int iters, int warmup_iters,
+    const std::function<void(const std::vector<PairMeasurement>&)>& on_round) {
+  const bool leader = topo.local_rank == 0;
+  // Leaders in node order: node n's leader is rank n of `leaders`.
+  auto leaders = world.split(leader ? 0 : 1, topo.node_index);
+  const auto nodes = static_cast<std::size_t>(topo.nodes);
+  const std::uint64_t lat = std::max<std::uint64_t>(4, latency_bytes / 4 * 4);
+  const std::uint64_t bw = std::max<std::uint64_t>(4, bandwidth_bytes / 4 * 4);
+  std::vector<PairMeasurement> all;
+  const auto rounds = pair_rounds(topo.nodes);
+  for (std::size_t round = 0; round < rounds.size(); ++round) {
+    // Cell (a * nodes + b) * kFields + f, filled for a < b by node a's leader.
+    std::vector<double> mine(nodes * nodes * kFields, 0.0), got(mine.size(), 0.0);
+    if (leader) {
+      for (const auto& [a, b] : rounds[round]) {
+        if (topo.node_index != a && topo.node_index != b) continue;
+        const bool first = topo.node_index == a;
+        const int peer = first ? b : a;
+        const auto l = ping_pong_us(*leaders, peer, first, lat, iters, warmup_iters);
+        const auto w = ping_pong_us(*leaders, peer, first, bw, iters, warmup_iters);
+        if (first) {
+          double* f = &mine[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
+          f[0] = median_of(l);
+          f[1] = *std::min_element(l.begin(), l.end());
+          f[2] = median_of(w);
+          f[3] = algbw_GBps(bw, f[2]);
+        }
+      }
+    }
+    // Everyone meets here, so the next round starts when this one has ended everywhere.
+    world.all_reduce(mine.data(), got.data(), mine.size(), Datatype::kFloat64, ReduceOp::kSum);
+    if (topo.rank != 0) continue;
+    std::vector<PairMeasurement> rows;
+    for (const auto& [a, b] : rounds[round]) {
+      const double* f = &got[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
+      rows.push_back({a, b, static_cast<int>(round), f[0], f[1], f[2], f[3]});
+    }
+    if (on_round) on_round(rows);
+    all.insert(all.end(), rows.begin(), rows.end());
+  }
+  return all;
+}
+
+std::vector<double> node_median_bandwidth(const std::vector<PairMeasurement>& rows, int nodes) {
+  std::vector<std::vector<double>> per(static_cast<std::size_t>(nodes));
+  for (const auto& r : rows) {
+    per[static_cast<std::size_t>(r.node_a)].push_back(r.bw_GBps);
+    per[static_cast<std::size_t>(r.node_b)].push_back(r.bw_GBps);
+  }
+  std::vector<double> out;
+  for (auto& p : per) out.push_back(median_of(p));
+  return out;
+}
+
+}  // namespace meshbench
