@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "bench/datatype.hpp"
@@ -21,6 +22,12 @@ std::string wait_mode_name(WaitMode mode);
 
 /// Reduction operators. Benchmarks use kSum; the harness uses kMax/kSum on timings and counts.
 enum class ReduceOp { kSum, kMax };
+
+/// A call that did not complete within the communicator's timeout (set_timeout).
+class CollectiveTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// A group of ranks that can run collectives together. Buffers are host or device memory as
 /// the backend requires; counts are in elements of `dtype`. All calls are blocking from the
@@ -59,6 +66,11 @@ class Communicator {
 
   /// Wall-clock seconds from a monotonic clock (for timing iterations).
   virtual double wtime() const = 0;
+
+  /// From now on, a call that waits longer than `seconds` throws CollectiveTimeout instead of
+  /// hanging (0: wait forever). Only a communicator that waits by polling (WaitMode::kYield)
+  /// can keep it; others ignore it.
+  virtual void set_timeout(double seconds) = 0;
 };
 
 }  // namespace meshbench

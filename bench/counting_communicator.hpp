@@ -44,6 +44,7 @@ class CountingCommunicator final : public Communicator {
   /// The new communicator counts into the same ByteCounts.
   std::unique_ptr<Communicator> split(int color, int key) override;
   double wtime() const override { return inner_->wtime(); }
+  void set_timeout(double seconds) override { inner_->set_timeout(seconds); }
 
  private:
   void add(std::size_t sent_elems, std::size_t received_elems, Datatype dtype);

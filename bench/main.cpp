@@ -13,6 +13,7 @@
 
 #include "bench/backends/mpi/mpi_error.hpp"
 #include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/accept_command.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/pattern_command.hpp"
 #include "bench/sweep_command.hpp"
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   CLI::App* pairs = meshbench::add_pairs_command(app, pairs_options);
   meshbench::TrafficCommandOptions traffic_options;
   CLI::App* traffic = meshbench::add_traffic_command(app, traffic_options);
+  meshbench::AcceptOptions accept_options;
+  CLI::App* accept = meshbench::add_accept_command(app, accept_options);
   meshbench::PatternOptions pattern_options;
   CLI::App* pattern = meshbench::add_pattern_command(app, pattern_options);
 
@@ -79,6 +82,8 @@ int main(int argc, char** argv) {
     } else if (traffic->parsed()) {
       // Pure computation: rank 0 prints, the others (if any) have nothing to add.
       code = rank == 0 ? meshbench::run_traffic(traffic_options) : 0;
+    } else if (accept->parsed()) {
+      code = meshbench::run_accept(*mpi, accept_options, command_line);
     } else if (pattern->parsed()) {
       code = meshbench::run_pattern(*mpi, pattern_options, command_line);
     }

@@ -13,6 +13,10 @@ scenarios:
                 of the imposed 300 us.
   pair_matrix   3 nodes x 1 rank, node 2's cable at a quarter of the others' rate: the pair
                 matrix must name node 2 as the slowest and its pairs must be < 50% of the rest.
+  accept        3 nodes x 1 rank, scripts/expect/emulated.json: with node 2's cable slowed
+                `meshbench accept` fails and blames node 2; with equal cables it passes; with a
+                corrupted result it fails naming the rank; with a rank that stops responding the
+                watchdog ends the job naming that rank.
 Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
 """
 import argparse
@@ -22,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER = os.path.join(ROOT, "scripts", "emulated-cluster")
@@ -214,16 +219,61 @@ def pair_matrix(a, c):
             f"pairs with node 2 below half of pair 0-1 ({bw})")
 
 
+def accept(a, c):
+    expect = os.path.join(ROOT, "scripts", "expect", "emulated.json")
+    doc = json.load(open(expect))
+    doc["timeout_s"] = 8  # the watchdog case should not take long
+    quick = os.path.join(a.out, "expect_quick.json")
+    json.dump(doc, open(quick, "w"))
+
+    def run(cl, tag, extra, expect_file=expect):
+        out = os.path.join(a.out, tag)
+        env = dict(os.environ, MESHBENCH_BUILD=a.build)
+        cmd = [CLUSTER, "run", "--name", a.name, "--timeout", "240", "--", a.meshbench, "accept",
+               "--expect", expect_file, "--out", out] + extra
+        print("+ " + " ".join(cmd), flush=True)
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        print(r.stdout)
+        print(r.stderr, file=sys.stderr)
+        report = open(os.path.join(out, "report.md")).read() if os.path.exists(os.path.join(out, "report.md")) else ""
+        return r, report, out
+
+    with Cluster(a.name, a.build, ["--nodes", "3", "--ppn", "1", "--rate-mbit", "200",
+                                   "--delay-us", "100", "--node-link", "2:50:100"]) as cl:
+        r, report, out = run(cl, "slow_node", [])
+        c.check(r.returncode == 1, f"slow node: exit code {r.returncode} (1 = fail)")
+        c.check("node 2 (ctac-n2)" in report, "slow node: report.md blames node 2")
+        junit = open(os.path.join(out, "junit.xml")).read() if os.path.exists(os.path.join(out, "junit.xml")) else ""
+        c.check('failures="' in junit and 'failures="0"' not in junit, "slow node: junit.xml has failures")
+    with Cluster(a.name, a.build, ["--nodes", "3", "--ppn", "1", "--rate-mbit", "200",
+                                   "--delay-us", "100"]) as cl:
+        r, report, _ = run(cl, "equal", [])
+        c.check(r.returncode == 0, f"equal links: exit code {r.returncode} (0 = pass)")
+        c.check("# Acceptance: PASS" in report, "equal links: report.md says PASS")
+        r, report, _ = run(cl, "corrupt", ["--debug-corrupt-rank", "1"])
+        c.check(r.returncode == 1, f"corrupted result: exit code {r.returncode}")
+        c.check("rank 1 (ctac-n1): 1 wrong element" in report, "corrupted result: report names rank 1")
+        t0 = time.time()
+        r, report, _ = run(cl, "hang", ["--debug-hang-rank", "2"], quick)
+        took = time.time() - t0
+        c.check(r.returncode != 0, f"hung rank: exit code {r.returncode} (not 0)")
+        c.check("ranks that never arrived: 2 (ctac-n2)" in r.stderr, "hung rank: the watchdog names rank 2")
+        c.check("ranks that never arrived: 2" in report, "hung rank: report.md has the diagnosis")
+        c.check(took < 60, f"hung rank: the job ended in {took:.0f} s (watchdog 8 s)")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--meshbench", required=True)
     p.add_argument("--meshfit", required=True)
-    p.add_argument("--scenario", required=True, choices=["placement", "pingpong_fit", "pair_matrix"])
+    p.add_argument("--scenario", required=True,
+                   choices=["placement", "pingpong_fit", "pair_matrix", "accept"])
     p.add_argument("--out", required=True)
     p.add_argument("--name", default="", help="cluster name (default from the scenario)")
     a = p.parse_args()
     a.build = os.path.dirname(os.path.dirname(os.path.abspath(a.meshbench)))
-    a.name = a.name or {"placement": "ctpl", "pingpong_fit": "ctpp", "pair_matrix": "ctpm"}[a.scenario]
+    a.name = a.name or {"placement": "ctpl", "pingpong_fit": "ctpp", "pair_matrix": "ctpm",
+                         "accept": "ctac"}[a.scenario]
     if os.geteuid() != 0:
         print("SKIPPED: the emulated cluster needs root (network namespaces)")
         return SKIP
@@ -235,7 +285,8 @@ def main():
     shutil.rmtree(a.out, ignore_errors=True)
     os.makedirs(a.out)
     c = Checks()
-    {"placement": placement, "pingpong_fit": pingpong_fit, "pair_matrix": pair_matrix}[a.scenario](a, c)
+    {"placement": placement, "pingpong_fit": pingpong_fit, "pair_matrix": pair_matrix,
+     "accept": accept}[a.scenario](a, c)
     if c.failed:
         print(f"{len(c.failed)} failed")
         return 1

@@ -1,5 +1,7 @@
 #include "bench/backends/mpi/mpi_communicator.hpp"
 
+#include <fmt/format.h>
+
 #include <sched.h>
 
 #include <climits>
@@ -79,9 +81,13 @@ void MpiCommunicator::wait(MPI_Request* request) const {
     return;
   }
   int done = 0;
+  const double deadline = timeout_s_ > 0 ? MPI_Wtime() + timeout_s_ : 0;
   for (;;) {
     MESHBENCH_MPI_CHECK(MPI_Test(request, &done, MPI_STATUS_IGNORE));
     if (done) return;
+    if (deadline > 0 && MPI_Wtime() > deadline) {
+      throw CollectiveTimeout(fmt::format("no completion within {} s", timeout_s_));
+    }
     sched_yield();
   }
 }
@@ -92,9 +98,13 @@ void MpiCommunicator::wait_all(int n, MPI_Request* requests) const {
     return;
   }
   int done = 0;
+  const double deadline = timeout_s_ > 0 ? MPI_Wtime() + timeout_s_ : 0;
   for (;;) {
     MESHBENCH_MPI_CHECK(MPI_Testall(n, requests, &done, MPI_STATUSES_IGNORE));
     if (done) return;
+    if (deadline > 0 && MPI_Wtime() > deadline) {
+      throw CollectiveTimeout(fmt::format("no completion within {} s", timeout_s_));
+    }
     sched_yield();
   }
 }
@@ -213,7 +223,9 @@ void MpiCommunicator::barrier() {
 std::unique_ptr<Communicator> MpiCommunicator::split(int color, int key) {
   MPI_Comm sub;
   MESHBENCH_MPI_CHECK(MPI_Comm_split(comm_, color, key, &sub));
-  return std::make_unique<MpiCommunicator>(sub, /*owned=*/true, mode_);
+  auto out = std::make_unique<MpiCommunicator>(sub, /*owned=*/true, mode_);
+  out->set_timeout(timeout_s_);  // a sub-group keeps its parent's watchdog
+  return out;
 }
 
 }  // namespace meshbench

@@ -43,6 +43,7 @@ class MpiCommunicator final : public Communicator {
   void barrier() override;
   std::unique_ptr<Communicator> split(int color, int key) override;
   double wtime() const override { return MPI_Wtime(); }
+  void set_timeout(double seconds) override { timeout_s_ = seconds; }
 
  private:
   void wait(MPI_Request* request) const;
@@ -53,6 +54,7 @@ class MpiCommunicator final : public Communicator {
   WaitMode mode_;
   int rank_ = 0;
   int size_ = 1;
+  double timeout_s_ = 0;  ///< 0: none (yield mode only)
 };
 
 }  // namespace meshbench
