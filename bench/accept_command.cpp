@@ -217,15 +217,17 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       o.out_dir.empty() ? default_run_dir(fmt::format("accept-{}ranks", topo.world_size))
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
+  nlohmann::json record;
   if (root) {
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);
     csv.open(out_dir / "accept.csv");
     csv << "check,attempt,value,unit,passed\n";
-    nlohmann::json record = {{"schema", "meshbench.accept/1"}, {"command_line", command_line},
+    record = {{"schema", "meshbench.accept/1"}, {"command_line", command_line},
                              {"start_time", utc_now_iso8601()}, {"hosts", topo.node_hosts},
                              {"world_size", topo.world_size}, {"mpi_library", mpi.library_version()},
-                             {"environment", communication_environment()}};
+                             {"environment", communication_environment()},
+                             {"end_time", nullptr}, {"exit_code", nullptr}};
     write_json_file(out_dir / "run.json", record);
     fmt::print("# meshbench accept: {} ranks on {} node(s), {} check(s), up to {} attempt(s) each, "
                "watchdog {} s\n", topo.world_size, topo.nodes,
@@ -452,6 +454,9 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       fmt::print("  {:<28} {:>8}  {}\n", c.name, c.skipped ? "skipped" : (c.passed ? "pass" : "FAIL"), c.detail);
       for (const auto& b : c.blame) fmt::print("  {:<28} {:>8}  BLAME: {}\n", "", "", b);
     }
+    record["end_time"] = utc_now_iso8601();
+    record["exit_code"] = failed == 0 ? 0 : 1;
+    write_json_file(out_dir / "run.json", record);
     fmt::print("# acceptance: {} ({} of {} checks failed); report: {}/report.md, junit.xml, accept.csv{}\n",
                failed == 0 ? "PASS" : "FAIL", failed, checks.size(), out_dir.string(),
                e.pairs.enabled && topo.nodes > 1 ? ", pairs.csv" : "");

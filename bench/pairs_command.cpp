@@ -161,6 +161,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                slowest, topo.node_hosts[slowest], node_bw[slowest],
                100.0 * node_bw[slowest] / typical, typical, out_dir.string());
     record["end_time"] = utc_now_iso8601();
+    record["exit_code"] = 0;
     write_json_file(out_dir / "run.json", record);
   }
   return 0;
