@@ -88,8 +88,9 @@ def judged_rc(rc, out_dir):
         return rc
     doc = json.load(open(record))
     if doc.get("end_time") and doc.get("exit_code") is not None:
-        print(f"note: mpiexec exited {rc} after the run had ended with exit_code "
-              f"{doc['exit_code']} (shutdown race); judging by run.json")
+        if doc["exit_code"] != rc:
+            print(f"note: mpiexec exited {rc} after the run had ended with exit_code "
+                  f"{doc['exit_code']} (shutdown race); judging by run.json")
         return doc["exit_code"]
     return rc
 
