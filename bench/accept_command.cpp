@@ -17,6 +17,7 @@
 #include "bench/backends/mpi/arrival_board.hpp"
 #include "bench/collectives/collective_test.hpp"
 #include "bench/pair_matrix.hpp"
+#include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
 #include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
@@ -146,7 +147,7 @@ std::string spread_text(const std::vector<double>& v, const char* unit) {
   if (v.empty()) return "";
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   return fmt::format("{} attempt(s): min {:.4g}, median {:.4g}, max {:.4g} {}", v.size(), *lo,
-                     median_of(v), *hi, unit);
+                     summarize(v).p50, *hi, unit);
 }
 
 std::string xml_escape(const std::string& s) {
@@ -218,17 +219,18 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
   nlohmann::json record;
-  if (root) {
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    csv.open(out_dir / "accept.csv");
+  setup_on_root(*world, [&] {
+    create_out_dir(out_dir);
+    csv = open_new_file(out_dir / "accept.csv");
     csv << "check,attempt,value,unit,passed\n";
     record = {{"schema", "meshbench.accept/1"}, {"command_line", command_line},
-                             {"start_time", utc_now_iso8601()}, {"hosts", topo.node_hosts},
-                             {"world_size", topo.world_size}, {"mpi_library", mpi.library_version()},
-                             {"environment", communication_environment()},
-                             {"end_time", nullptr}, {"exit_code", nullptr}};
+              {"start_time", utc_now_iso8601()}, {"hosts", topo.node_hosts},
+              {"world_size", topo.world_size}, {"mpi_library", mpi.library_version()},
+              {"environment", communication_environment()}, {"end_time", nullptr},
+              {"exit_code", nullptr}};
     write_json_file(out_dir / "run.json", record);
+  });
+  if (root) {
     fmt::print("# meshbench accept: {} ranks on {} node(s), {} check(s), up to {} attempt(s) each, "
                "watchdog {} s\n", topo.world_size, topo.nodes,
                e.collectives.size() + (e.pairs.enabled ? 1 : 0), e.repeats, e.timeout_s);
@@ -390,7 +392,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
         std::uint64_t failed = 0;
         if (root) {
           const std::vector<double> node_bw = node_median_bandwidth(rows, topo.nodes);
-          const double typical = median_of(node_bw);
+          const double typical = summarize(node_bw).p50;
           std::vector<int> slow;
           for (int n = 0; n < topo.nodes; ++n) {
             if (node_bw[static_cast<std::size_t>(n)] < e.pairs.min_fraction_of_median * typical) slow.push_back(n);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bench/stats.hpp"
 #include "patterns/collective.hpp"
 #include "patterns/pair_schedule.hpp"
 
@@ -32,12 +33,6 @@ std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::
 
 }  // namespace
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 std::vector<PairMeasurement> measure_pair_matrix(
     Communicator& world, const Topology& topo, std::uint64_t latency_bytes,
@@ -63,9 +58,9 @@ std::vector<PairMeasurement> measure_pair_matrix(
         const auto w = ping_pong_us(*leaders, peer, first, bw, iters, warmup_iters);
         if (first) {
           double* f = &mine[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
-          f[0] = median_of(l);
+          f[0] = summarize(l).p50;
           f[1] = *std::min_element(l.begin(), l.end());
-          f[2] = median_of(w);
+          f[2] = summarize(w).p50;
           f[3] = algbw_GBps(bw, f[2]);
         }
       }
@@ -91,7 +86,7 @@ std::vector<double> node_median_bandwidth(const std::vector<PairMeasurement>& ro
     per[static_cast<std::size_t>(r.node_b)].push_back(r.bw_GBps);
   }
   std::vector<double> out;
-  for (auto& p : per) out.push_back(median_of(p));
+  for (auto& p : per) out.push_back(p.empty() ? 0.0 : summarize(p).p50);
   return out;
 }
 

@@ -33,7 +33,4 @@ std::vector<PairMeasurement> measure_pair_matrix(
 /// Median bandwidth of the pairs each node is part of, by node index.
 std::vector<double> node_median_bandwidth(const std::vector<PairMeasurement>& rows, int nodes);
 
-/// Median of a list (0 for an empty one).
-double median_of(std::vector<double> values);
-
 }  // namespace meshbench

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "bench/pair_matrix.hpp"
+#include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
+#include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
 #include "patterns/units.hpp"
 
@@ -55,18 +57,12 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
   if (o.warmup_iters < 0) {
     throw UsageError(fmt::format("-w/--warmup_iters must be >= 0, got {}", o.warmup_iters));
   }
-  if (o.wait != "auto" && o.wait != "spin" && o.wait != "yield") {
-    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", o.wait));
-  }
   const Topology topo = mpi.discover_topology();
   if (topo.nodes < 2) {
     throw UsageError(fmt::format("pairs needs ranks on 2 or more nodes; this job has {} node",
                                  topo.nodes));
   }
-  const unsigned cores = std::thread::hardware_concurrency();
-  const WaitMode mode = o.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
-                        : o.wait == "yield" ? WaitMode::kYield
-                                            : WaitMode::kSpin;
+  const WaitMode mode = mpi.choose_wait_mode(o.wait, topo);
   auto world = mpi.world(mode);
   const bool root = topo.rank == 0;
   const auto nodes = static_cast<std::size_t>(topo.nodes);
@@ -74,26 +70,13 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
       o.out_dir.empty() ? default_run_dir(fmt::format("pairs-{}nodes", topo.nodes))
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
-  std::string setup_error;
-  if (root) {
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    const auto file = out_dir / "pairs.csv";
-    if (ec) {
-      setup_error = fmt::format("--out: cannot create '{}': {}", out_dir.string(), ec.message());
-    } else if (std::filesystem::exists(file)) {
-      setup_error = fmt::format("--out: '{}' exists already; choose another folder", file.string());
-    } else {
-      csv.open(file);
-      if (!csv) setup_error = fmt::format("--out: cannot write '{}'", file.string());
-      csv << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
-             "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";
-      csv.flush();
-    }
-  }
-  std::uint64_t failed = setup_error.empty() ? 0 : 1, any_failed = 0;
-  world->all_reduce(&failed, &any_failed, 1, Datatype::kUint64, ReduceOp::kSum);
-  if (any_failed) throw UsageError(root ? setup_error : std::string());
+  setup_on_root(*world, [&] {
+    create_out_dir(out_dir);
+    csv = open_new_file(out_dir / "pairs.csv");
+    csv << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
+           "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";
+    csv.flush();
+  });
 
   nlohmann::json record;
   if (root) {
@@ -155,7 +138,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
     const std::vector<double> node_bw = node_median_bandwidth(rows, topo.nodes);
     const auto slowest = static_cast<std::size_t>(
         std::min_element(node_bw.begin(), node_bw.end()) - node_bw.begin());
-    const double typical = median_of(node_bw);
+    const double typical = summarize(node_bw).p50;
     fmt::print("#\n# slowest node: {} ({}), median bandwidth of its pairs {:.4g} GB/s = {:.0f}% "
                "of the median node ({:.4g} GB/s)\n# results: {}/pairs.csv\n",
                slowest, topo.node_hosts[slowest], node_bw[slowest],

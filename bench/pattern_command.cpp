@@ -13,6 +13,7 @@
 
 #include "bench/counting_communicator.hpp"
 #include "bench/reporters/csv_writer.hpp"
+#include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
 #include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
@@ -139,9 +140,6 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
     throw UsageError(fmt::format("-n/--iters must be >= 1 and -w >= 0, got {} and {}", o.iters,
                                  o.warmup_iters));
   }
-  if (o.wait != "auto" && o.wait != "spin" && o.wait != "yield") {
-    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", o.wait));
-  }
   const std::set<std::string> known(std::begin(kAxisOrder), std::end(kAxisOrder));
   if (o.axis != "all" && !known.count(o.axis)) {
     throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, all)", o.axis));
@@ -166,10 +164,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       throw UsageError(e.what());  // --order
     }
   }();
-  const unsigned cores = std::thread::hardware_concurrency();
-  const WaitMode mode = o.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
-                        : o.wait == "yield" ? WaitMode::kYield
-                                            : WaitMode::kSpin;
+  const WaitMode mode = mpi.choose_wait_mode(o.wait, topo);
   auto world = mpi.world(mode);
   const bool root = topo.rank == 0;
 
@@ -221,32 +216,20 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
   nlohmann::json record;
-  std::string setup_error;
-  if (root) {
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    const auto file = out_dir / "pattern.csv";
-    if (ec) {
-      setup_error = fmt::format("--out: cannot create '{}': {}", out_dir.string(), ec.message());
-    } else if (std::filesystem::exists(file)) {
-      setup_error = fmt::format("--out: '{}' exists already; choose another folder", file.string());
-    } else {
-      csv.open(file);
-      csv << results_csv_header() << ",phase,calls_per_step,scale,step_time_us_p50,what\n";
-      csv.flush();
-      record = {{"schema", "meshbench.pattern/1"}, {"command_line", command_line},
-                {"start_time", utc_now_iso8601()}, {"end_time", nullptr}, {"exit_code", nullptr},
-                {"world_size", topo.world_size}, {"nodes", topo.nodes}, {"hosts", topo.node_hosts},
-                {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
-                {"transport", mpi.transport_version()}, {"order", format_mesh_order(mesh.order())},
-                {"scale", o.scale}, {"traffic", traffic_json(in, rows)},
-                {"environment", communication_environment()}};
-      write_json_file(out_dir / "run.json", record);
-    }
-  }
-  std::uint64_t failed = setup_error.empty() ? 0 : 1, any_failed = 0;
-  world->all_reduce(&failed, &any_failed, 1, Datatype::kUint64, ReduceOp::kSum);
-  if (any_failed) throw UsageError(root ? setup_error : std::string());
+  setup_on_root(*world, [&] {
+    create_out_dir(out_dir);
+    csv = open_new_file(out_dir / "pattern.csv");
+    csv << results_csv_header() << ",phase,calls_per_step,scale,step_time_us_p50,what\n";
+    csv.flush();
+    record = {{"schema", "meshbench.pattern/1"}, {"command_line", command_line},
+              {"start_time", utc_now_iso8601()}, {"end_time", nullptr}, {"exit_code", nullptr},
+              {"world_size", topo.world_size}, {"nodes", topo.nodes}, {"hosts", topo.node_hosts},
+              {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
+              {"transport", mpi.transport_version()}, {"order", format_mesh_order(mesh.order())},
+              {"scale", o.scale}, {"traffic", traffic_json(in, rows)},
+              {"environment", communication_environment()}};
+    write_json_file(out_dir / "run.json", record);
+  });
 
   if (root) {
     fmt::print("# meshbench pattern: {} on {} ranks ({} node(s)), layout {}, order {}, axis {}; "

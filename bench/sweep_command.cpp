@@ -13,6 +13,7 @@
 #include "bench/group_layout.hpp"
 #include "bench/reporters/compare_report.hpp"
 #include "bench/reporters/csv_writer.hpp"
+#include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
 #include "bench/reporters/table_reporter.hpp"
 #include "bench/sweep.hpp"
@@ -232,9 +233,6 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
     }
     c.ops.push_back(*op);
   }
-  if (o.wait != "auto" && o.wait != "spin" && o.wait != "yield") {
-    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", o.wait));
-  }
   c.seed = o.seed;
   c.corrupt_rank = o.corrupt_rank;
   return c;
@@ -255,10 +253,8 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   }
   const MeshRequest mesh_request = to_mesh_request(options, measure_mode, topo.world_size);
 
-  const unsigned cores = std::thread::hardware_concurrency();
-  const WaitMode mode = options.wait == "auto" ? mpi.agree_auto_wait_mode(topo, cores)
-                        : options.wait == "yield" ? WaitMode::kYield
-                                                  : WaitMode::kSpin;
+  const unsigned cores = std::thread::hardware_concurrency();  // recorded in run.json
+  const WaitMode mode = mpi.choose_wait_mode(options.wait, topo);
   auto world = mpi.world(mode);
   // The groups to run on: all ranks, or the groups of one axis under each requested order.
   std::vector<GroupLayout> layouts;
@@ -273,40 +269,27 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
                               : std::filesystem::path(options.out_dir);
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
-  std::string setup_error;
   bool created_out_dir = false;
-  if (root) {
-    try {
-      std::error_code ec;
-      created_out_dir = std::filesystem::create_directories(out_dir, ec);
-      if (ec) {
-        throw UsageError(fmt::format("--out: cannot create '{}': {}", out_dir.string(),
-                                     ec.message()));
+  setup_on_root(*world, [&] {
+    created_out_dir = create_out_dir(out_dir);
+    writer = std::make_unique<CsvPointWriter>(
+        out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode)});
+    record = make_run_record(RunRecordInputs{command_line, topo, wait_mode_name(mode),
+                                             mpi.library_version(), mpi.transport_version(),
+                                             config, cores});
+    nlohmann::json& placements = record["layouts"] = nlohmann::json::array();
+    for (const GroupLayout& l : layouts) {
+      nlohmann::json groups = nlohmann::json::array();
+      for (std::size_t g = 0; g < l.groups.size(); ++g) {
+        const GroupPlacement& p = l.placements[g];
+        groups.push_back({{"ranks", l.groups[g]}, {"tier", p.tier()}, {"nodes", p.nodes},
+                          {"ranks_per_node", p.ranks_per_node}, {"even", p.even}});
       }
-      writer = std::make_unique<CsvPointWriter>(
-          out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode)});
-      record = make_run_record(RunRecordInputs{command_line, topo, wait_mode_name(mode),
-                                               mpi.library_version(), mpi.transport_version(),
-                                               config, cores});
-      nlohmann::json& placements = record["layouts"] = nlohmann::json::array();
-      for (const GroupLayout& l : layouts) {
-        nlohmann::json groups = nlohmann::json::array();
-        for (std::size_t g = 0; g < l.groups.size(); ++g) {
-          const GroupPlacement& p = l.placements[g];
-          groups.push_back({{"ranks", l.groups[g]}, {"tier", p.tier()}, {"nodes", p.nodes},
-                            {"ranks_per_node", p.ranks_per_node}, {"even", p.even}});
-        }
-        placements.push_back({{"mesh", l.mesh}, {"order", l.order}, {"axis", l.axis},
-                              {"isolate", options.isolate}, {"groups", groups}});
-      }
-      write_json_file(out_dir / "run.json", record);
-    } catch (const std::exception& e) {
-      setup_error = e.what();
+      placements.push_back({{"mesh", l.mesh}, {"order", l.order}, {"axis", l.axis},
+                            {"isolate", options.isolate}, {"groups", groups}});
     }
-  }
-  std::uint64_t failed = setup_error.empty() ? 0 : 1, any_failed = 0;
-  world->all_reduce(&failed, &any_failed, 1, Datatype::kUint64, ReduceOp::kSum);
-  if (any_failed) throw UsageError(root ? setup_error : std::string());
+    write_json_file(out_dir / "run.json", record);
+  });
 
   SweepOutcome outcome;
   CompareCollector compare(writer.get());

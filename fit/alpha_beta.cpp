@@ -56,4 +56,10 @@ LineFit fit_line(std::span<const TimePoint> points) {
   return f;
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return gsl_stats_median_from_sorted_data(values.data(), 1, values.size());
+}
+
 }  // namespace meshbench::fit

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace meshbench::fit {
 
@@ -36,5 +37,8 @@ struct LineFit {
 /// relative, not known variances) and Student's t with n-2 degrees of freedom.
 /// Throws std::invalid_argument for fewer than 2 distinct sizes or a time <= 0.
 LineFit fit_line(std::span<const TimePoint> points);
+
+/// Median of `values` (gsl_stats_median; taken by value: sorted); 0 for an empty list.
+double median(std::vector<double> values);
 
 }  // namespace meshbench::fit

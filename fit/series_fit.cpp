@@ -41,12 +41,6 @@ double abs_rel_error(const SeriesFit& s, const Measurement& m) {
   return std::abs(*s.predicted_time_us(static_cast<double>(m.bytes)) - m.time_us) / m.time_us;
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 FitAccuracy accuracy_of(const SeriesFit& s) {
   FitAccuracy a;
@@ -65,8 +59,8 @@ FitAccuracy accuracy_of(const SeriesFit& s) {
       }
     }
   }
-  a.median_abs_rel_error = median_of(all);
-  a.median_abs_rel_error_inliers = median_of(inliers);
+  a.median_abs_rel_error = median(all);
+  a.median_abs_rel_error_inliers = median(inliers);
   return a;
 }
 

@@ -1,22 +1,11 @@
 #include "bench/reporters/csv_writer.hpp"
 
+#include "bench/reporters/run_output.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 namespace meshbench {
-namespace {
-
-std::ofstream open_new(const std::filesystem::path& file) {
-  if (std::filesystem::exists(file)) {
-    throw UsageError(fmt::format("--out: '{}' exists already; choose another folder",
-                                 file.string()));
-  }
-  std::ofstream out(file);
-  if (!out) throw UsageError(fmt::format("--out: cannot write '{}'", file.string()));
-  return out;
-}
-
-}  // namespace
 
 std::string results_csv_header() {
   return "op,dtype,ranks,nodes,ranks_per_node,mesh,order,axis,groups,isolate,group,tier,"
@@ -43,8 +32,8 @@ std::string results_csv_fields(const PointResult& p, const RunFacts& facts) {
 
 CsvPointWriter::CsvPointWriter(const std::filesystem::path& dir, RunFacts facts)
     : facts_(std::move(facts)),
-      results_(open_new(dir / kResultsFile)),
-      samples_(open_new(dir / kSamplesFile)) {
+      results_(open_new_file(dir / kResultsFile)),
+      samples_(open_new_file(dir / kSamplesFile)) {
   results_ << results_csv_header() << "\n";
   samples_ << "op,dtype,ranks,order,axis,isolate,group,bytes,repetition,iteration,time_us\n";
   results_.flush();

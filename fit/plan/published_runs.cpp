@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "fit/alpha_beta.hpp"
 #include "fit/csv_table.hpp"
 
 namespace meshbench::plan {
@@ -38,12 +39,6 @@ struct RowReader {
   }
 };
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 }  // namespace
 
@@ -136,7 +131,7 @@ Validation validate_runs(const std::filesystem::path& file,
     v.max_abs_rel_err = std::max(v.max_abs_rel_err, std::abs(c.rel_err));
     if (c.ceiling_mfu < c.reported_mfu) ++v.ceiling_violations;
   }
-  v.median_abs_rel_err = median(errs);
+  v.median_abs_rel_err = fit::median(errs);
   return v;
 }
 
@@ -168,7 +163,7 @@ std::map<std::string, double> calibrate_efficiency(const std::filesystem::path& 
     std::map<std::string, std::vector<double>> errs;
     for (const RunCheck& c : v.rows) errs[c.gpu_generation].push_back(std::abs(c.rel_err));
     for (auto& [gen, list] : errs) {
-      const double m = median(list);
+      const double m = fit::median(list);
       if (!best_err.count(gen) || m < best_err[gen]) {
         best_err[gen] = m;
         best[gen] = e;

@@ -138,7 +138,9 @@ TEST(Search, PrunesWhatDoesNotFitAndRanksByMfu) {
   EXPECT_EQ(static_cast<long long>(r.ranked.size()) + r.over_memory, r.enumerated);
   for (std::size_t i = 0; i < r.ranked.size(); ++i) {
     EXPECT_TRUE(r.ranked[i].estimate.fits);
-    if (i > 0) EXPECT_LE(r.ranked[i].estimate.mfu, r.ranked[i - 1].estimate.mfu);
+    if (i > 0) {
+      EXPECT_LE(r.ranked[i].estimate.mfu, r.ranked[i - 1].estimate.mfu);
+    }
   }
   // A model that fits nowhere: nothing ranked, and the smallest need is reported.
   const auto none = run({"405B on 8", model_preset("llama3-405b"), 8, "a100-40g", 8192, 64}, tree);

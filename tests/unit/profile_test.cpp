@@ -55,7 +55,9 @@ TEST(Profile, RingLinkParametersPredictAnotherRankCount) {
     const Prediction p = predict(profile, CollectiveOp::kAllReduce, n, 16, 1);
     EXPECT_NEAR(p.time_us / ring(16)(n), 1.0, 0.01) << n;
     // The ring keeps the link busy: busbw at 16 ranks approaches the link's 10 GB/s.
-    if (n > 3e7) EXPECT_NEAR(p.busbw_GBps, 10.0, 0.5);
+    if (n > 3e7) {
+      EXPECT_NEAR(p.busbw_GBps, 10.0, 0.5);
+    }
   }
   EXPECT_THROW(predict(profile, CollectiveOp::kAllReduce, 1e6, 16, 2), InputError);  // no inter
   EXPECT_THROW(predict(profile, CollectiveOp::kAllGather, 1e6, 8, 1), InputError);

@@ -1,6 +1,7 @@
 #include "bench/backends/mpi/mpi_runtime.hpp"
 
 #include <dlfcn.h>
+#include <fmt/format.h>
 #include <mpi.h>
 #include <sched.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "bench/backends/mpi/mpi_communicator.hpp"
 #include "bench/hardware.hpp"
+#include "bench/sweep_config.hpp"
 #include "bench/backends/mpi/mpi_error.hpp"
 
 namespace meshbench {
@@ -136,6 +138,15 @@ WaitMode MpiRuntime::agree_auto_wait_mode(const Topology& topo, unsigned cores) 
   int yield = auto_wait_mode(ranks_here, cores) == WaitMode::kYield ? 1 : 0;
   MESHBENCH_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &yield, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
   return yield ? WaitMode::kYield : WaitMode::kSpin;
+}
+
+WaitMode MpiRuntime::choose_wait_mode(const std::string& flag, const Topology& topo) const {
+  if (flag == "spin") return WaitMode::kSpin;
+  if (flag == "yield") return WaitMode::kYield;
+  if (flag != "auto") {
+    throw UsageError(fmt::format("--wait: unknown mode '{}' (use spin, yield or auto)", flag));
+  }
+  return agree_auto_wait_mode(topo, std::thread::hardware_concurrency());
 }
 
 std::string MpiRuntime::library_version() const {

@@ -38,6 +38,10 @@ class MpiRuntime {
   /// non-blocking one on another rank.
   WaitMode agree_auto_wait_mode(const Topology& topo, unsigned cores) const;
 
+  /// The mode a --wait flag names: "spin", "yield", or "auto" (agree_auto_wait_mode with this
+  /// machine's cores; collective). Throws UsageError naming --wait for any other value.
+  WaitMode choose_wait_mode(const std::string& flag, const Topology& topo) const;
+
   /// "MPICH Version: 4.0.2 ..." (MPI_Get_library_version, first line).
   std::string library_version() const;
 
