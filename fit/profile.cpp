@@ -59,22 +59,13 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
     nlohmann::json regimes = nlohmann::json::array();
     for (const LineFit& r : s.regimes) {
       const double beta = r.beta_us_per_byte, ci = r.beta_ci95_us_per_byte;
-      regimes.push_back({
-          {"bytes_min", r.bytes_min},
-          {"bytes_max", r.bytes_max},
-          {"n_points", r.n_points},
-          {"alpha_us", r.alpha_us},
-          {"alpha_ci95_us", r.alpha_ci95_us},
-          {"bw_GBps", positive_or_null(gbps(beta))},
-          {"bw_ci95_GBps", {positive_or_null(gbps(beta + ci)), positive_or_null(gbps(beta - ci))}},
-          {"busbw_GBps", positive_or_null(gbps(beta) * s.busbw_factor)},
-          {"link_alpha_us", steps.alpha_steps > 0 ? nlohmann::json(r.alpha_us / steps.alpha_steps)
-                                                  : nlohmann::json(nullptr)},
-          {"link_bw_GBps", positive_or_null(gbps(beta) * steps.beta_fraction)},
-          {"r_squared", std::isfinite(r.r_squared) ? nlohmann::json(r.r_squared) : nlohmann::json()},
-          {"median_rel_residual", r.median_rel_residual},
-          {"max_rel_residual", r.max_rel_residual},
-      });
+      nlohmann::json j = regime_json(r, s.busbw_factor);
+      // The interval of 1/beta from beta's, and the per-link parameters of the algorithm.
+      j["bw_ci95_GBps"] = {positive_or_null(gbps(beta + ci)), positive_or_null(gbps(beta - ci))};
+      j["link_alpha_us"] = steps.alpha_steps > 0 ? nlohmann::json(r.alpha_us / steps.alpha_steps)
+                                                 : nlohmann::json(nullptr);
+      j["link_bw_GBps"] = positive_or_null(r.bw_GBps() * steps.beta_fraction);
+      regimes.push_back(std::move(j));
     }
     entries.push_back({
         {"op", s.key.op},

@@ -142,28 +142,30 @@ nlohmann::json outliers_json(const SeriesFit& s) {
 
 }  // namespace
 
+nlohmann::json regime_json(const LineFit& r, double busbw_factor) {
+  const double bw = r.bw_GBps();
+  return {
+      {"bytes_min", r.bytes_min},
+      {"bytes_max", r.bytes_max},
+      {"n_points", r.n_points},
+      {"alpha_us", r.alpha_us},
+      {"alpha_ci95_us", r.alpha_ci95_us},
+      {"beta_us_per_MB", r.beta_us_per_byte * 1e6},
+      {"beta_ci95_us_per_MB", r.beta_ci95_us_per_byte * 1e6},
+      {"bw_GBps", bw > 0 ? nlohmann::json(bw) : nlohmann::json(nullptr)},
+      {"busbw_GBps", bw > 0 ? nlohmann::json(bw * busbw_factor) : nlohmann::json(nullptr)},
+      {"r_squared", number_or_null(r.r_squared)},
+      {"max_rel_residual", r.max_rel_residual},
+      {"median_rel_residual", r.median_rel_residual},
+  };
+}
+
 nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source,
                             const std::string& time_column) {
   nlohmann::json series = nlohmann::json::array();
   for (const SeriesFit& s : fits) {
     nlohmann::json regimes = nlohmann::json::array();
-    for (const LineFit& r : s.regimes) {
-      const double bw = r.bw_GBps();
-      regimes.push_back({
-          {"bytes_min", r.bytes_min},
-          {"bytes_max", r.bytes_max},
-          {"n_points", r.n_points},
-          {"alpha_us", r.alpha_us},
-          {"alpha_ci95_us", r.alpha_ci95_us},
-          {"beta_us_per_MB", r.beta_us_per_byte * 1e6},
-          {"beta_ci95_us_per_MB", r.beta_ci95_us_per_byte * 1e6},
-          {"bw_GBps", bw > 0 ? nlohmann::json(bw) : nlohmann::json(nullptr)},
-          {"busbw_GBps", bw > 0 ? nlohmann::json(bw * s.busbw_factor) : nlohmann::json(nullptr)},
-          {"r_squared", number_or_null(r.r_squared)},
-          {"max_rel_residual", r.max_rel_residual},
-          {"median_rel_residual", r.median_rel_residual},
-      });
-    }
+    for (const LineFit& r : s.regimes) regimes.push_back(regime_json(r, s.busbw_factor));
     series.push_back({
         {"op", s.key.op},
         {"dtype", s.key.dtype},

@@ -68,6 +68,10 @@ struct SeriesFit {
 std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
                                   RegimeOptions options = {}, OutlierOptions outliers = {});
 
+/// One regime as fit.json (and profile.json) write it: size range, alpha and beta with their
+/// intervals, bw and busbw (null when beta <= 0), R^2 and residuals.
+nlohmann::json regime_json(const LineFit& regime, double busbw_factor);
+
 /// fit.json, schema "meshbench.fit/1" (results/README.md).
 /// `time_column` is the results.csv column that was fitted.
 nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::filesystem::path& source,
