@@ -16,6 +16,7 @@
 
 #include "bench/backends/mpi/arrival_board.hpp"
 #include "bench/collectives/collective_test.hpp"
+#include "bench/executor.hpp"
 #include "bench/pair_matrix.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -298,8 +299,8 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     PointContext ctx{group->rank(), group->size(), Datatype::kFloat32,
                      element_counts(x.op, x.bytes, group->size(), 4), 1,
                      verification_magnitude(Datatype::kFloat32, group->size())};
-    Buffers buf;
-    test.init(ctx, buf);
+    const auto exec = group->make_executor();
+    Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
     std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
     double value = 0;
     for (int attempt = 0; attempt < e.repeats; ++attempt) {
@@ -322,9 +323,8 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
           if (x.op != CollectiveOp::kPingPong) ++last_count[static_cast<std::size_t>(last)];
         }
         const std::size_t n = test.checked_count(ctx);
-        if (o.corrupt_rank == topo.rank && n > 0) corrupt_element(buf.recv.data(), ctx.dtype, n / 2);
-        wrong_here = count_wrong(buf.recv.data(), ctx.dtype, n,
-                                 [&](std::size_t i) { return test.expected(ctx, i); });
+        if (o.corrupt_rank == topo.rank && n > 0) exec->corrupt(buf, ctx.dtype, n / 2);
+        wrong_here = exec->count_wrong(buf, ctx.dtype, n, test.expected_form(ctx));
         world->all_gather(&wrong_here, wrong.data(), 1, Datatype::kUint64);
       } catch (const CollectiveTimeout&) {
         watchdog(id, name);

@@ -29,9 +29,13 @@ class CollectiveTimeout : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+class Executor;  // bench/executor.hpp
+
 /// A group of ranks that can run collectives together. Buffers are host or device memory as
-/// the backend requires; counts are in elements of `dtype`. All calls are blocking from the
-/// caller's point of view and throw a BackendError (see the backend) on failure.
+/// the backend requires (make_executor allocates the right kind); counts are in elements of
+/// `dtype`. Host backends (MPI) complete every call before it returns; stream backends (NCCL)
+/// enqueue it on their stream, and synchronize() waits for it. Failures throw the backend's
+/// error type (MpiError, NcclError), both std::runtime_error.
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -67,9 +71,17 @@ class Communicator {
   /// Wall-clock seconds from a monotonic clock (for timing iterations).
   virtual double wtime() const = 0;
 
+  /// Waits for every call issued so far (a no-op on host backends). Errors of enqueued calls
+  /// and timeouts surface here on stream backends.
+  virtual void synchronize() {}
+
+  /// Allocation, timing and verification for buffers this communicator can use (host memory
+  /// and the wall clock unless the backend overrides it). Defined in bench/host_executor.cpp.
+  virtual std::unique_ptr<Executor> make_executor();
+
   /// From now on, a call that waits longer than `seconds` throws CollectiveTimeout instead of
-  /// hanging (0: wait forever). Only a communicator that waits by polling (WaitMode::kYield)
-  /// can keep it; others ignore it.
+  /// hanging (0: wait forever). Only a communicator that waits by polling (WaitMode::kYield,
+  /// or a stream backend's synchronize) can keep it; others ignore it.
   virtual void set_timeout(double seconds) = 0;
 };
 

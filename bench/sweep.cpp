@@ -9,6 +9,7 @@
 #include <set>
 
 #include "bench/collectives/collective_test.hpp"
+#include "bench/executor.hpp"
 #include "bench/verify.hpp"
 
 namespace meshbench {
@@ -51,6 +52,7 @@ PointResult base_result(const Point& p, const std::vector<double>& samples_us) {
   r.axis = p.layout->axis;
   r.groups = p.layout->group_count();
   r.isolate = p.isolate;
+  r.in_place = p.ctx.in_place;
   r.repetition = p.repetitions_done;
   r.iters = p.config->iters;
   r.warmup_iters = p.config->warmup_iters;
@@ -70,11 +72,13 @@ void run_point(benchmark::State& state, Point& p) {
   const CollectiveTest& test = *p.test;
   const auto groups = static_cast<std::size_t>(p.layout->group_count());
   const auto mine = static_cast<std::size_t>(p.layout->my_group);
-  Buffers buffers;
-  test.init(p.ctx, buffers);
+  const std::unique_ptr<Executor> exec = comm.make_executor();
+  const BufferLayout buffer_layout = test.buffer_layout(p.ctx);
+  Buffers buffers = exec->allocate(buffer_layout, p.ctx);
+  const auto timer = exec->timer([&] { test.run(comm, p.ctx, buffers); }, cfg.launch);
 
   on_groups(p, [&] {
-    for (int i = 0; i < cfg.warmup_iters; ++i) test.run(comm, p.ctx, buffers);
+    for (int i = 0; i < cfg.warmup_iters; ++i) timer->sample_seconds();
   });
   world.barrier();
 
@@ -86,11 +90,7 @@ void run_point(benchmark::State& state, Point& p) {
   all_us.reserve(static_cast<std::size_t>(cfg.iters));
   for (auto _ : state) {
     std::fill(mine_s.begin(), mine_s.end(), 0.0);
-    on_groups(p, [&] {
-      const double t0 = comm.wtime();
-      test.run(comm, p.ctx, buffers);
-      mine_s[mine] = test.reported_seconds(p.ctx, comm.wtime() - t0);
-    });
+    on_groups(p, [&] { mine_s[mine] = test.reported_seconds(p.ctx, timer->sample_seconds()); });
     // Reducing here also keeps Google Benchmark's decisions equal on every rank.
     world.all_reduce(mine_s.data(), worst_s.data(), groups, Datatype::kFloat64, ReduceOp::kMax);
     const double worst = *std::max_element(worst_s.begin(), worst_s.end());
@@ -101,13 +101,19 @@ void run_point(benchmark::State& state, Point& p) {
 
   std::vector<std::uint64_t> wrong(groups, 0), group_wrong(groups, 0);
   if (cfg.check) {
-    // The output of the last timed call is checked: what was timed is what is verified.
-    const std::size_t n = test.checked_count(p.ctx);
-    if (cfg.corrupt_rank == world.rank() && n > 0) {
-      corrupt_element(buffers.recv.data(), p.ctx.dtype, n / 2);
+    // Out of place, the output of the last timed call is checked: what was timed is what is
+    // verified. In place, the timed calls consumed their own inputs (a sum grows with every
+    // call), so the inputs are refilled and one more call is checked, as nccl-tests does.
+    if (p.ctx.in_place) {
+      exec->fill(buffers, buffer_layout, p.ctx);
+      on_groups(p, [&] {
+        test.run(comm, p.ctx, buffers);
+        comm.synchronize();
+      });
     }
-    wrong[mine] = count_wrong(buffers.recv.data(), p.ctx.dtype, n,
-                              [&](std::size_t i) { return test.expected(p.ctx, i); });
+    const std::size_t n = test.checked_count(p.ctx);
+    if (cfg.corrupt_rank == world.rank() && n > 0) exec->corrupt(buffers, p.ctx.dtype, n / 2);
+    wrong[mine] = exec->count_wrong(buffers, p.ctx.dtype, n, test.expected_form(p.ctx));
     world.all_reduce(wrong.data(), group_wrong.data(), groups, Datatype::kUint64, ReduceOp::kSum);
   }
 
@@ -174,6 +180,10 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const G
                                                  nranks)});
       continue;
     }
+    if (config.in_place && !collective_test(op).has_in_place()) {
+      skipped.push_back({op, 0, "has no in-place form"});
+      continue;
+    }
     std::set<std::uint64_t> seen;  // sizes that round to the same element count run once
     for (std::uint64_t requested : sizes) {
       const ElementCounts counts =
@@ -193,7 +203,8 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const G
       point->sink = sink;
       point->outcome = &outcome;
       point->test = &collective_test(op);
-      point->ctx = PointContext{comm.rank(), nranks, config.dtype, counts, config.seed, magnitude};
+      point->ctx = PointContext{comm.rank(), nranks,      config.dtype,     counts,
+                                config.seed, magnitude, config.in_place};
       const std::string name =
           fmt::format("{}{}/{}/{}", layout.order.empty() ? "" : layout.label() + "/", op_name(op),
                       dtype_name(config.dtype), counts.size_bytes);

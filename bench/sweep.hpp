@@ -33,6 +33,7 @@ struct PointResult {
   std::string axis = "world";  ///< GroupLayout::axis
   int groups = 1;              ///< groups of the axis (run at once unless isolated)
   bool isolate = false;        ///< groups ran one at a time
+  bool in_place = false;       ///< output aliased input (--in-place)
   std::string group = "all";   ///< group index, or "all" for the max over all groups
   std::string tier = "intra";  ///< "intra", "inter", or "mixed" (aggregate of unlike groups)
   int group_nodes = 1;         ///< k: nodes the group spans (max over groups for "all")

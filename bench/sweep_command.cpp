@@ -162,6 +162,21 @@ void add_measure_flags(CLI::App* sub, SweepOptions& o) {
   sub->add_option("--mesh", o.mesh,
                   "Device mesh, e.g. tp=2,dp=2 (axes tp, cp, ep, dp, pp; product = ranks)");
   sub->add_option("--axis", o.axis, "Axis whose groups run the collectives (with --mesh)");
+  sub->add_flag("--in-place", o.in_place,
+                "Run in place (output aliases input as nccl.h defines it); all_to_all, "
+                "send_recv and ping_pong have no in-place form and are skipped");
+  sub->add_option("--backend", o.backend,
+                  "mpi, nccl (one GPU per rank), or auto (nccl when this build has it and every "
+                  "rank sees a GPU, else mpi)")
+      ->capture_default_str();
+  sub->add_option("-G,--cudagraph", o.graph_calls,
+                  "Capture this many calls into a CUDA graph and time each replay (nccl "
+                  "backend; 0: launch each call)")
+      ->capture_default_str();
+  sub->add_option("--timeout", o.timeout_s,
+                  "Seconds a call may wait before the run fails instead of hanging (yield wait "
+                  "mode or nccl; 0: no limit)")
+      ->capture_default_str();
   sub->add_flag("--isolate", o.isolate,
                 "Run the axis's groups one at a time instead of all at once (contention shows "
                 "as the difference)");
@@ -235,6 +250,10 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
   }
   c.seed = o.seed;
   c.corrupt_rank = o.corrupt_rank;
+  c.in_place = o.in_place;
+  c.launch = launch_plan_for_graph_flag(o.graph_calls);
+  if (o.timeout_s < 0) throw UsageError(fmt::format("--timeout must be >= 0, got {}", o.timeout_s));
+  c.timeout_s = o.timeout_s;
   return c;
 }
 

@@ -30,6 +30,10 @@ struct SweepOptions {
   std::vector<std::string> orders;  ///< --orders (compare: two or more)
   std::string axis;              ///< --axis tp|cp|ep|dp|pp (required with --mesh)
   bool isolate = false;          ///< --isolate: one group at a time
+  bool in_place = false;         ///< --in-place
+  int graph_calls = 0;           ///< -G: calls per CUDA graph (0: eager)
+  double timeout_s = 0;          ///< --timeout
+  std::string backend = "auto";  ///< --backend mpi|nccl|auto
 };
 
 enum class MeasureMode {

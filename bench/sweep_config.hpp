@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bench/datatype.hpp"
+#include "bench/launch_plan.hpp"
 #include "patterns/collective.hpp"
 
 namespace meshbench {
@@ -28,6 +29,9 @@ struct SweepConfig {
   Datatype dtype = Datatype::kFloat32;  ///< -d
   std::uint64_t seed = 1;             ///< verification data seed
   int corrupt_rank = -1;              ///< test-only: rank whose output gets one wrong element
+  bool in_place = false;              ///< --in-place: output aliases input (nccl.h's convention)
+  LaunchPlan launch;                  ///< -G: eager or CUDA-graph launches (stream backends)
+  double timeout_s = 0;               ///< --timeout: a call waiting longer fails (0: never)
 };
 
 /// The requested sizes of a sweep: min, min*f, min*f^2, ... while <= max (each at least one

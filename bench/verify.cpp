@@ -8,14 +8,6 @@
 namespace meshbench {
 namespace {
 
-// splitmix64 (Steele, Lea, Flood 2014): a fast, well-mixed 64-bit hash.
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 std::int64_t exact_integer_limit(Datatype dtype) {
   switch (dtype) {
     case Datatype::kFloat32: return 1ll << 24;
@@ -61,13 +53,6 @@ int verification_magnitude(Datatype dtype, int nranks) {
                                 " ranks; run with -c 0");
   }
   return static_cast<int>(magnitude);
-}
-
-std::int64_t verification_value(std::uint64_t seed, int rank, std::uint64_t index, int magnitude) {
-  const std::uint64_t h =
-      splitmix64(splitmix64(seed ^ (static_cast<std::uint64_t>(rank) << 40)) ^ index);
-  const std::uint64_t span = 2 * static_cast<std::uint64_t>(magnitude) + 1;
-  return static_cast<std::int64_t>(h % span) - magnitude;
 }
 
 void fill_verification_data(void* buffer, Datatype dtype, std::size_t count, std::uint64_t seed,

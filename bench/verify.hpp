@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "bench/datatype.hpp"
+#include "bench/expected_values.hpp"
 
 namespace meshbench {
 
@@ -17,9 +18,7 @@ namespace meshbench {
 /// (bf16 beyond 256 ranks): verification cannot be exact there; run with -c 0.
 int verification_magnitude(Datatype dtype, int nranks);
 
-/// Input element `index` of `rank`: an integer in [-magnitude, magnitude] from a splitmix64 hash
-/// of (seed, rank, index).
-std::int64_t verification_value(std::uint64_t seed, int rank, std::uint64_t index, int magnitude);
+/// (verification_value and the expected value of every output element: bench/expected_values.hpp)
 
 /// Writes verification_value(seed, rank, first_index + i, magnitude), i < count, into `buffer`
 /// as `dtype` elements.

@@ -8,11 +8,15 @@ class AllToAllTest final : public CollectiveTest {
  public:
   CollectiveOp op() const override { return CollectiveOp::kAllToAll; }
   void run(Communicator& comm, const PointContext& ctx, Buffers& b) const override {
-    comm.all_to_all(b.send.data(), b.recv.data(), per_peer(ctx), ctx.dtype);
+    comm.all_to_all(b.send, b.recv, per_peer(ctx), ctx.dtype);
   }
-  std::int64_t expected(const PointContext& ctx, std::size_t i) const override {
-    const std::size_t c = per_peer(ctx);
-    return value(ctx, static_cast<int>(i / c), static_cast<std::uint64_t>(ctx.rank) * c + i % c);
+  /// NCCL's all-to-all is grouped point-to-point calls, which must not alias their buffers.
+  bool has_in_place() const override { return false; }
+  ExpectedForm expected_form(const PointContext& ctx) const override {
+    ExpectedForm f = base_form(ctx);
+    f.block = per_peer(ctx);
+    f.offset = static_cast<std::uint64_t>(ctx.rank) * per_peer(ctx);
+    return f;
   }
 
  private:

@@ -5,45 +5,37 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "bench/communicator.hpp"
+#include "bench/expected_values.hpp"
+#include "bench/point.hpp"
 #include "patterns/collective.hpp"
 
 namespace meshbench {
-
-/// What one rank knows about one (op, size, dtype) point.
-struct PointContext {
-  int rank = 0;
-  int nranks = 1;
-  Datatype dtype = Datatype::kFloat32;
-  ElementCounts counts;     ///< per-rank element counts (patterns::element_counts)
-  std::uint64_t seed = 0;   ///< verification seed
-  int magnitude = 1;        ///< verification value range (bench/verify.hpp)
-};
-
-/// Host buffers of one rank, sized from PointContext::counts.
-struct Buffers {
-  std::vector<std::byte> send;
-  std::vector<std::byte> recv;
-};
 
 class CollectiveTest {
  public:
   virtual ~CollectiveTest() = default;
   virtual CollectiveOp op() const = 0;
 
-  /// Allocates and fills this rank's buffers: inputs with verification data, outputs with NaN.
-  virtual void init(const PointContext& ctx, Buffers& buffers) const;
+  /// Whether the op has an in-place form (PointContext::in_place).
+  virtual bool has_in_place() const { return true; }
 
-  /// One call of the op, as timed.
+  /// Where this rank's input and output lie. Default: out of place, input then output (each
+  /// 256-byte aligned); in place, one buffer shared by both.
+  virtual BufferLayout buffer_layout(const PointContext& ctx) const;
+
+  /// One call of the op, as timed. On a stream backend it only enqueues the call.
   virtual void run(Communicator& comm, const PointContext& ctx, Buffers& buffers) const = 0;
 
   /// Elements of buffers.recv that this rank checks (0 where it receives nothing).
   virtual std::size_t checked_count(const PointContext& ctx) const { return ctx.counts.recv_count; }
 
-  /// Exact expected value of recv[index] on ctx.rank.
-  virtual std::int64_t expected(const PointContext& ctx, std::size_t index) const = 0;
+  /// What recv[i] must hold on ctx.rank, in closed form (checked on the host or the device).
+  virtual ExpectedForm expected_form(const PointContext& ctx) const = 0;
+
+  /// Exact expected value of recv[index] on ctx.rank: expected_value(expected_form(ctx), index).
+  std::int64_t expected(const PointContext& ctx, std::size_t index) const;
 
   /// Seconds this rank reports for one call that took `elapsed_s` on it; the harness takes the
   /// max over ranks. Ops whose time is one rank's (ping_pong) override it.
@@ -52,8 +44,8 @@ class CollectiveTest {
   }
 
  protected:
-  /// verification_value of (rank, index) with ctx's seed and magnitude.
-  static std::int64_t value(const PointContext& ctx, int rank, std::uint64_t index);
+  /// The form with ctx's seed, magnitude and rank count filled in.
+  static ExpectedForm base_form(const PointContext& ctx);
 };
 
 /// The descriptor of `op` (every CollectiveOp has one).

@@ -12,18 +12,21 @@ class PingPongTest final : public CollectiveTest {
   void run(Communicator& comm, const PointContext& ctx, Buffers& b) const override {
     const std::size_t n = ctx.counts.send_count;
     if (ctx.rank == 0) {
-      comm.send(b.send.data(), n, ctx.dtype, 1);
-      comm.recv(b.recv.data(), n, ctx.dtype, 1);
+      comm.send(b.send, n, ctx.dtype, 1);
+      comm.recv(b.recv, n, ctx.dtype, 1);
     } else if (ctx.rank == 1) {
-      comm.recv(b.recv.data(), n, ctx.dtype, 0);
-      comm.send(b.send.data(), n, ctx.dtype, 0);
+      comm.recv(b.recv, n, ctx.dtype, 0);
+      comm.send(b.send, n, ctx.dtype, 0);
     }
   }
   std::size_t checked_count(const PointContext& ctx) const override {
     return ctx.rank < 2 ? ctx.counts.recv_count : 0;
   }
-  std::int64_t expected(const PointContext& ctx, std::size_t i) const override {
-    return value(ctx, 1 - ctx.rank, i);
+  bool has_in_place() const override { return false; }
+  ExpectedForm expected_form(const PointContext& ctx) const override {
+    ExpectedForm f = base_form(ctx);
+    f.source_rank = 1 - ctx.rank;
+    return f;
   }
   double reported_seconds(const PointContext& ctx, double elapsed_s) const override {
     return ctx.rank == 0 ? elapsed_s / 2.0 : 0.0;

@@ -1,21 +1,30 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "bench/collectives/collective_test.hpp"
-#include "bench/verify.hpp"
 
 namespace meshbench {
 
-void CollectiveTest::init(const PointContext& ctx, Buffers& buffers) const {
+BufferLayout CollectiveTest::buffer_layout(const PointContext& ctx) const {
   const std::size_t e = element_bytes(ctx.dtype);
-  buffers.send.assign(ctx.counts.send_count * e, std::byte{0});
-  buffers.recv.assign(ctx.counts.recv_count * e, std::byte{0});
-  fill_verification_data(buffers.send.data(), ctx.dtype, ctx.counts.send_count, ctx.seed, ctx.rank,
-                         ctx.magnitude);
-  fill_unwritten(buffers.recv.data(), ctx.dtype, ctx.counts.recv_count);
+  const std::size_t send = ctx.counts.send_count * e;
+  const std::size_t recv = ctx.counts.recv_count * e;
+  if (ctx.in_place) return {std::max(send, recv), 0, send, 0, recv};
+  // 256-byte alignment: what cudaMalloc guarantees and vectorised kernels expect.
+  const std::size_t recv_at = (send + 255) / 256 * 256;
+  return {recv_at + recv, 0, send, recv_at, recv};
 }
 
-std::int64_t CollectiveTest::value(const PointContext& ctx, int rank, std::uint64_t index) {
-  return verification_value(ctx.seed, rank, index, ctx.magnitude);
+std::int64_t CollectiveTest::expected(const PointContext& ctx, std::size_t index) const {
+  return expected_value(expected_form(ctx), index);
+}
+
+ExpectedForm CollectiveTest::base_form(const PointContext& ctx) {
+  ExpectedForm f;
+  f.seed = ctx.seed;
+  f.magnitude = ctx.magnitude;
+  f.nranks = ctx.nranks;
+  return f;
 }
 
 const CollectiveTest& collective_test(CollectiveOp op) {

@@ -9,11 +9,13 @@ class SendRecvTest final : public CollectiveTest {
  public:
   CollectiveOp op() const override { return CollectiveOp::kSendRecv; }
   void run(Communicator& comm, const PointContext& ctx, Buffers& b) const override {
-    comm.send_recv(b.send.data(), next(ctx), b.recv.data(), prev(ctx), ctx.counts.send_count,
-                   ctx.dtype);
+    comm.send_recv(b.send, next(ctx), b.recv, prev(ctx), ctx.counts.send_count, ctx.dtype);
   }
-  std::int64_t expected(const PointContext& ctx, std::size_t i) const override {
-    return value(ctx, prev(ctx), i);
+  bool has_in_place() const override { return false; }
+  ExpectedForm expected_form(const PointContext& ctx) const override {
+    ExpectedForm f = base_form(ctx);
+    f.source_rank = prev(ctx);
+    return f;
   }
 
  private:

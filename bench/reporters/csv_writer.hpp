@@ -17,6 +17,8 @@ struct RunFacts {
   int nodes = 1;
   int ranks_per_node = 1;
   std::string wait_mode;
+  std::string backend = "mpi";   ///< mpi | nccl
+  std::string launch = "eager";  ///< eager, or graph:N (-G N: N calls per CUDA graph)
 };
 
 /// The results.csv header line (no newline), shared by the sweep and `meshbench pattern`.

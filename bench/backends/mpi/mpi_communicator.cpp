@@ -1,10 +1,10 @@
 #include "bench/backends/mpi/mpi_communicator.hpp"
 
 #include <fmt/format.h>
-
 #include <sched.h>
 
 #include <climits>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -112,6 +112,7 @@ void MpiCommunicator::wait_all(int n, MPI_Request* requests) const {
 void MpiCommunicator::all_reduce(const void* send, void* recv, std::size_t count, Datatype dtype,
                                  ReduceOp op) {
   const int n = mpi_count(count);
+  if (send == recv) send = MPI_IN_PLACE;  // in place (nccl.h's convention)
   if (mode_ == WaitMode::kSpin) {
     MESHBENCH_MPI_CHECK(MPI_Allreduce(send, recv, n, mpi_type(dtype), mpi_op(op, dtype), comm_));
     return;
@@ -127,6 +128,11 @@ void MpiCommunicator::all_gather(const void* send, void* recv, std::size_t send_
   const int n = mpi_count(send_count);
   mpi_count(send_count * static_cast<std::size_t>(size_));
   const MPI_Datatype t = mpi_type(dtype);
+  // In place (nccl.h): the input is this rank's block of the output, as MPI_IN_PLACE expects.
+  if (send == static_cast<const std::byte*>(recv) +
+                  static_cast<std::size_t>(rank_) * send_count * element_bytes(dtype)) {
+    send = MPI_IN_PLACE;
+  }
   if (mode_ == WaitMode::kSpin) {
     MESHBENCH_MPI_CHECK(MPI_Allgather(send, n, t, recv, n, t, comm_));
     return;
@@ -142,13 +148,21 @@ void MpiCommunicator::reduce_scatter(const void* send, void* recv, std::size_t r
   mpi_count(recv_count * static_cast<std::size_t>(size_));
   const MPI_Datatype t = mpi_type(dtype);
   const MPI_Op op = mpi_op(ReduceOp::kSum, dtype);
+  // In place (nccl.h): the output is this rank's block of the input. MPI_IN_PLACE leaves the
+  // result at the start of the input instead, so it is moved to the rank's block afterwards.
+  const std::size_t block_bytes = recv_count * element_bytes(dtype);
+  auto* input = const_cast<std::byte*>(static_cast<const std::byte*>(send));
+  const bool in_place = recv == input + static_cast<std::size_t>(rank_) * block_bytes;
+  const void* mpi_send = in_place ? MPI_IN_PLACE : send;
+  void* mpi_recv = in_place ? static_cast<void*>(input) : recv;
   if (mode_ == WaitMode::kSpin) {
-    MESHBENCH_MPI_CHECK(MPI_Reduce_scatter_block(send, recv, n, t, op, comm_));
-    return;
+    MESHBENCH_MPI_CHECK(MPI_Reduce_scatter_block(mpi_send, mpi_recv, n, t, op, comm_));
+  } else {
+    MPI_Request req;
+    MESHBENCH_MPI_CHECK(MPI_Ireduce_scatter_block(mpi_send, mpi_recv, n, t, op, comm_, &req));
+    wait(&req);
   }
-  MPI_Request req;
-  MESHBENCH_MPI_CHECK(MPI_Ireduce_scatter_block(send, recv, n, t, op, comm_, &req));
-  wait(&req);
+  if (in_place && rank_ != 0) std::memmove(recv, input, block_bytes);
 }
 
 void MpiCommunicator::all_to_all(const void* send, void* recv, std::size_t count_per_peer,
