@@ -17,6 +17,10 @@ LaunchPlan launch_plan_for_graph_flag(int graph_calls) {
   return LaunchPlan{graph_calls, true};
 }
 
+std::string launch_name(const LaunchPlan& plan) {
+  return plan.graph ? fmt::format("graph:{}", plan.calls_per_sample) : "eager";
+}
+
 StreamTimer::StreamTimer(StreamOps& ops, std::function<void()> call, LaunchPlan plan)
     : ops_(ops), call_(std::move(call)), plan_(plan) {}
 

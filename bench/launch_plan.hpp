@@ -5,6 +5,7 @@
 // testable without a GPU.
 
 #include <functional>
+#include <string>
 
 namespace meshbench {
 
@@ -16,6 +17,9 @@ struct LaunchPlan {
 /// The plan for `-G N`: 0 = eager, one call per sample; N >= 1 = a graph of N calls per sample.
 /// Throws UsageError (bench/sweep_config.hpp) naming -G for N < 0 or N > 1024.
 LaunchPlan launch_plan_for_graph_flag(int graph_calls);
+
+/// "eager", or "graph:N" for a graph of N calls: the `launch` column of results.csv.
+std::string launch_name(const LaunchPlan& plan);
 
 /// What a stream backend provides to time calls (CUDA: events, stream capture, graph launch).
 class StreamOps {

@@ -1,6 +1,7 @@
 // meshbench: the measurement executable. Run under mpiexec (or srun).
 //
-// Exit codes: 0 success; 1 runtime failure (MPI error, I/O); 2 bad input; 3 wrong results.
+// Exit codes: 0 success; 1 runtime failure (MPI, NCCL or CUDA error, I/O); 2 bad input; 3 wrong
+// results; 4 no GPU (a GPU command or --backend nccl where there is none).
 
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "bench/backends/mpi/mpi_error.hpp"
 #include "bench/backends/mpi/mpi_runtime.hpp"
 #include "bench/accept_command.hpp"
+#include "bench/gpu.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/pattern_command.hpp"
 #include "bench/sweep_command.hpp"
@@ -97,6 +99,10 @@ int main(int argc, char** argv) {
   } catch (const meshbench::UsageError& e) {
     if (rank == 0 && *e.what()) fmt::print(stderr, "meshbench: error: {}\n", e.what());
     code = 2;
+  } catch (const meshbench::NoGpuError& e) {
+    // Every rank throws it together (require_gpu_on_every_rank), so no rank waits for another.
+    if (rank == 0) fmt::print(stderr, "meshbench: no GPU: {}\n", e.what());
+    code = meshbench::kNoGpuExitCode;
   } catch (const meshbench::ConfigError& e) {  // bad model or training input (patterns/)
     if (rank == 0) fmt::print(stderr, "meshbench: error: {}\n", e.what());
     code = 2;

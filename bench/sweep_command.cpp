@@ -10,6 +10,7 @@
 #include <streambuf>
 #include <thread>
 
+#include "bench/gpu.hpp"
 #include "bench/group_layout.hpp"
 #include "bench/reporters/compare_report.hpp"
 #include "bench/reporters/csv_writer.hpp"
@@ -275,11 +276,26 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   const unsigned cores = std::thread::hardware_concurrency();  // recorded in run.json
   const WaitMode mode = mpi.choose_wait_mode(options.wait, topo);
   auto world = mpi.world(mode);
+  world->set_timeout(config.timeout_s);
+  // The benchmarks run on MPI, or on an NCCL communicator over the same ranks; the MPI world
+  // keeps the harness's own traffic (barriers, timing reductions, verification counts).
+  const GpuProbe gpu = probe_gpus();
+  const std::string backend = choose_backend(options.backend, gpu, *world);
+  if (config.launch.graph && backend != "nccl") {
+    throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (the {} backend has no "
+                                 "CUDA graphs)", options.graph_calls, backend));
+  }
+  std::unique_ptr<Communicator> nccl_world;
+  if (backend == "nccl") {
+    require_gpu_on_every_rank(*world, gpu);
+    nccl_world = make_nccl_world(*world, topo, config.timeout_s);
+  }
+  Communicator& bench_world = nccl_world ? *nccl_world : *world;
   // The groups to run on: all ranks, or the groups of one axis under each requested order.
   std::vector<GroupLayout> layouts;
-  if (mesh_request.meshes.empty()) layouts.push_back(world_layout(*world, topo));
+  if (mesh_request.meshes.empty()) layouts.push_back(world_layout(bench_world, topo));
   for (const DeviceMesh& mesh : mesh_request.meshes) {
-    layouts.push_back(axis_layout(*world, topo, mesh, mesh_request.axis));
+    layouts.push_back(axis_layout(bench_world, topo, mesh, mesh_request.axis));
   }
 
   // Rank 0 owns the output; every rank learns whether it could be created.
@@ -292,10 +308,12 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   setup_on_root(*world, [&] {
     created_out_dir = create_out_dir(out_dir);
     writer = std::make_unique<CsvPointWriter>(
-        out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode)});
-    record = make_run_record(RunRecordInputs{command_line, topo, wait_mode_name(mode),
-                                             mpi.library_version(), mpi.transport_version(),
-                                             config, cores});
+        out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), backend,
+                          launch_name(config.launch)});
+    record = make_run_record(RunRecordInputs{
+        command_line, topo, wait_mode_name(mode), mpi.library_version(),
+        mpi.transport_version(), config, cores, backend,
+        backend == "nccl" ? gpu_probe_json(gpu) : nlohmann::json(nullptr)});
     nlohmann::json& placements = record["layouts"] = nlohmann::json::array();
     for (const GroupLayout& l : layouts) {
       nlohmann::json groups = nlohmann::json::array();
@@ -321,12 +339,19 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   }
 
   if (root) {
-    fmt::print("# meshbench {}: {} ranks on {} node(s), {} ranks per node, wait mode {}, "
-               "dtype {}\n# iters {}, warmup {}, check {}, MPI: {}{}\n",
-               measure_mode == MeasureMode::kCompare ? "compare" : "sweep", topo.world_size, topo.nodes, topo.ranks_per_node, wait_mode_name(mode),
-               dtype_name(config.dtype), config.iters, config.warmup_iters,
-               config.check ? "on" : "off", mpi.library_version(),
+    fmt::print("# meshbench {}: {} ranks on {} node(s), {} ranks per node, backend {}, wait "
+               "mode {}, dtype {}{}\n# iters {}, warmup {}, launch {}, check {}, MPI: {}{}\n",
+               measure_mode == MeasureMode::kCompare ? "compare" : "sweep", topo.world_size,
+               topo.nodes, topo.ranks_per_node, backend, wait_mode_name(mode),
+               dtype_name(config.dtype), config.in_place ? ", in place" : "", config.iters,
+               config.warmup_iters, launch_name(config.launch), config.check ? "on" : "off",
+               mpi.library_version(),
                mpi.transport_version().empty() ? "" : ", UCX " + mpi.transport_version());
+    if (backend == "nccl") {
+      fmt::print("# NCCL {}, CUDA runtime {}, driver {}, {} GPU(s) on rank 0's node: {}\n",
+                 gpu.nccl_version, gpu.cuda_runtime_version, gpu.cuda_driver_version,
+                 gpu.device_count, gpu.devices.empty() ? "" : gpu.devices.front().name);
+    }
     for (int n = 0; n < topo.nodes; ++n) {
       std::string ranks;
       for (int r = 0; r < topo.world_size; ++r) {

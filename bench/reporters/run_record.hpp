@@ -23,6 +23,8 @@ struct RunRecordInputs {
   std::string transport_version;  ///< UCX version under MPICH, "" if unknown
   SweepConfig config;
   unsigned cores_per_node = 0;
+  std::string backend = "mpi";     ///< mpi | nccl
+  nlohmann::json gpu = nullptr;    ///< gpu_probe_json of rank 0 (nccl backend), else null
 };
 
 /// The run record at start: end_time and outcome are null until finish_run_record().
