@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/gemm.hpp"
 #include "bench/sweep_config.hpp"
 
 #include <algorithm>
@@ -92,6 +93,14 @@ GpuProbe probe_gpus() {
 std::unique_ptr<Communicator> make_nccl_world(Communicator&, const Topology&, double) {
   throw NoGpuError(kNotBuilt);
 }
+
+std::unique_ptr<GemmRunner> make_gemm_runner(int) { throw NoGpuError(kNotBuilt); }
 #endif
+
+std::string gemm_precision_name(GemmPrecision precision) {
+  return precision == GemmPrecision::kBf16 ? "bf16" : "fp8";
+}
+
+bool gpu_has_fp8(int compute_capability) { return compute_capability >= 89; }
 
 }  // namespace meshbench

@@ -15,6 +15,7 @@
 #include "bench/backends/mpi/mpi_error.hpp"
 #include "bench/backends/mpi/mpi_runtime.hpp"
 #include "bench/accept_command.hpp"
+#include "bench/gemm_command.hpp"
 #include "bench/gpu.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/pattern_command.hpp"
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
   CLI::App* accept = meshbench::add_accept_command(app, accept_options);
   meshbench::PatternOptions pattern_options;
   CLI::App* pattern = meshbench::add_pattern_command(app, pattern_options);
+  meshbench::GemmOptions gemm_options;
+  CLI::App* gemm = meshbench::add_gemm_command(app, gemm_options);
 
   int code = 0;
   try {
@@ -88,6 +91,8 @@ int main(int argc, char** argv) {
       code = meshbench::run_accept(*mpi, accept_options, command_line);
     } else if (pattern->parsed()) {
       code = meshbench::run_pattern(*mpi, pattern_options, command_line);
+    } else if (gemm->parsed()) {
+      code = meshbench::run_gemm(*mpi, gemm_options, command_line);
     }
   } catch (const CLI::ParseError& e) {
     if (rank == 0) {

@@ -1,27 +1,16 @@
 #pragma once
-// GPUs and spec-sheet clusters the planner knows. Spec-sheet link figures are ASSUMPTIONS (vendor
+// Spec-sheet clusters the planner knows (GPUs: patterns/gpu_spec.hpp). Spec-sheet link figures are ASSUMPTIONS (vendor
 // numbers and typical nccl-tests busbw), not measurements: a meshfit profile replaces them.
 
 #include <string>
 #include <vector>
 
+#include "patterns/gpu_spec.hpp"
+
 namespace meshbench::plan {
 
-struct GpuSpec {
-  std::string name;              ///< a100-40g, a100-80g, h100, h200, b200
-  std::string generation;        ///< ampere, hopper, blackwell
-  double peak_bf16_tflops = 0;   ///< dense, per GPU
-  double peak_fp8_tflops = 0;    ///< dense, 0 when the GPU has no fp8
-  double hbm_gib = 0;
-  /// Achieved fraction of peak for the model's matmuls. One number per generation, calibrated
-  /// on ../shared/data/published_runs_public.csv with `meshplan validate --calibrate` (see
-  /// hardware.cpp); `meshbench gemm` on a real GPU is the better source.
-  double matmul_efficiency = 0;
-};
-
-/// By planner name (a100-40g, a100-80g, h100, h200, b200) or by a name as runs report it
-/// ("A100-SXM4-80GB (Selene DGX A100)", "H100 SXM"). Throws ConfigError listing the known names.
-GpuSpec gpu_spec(const std::string& name);
+using meshbench::GpuSpec;
+using meshbench::gpu_spec;
 
 /// Per-tier link model: each ring step costs alpha_us, and a long message moves at bw_GBps of
 /// bus bandwidth per GPU.

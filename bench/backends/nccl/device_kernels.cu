@@ -66,6 +66,16 @@ __global__ void count_wrong_kernel(const void* buffer, Datatype dtype, std::size
   if (mine > 0) atomicAdd(wrong, mine);
 }
 
+__global__ void fill_fp8_kernel(unsigned char* buffer, std::size_t count, std::uint64_t seed) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    // e4m3: sign, 4 exponent bits, 3 mantissa bits. Exponent <= 7 (bias 7) keeps |x| <= 1.875
+    // and never forms the NaN pattern (exponent 15, mantissa 7).
+    const std::uint64_t h = splitmix64(seed ^ i);
+    buffer[i] = static_cast<unsigned char>((h & 0x80) | (h >> 8) % 8 << 3 | (h >> 16) % 8);
+  }
+}
+
 void check_launch(const char* kernel) {
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) {
@@ -87,6 +97,13 @@ void launch_fill_nan(void* buffer, Datatype dtype, std::size_t count, cudaStream
   if (count == 0) return;
   fill_nan_kernel<<<blocks_for(count), kThreads, 0, stream>>>(buffer, dtype, count);
   check_launch("fill_nan_kernel");
+}
+
+void launch_fill_fp8(void* buffer, std::size_t count, std::uint64_t seed, cudaStream_t stream) {
+  if (count == 0) return;
+  fill_fp8_kernel<<<blocks_for(count), kThreads, 0, stream>>>(static_cast<unsigned char*>(buffer),
+                                                              count, seed);
+  check_launch("fill_fp8_kernel");
 }
 
 void launch_count_wrong(const void* buffer, Datatype dtype, std::size_t count,

@@ -24,4 +24,8 @@ void launch_fill_nan(void* buffer, Datatype dtype, std::size_t count, cudaStream
 void launch_count_wrong(const void* buffer, Datatype dtype, std::size_t count,
                         const ExpectedForm& form, unsigned long long* wrong, cudaStream_t stream);
 
+/// buffer[i] = a finite fp8 e4m3 value of magnitude < 2 from a hash of (seed, i), i < count:
+/// matmul operands that are not all zeros (fp8 has no exact-integer verification here).
+void launch_fill_fp8(void* buffer, std::size_t count, std::uint64_t seed, cudaStream_t stream);
+
 }  // namespace meshbench

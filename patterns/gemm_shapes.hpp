@@ -1,0 +1,41 @@
+#pragma once
+// The matmuls of one transformer layer on one tensor-parallel rank: what `meshbench gemm`
+// times to calibrate the planner's matmul efficiency at the shapes a model really runs.
+
+#include <string>
+#include <vector>
+
+#include "patterns/model_config.hpp"
+
+namespace meshbench {
+
+/// Which pass of training a matmul belongs to. For Y = X W (X: m x k, W: k x n) the backward
+/// pass computes dX = dY W^T (m x n times n x k) and dW = X^T dY (k x m times m x n).
+enum class GemmPass { kForward, kBackwardData, kBackwardWeight };
+
+/// "fwd", "dgrad", "wgrad".
+std::string gemm_pass_name(GemmPass pass);
+
+/// One matmul C[m x n] = A[m x k] B[k x n]; flops = 2 m n k per call.
+struct GemmShape {
+  std::string layer;   ///< qkv, attn_out, mlp_up, mlp_down
+  GemmPass pass = GemmPass::kForward;
+  long long m = 0, n = 0, k = 0;
+  int calls_per_layer = 1;  ///< experts a rank runs for MoE MLPs (same shape each), else 1
+  double flops() const { return 2.0 * static_cast<double>(m) * n * k * calls_per_layer; }
+  std::string label() const;  ///< "qkv fwd 4096x6144x4096" (m x n x k)
+};
+
+/// The forward, data-gradient and weight-gradient matmuls of one layer per TP rank, Megatron's
+/// split (Shoeybi et al. 2019, section 3): QKV and MLP-up column-parallel (output / tp), the
+/// attention output and MLP-down row-parallel (input / tp). `tokens` = micro-batch x sequence
+/// per CP rank. GQA: K and V have num_kv_heads heads, replicated when num_kv_heads < tp (as
+/// Megatron-Core does). SwiGLU fuses gate and up into one matmul of twice the width. MoE: each
+/// of the num_experts / ep experts on a rank sees tokens x experts_per_token / num_experts
+/// tokens on average (balanced routing). Attention's score and value products (batched, run by
+/// fused attention kernels) are not GEMMs of the weights and are left out.
+/// Throws ConfigError naming the flag when tp does not divide the heads or the widths, ep does
+/// not divide the experts, or tokens < 1.
+std::vector<GemmShape> layer_gemm_shapes(const ModelConfig& model, int tp, int ep, long long tokens);
+
+}  // namespace meshbench
