@@ -14,6 +14,7 @@
 #include "fit/bandwidth_table.hpp"
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/gemm_calibration.hpp"
 #include "fit/profile.hpp"
 #include "patterns/units.hpp"
 #include "fit/series_fit.hpp"
@@ -31,6 +32,7 @@ struct FitOptions {
   std::string format = "text";
   std::string time_column = "time_us_p50";
   std::string algorithm;  ///< "" = per-op default (patterns/collective_cost.hpp)
+  std::string gemm;       ///< gemm.json of meshbench gemm ("" = none)
 };
 
 struct PredictOptions {
@@ -117,6 +119,8 @@ int run_fit(FitOptions o) {
     }
   }
   const fs::path input(o.inputs.front());
+  std::optional<ComputeCalibration> compute;
+  if (!o.gemm.empty()) compute = read_gemm_summary(o.gemm);
   const auto fits = fit_series(measurements);
   const bool any = std::any_of(fits.begin(), fits.end(),
                                [](const SeriesFit& s) { return !s.regimes.empty(); });
@@ -146,7 +150,7 @@ int run_fit(FitOptions o) {
   write_bandwidth_table_csv(fits, out / "bandwidth_table.csv");
   {
     std::ofstream profile(out / "profile.json");
-    profile << make_profile(fits, tables, o.algorithm).dump(2) << "\n";
+    profile << make_profile(fits, tables, o.algorithm, compute).dump(2) << "\n";
     if (!profile) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "profile.json").string()));
   }
 
@@ -195,6 +199,9 @@ int main(int argc, char** argv) {
                   "the outliers of a shared machine)")
       ->check(CLI::IsMember({"time_us_p50", "time_us_min", "time_us_mean"}))
       ->capture_default_str();
+  fit->add_option("--gemm", fit_options.gemm,
+                  "gemm.json of `meshbench gemm`: the measured matmul efficiency goes into "
+                  "profile.json (meshplan uses it instead of the calibrated one)");
   fit->add_option("--algorithm", fit_options.algorithm,
                   "Algorithm behind the per-link parameters of profile.json: ring, tree, "
                   "recursive_doubling or direct (default: ring, direct for point to point)");

@@ -50,7 +50,8 @@ std::string ProfileEntry::label() const {
 
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
-                            const std::string& algorithm) {
+                            const std::string& algorithm,
+                            const std::optional<ComputeCalibration>& compute) {
   nlohmann::json entries = nlohmann::json::array();
   for (const SeriesFit& s : fits) {
     if (s.regimes.empty() || (s.key.group != "all" && s.key.group != "world")) continue;
@@ -90,7 +91,7 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                           {"software", t.software}, {"hardware", t.hardware},
                           {"warnings", t.warnings}});
   }
-  return {
+  nlohmann::json doc{
       {"schema", "meshbench.profile/1"},
       {"created", utc_now()},
       {"model", "t_us = alpha_us + bytes / (bw_GBps * 1e3) per regime (bytes = nccl-tests size); "
@@ -99,6 +100,8 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
       {"provenance", provenance},
       {"entries", entries},
   };
+  if (compute) doc["compute"] = compute_json(*compute);
+  return doc;
 }
 
 Profile read_profile(const std::filesystem::path& file) {
@@ -146,6 +149,9 @@ Profile read_profile(const std::filesystem::path& file) {
     }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: {}", file.string(), e.what()));
+  }
+  if (doc.contains("compute")) {
+    p.compute = compute_from_json(doc["compute"], file.string() + ": compute");
   }
   return p;
 }

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fit/gemm_calibration.hpp"
 #include "fit/importers/import.hpp"
 #include "fit/series_fit.hpp"
 #include "patterns/collective_cost.hpp"
@@ -37,13 +39,16 @@ struct ProfileEntry {
 
 struct Profile {
   std::vector<ProfileEntry> entries;
+  std::optional<ComputeCalibration> compute;  ///< from `meshfit fit --gemm` (meshbench gemm)
 };
 
 /// The profile document of the fitted series (aggregate groups only: "all" or "world"), with
 /// provenance from `tables`. `algorithm` names the algorithm per op ("" = default_algorithm).
+/// `compute`, when given, becomes the profile's "compute" object.
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
-                            const std::string& algorithm = "");
+                            const std::string& algorithm = "",
+                            const std::optional<ComputeCalibration>& compute = std::nullopt);
 
 /// Reads a profile file. Throws InputError naming the file and the bad field.
 Profile read_profile(const std::filesystem::path& file);

@@ -34,20 +34,40 @@ struct Cluster {
   GpuSpec gpu;
   std::unique_ptr<CommCost> cost;
   PlanOptions options;
+  std::string efficiency_source;  ///< where the matmul efficiency comes from
 };
 
 Cluster make_cluster(const ClusterOptions& o) {
-  Cluster c{gpu_spec(o.gpu), nullptr, {}};
+  Cluster c{gpu_spec(o.gpu), nullptr, {}, ""};
   if (o.gpus_per_node < 1) {
     throw ConfigError(fmt::format("--gpus-per-node must be >= 1, got {}", o.gpus_per_node));
   }
   if (!(o.dp_overlap >= 0 && o.dp_overlap <= 1)) {
     throw ConfigError(fmt::format("--dp-overlap must be in [0, 1], got {}", o.dp_overlap));
   }
-  c.cost = !o.profile.empty() ? profile_cost(fit::read_profile(o.profile))
-           : !o.cluster.empty() ? spec_sheet_cost(cluster_spec(o.cluster))
-                                : spec_sheet_cost(cluster_for(c.gpu));
   c.options.matmul_efficiency = o.matmul_efficiency;
+  c.efficiency_source = o.matmul_efficiency > 0
+                            ? "--matmul-efficiency"
+                            : fmt::format("calibrated for {} on published runs", c.gpu.generation);
+  if (!o.profile.empty()) {
+    fit::Profile profile = fit::read_profile(o.profile);
+    // A profile with `meshbench gemm` figures gives the matmul efficiency measured at the
+    // model's shapes on the cluster's GPUs (bf16: what the planner's peak refers to).
+    if (o.matmul_efficiency <= 0 && profile.compute && profile.compute->efficiency.count("bf16")) {
+      const fit::ComputeCalibration& m = *profile.compute;
+      c.options.matmul_efficiency = m.efficiency.at("bf16");
+      c.efficiency_source = fmt::format("measured by meshbench gemm on {} ({} tp={})", m.gpu,
+                                        m.model, m.tp);
+      if (!m.gpu_spec.empty() && m.gpu_spec != c.gpu.name) {
+        fmt::print(stderr, "meshplan: warning: {}: matmul efficiency was measured on {} ({}), "
+                           "the plan is for --gpu {}\n", o.profile, m.gpu_spec, m.gpu, c.gpu.name);
+      }
+    }
+    c.cost = profile_cost(std::move(profile));
+  } else {
+    c.cost = !o.cluster.empty() ? spec_sheet_cost(cluster_spec(o.cluster))
+                                : spec_sheet_cost(cluster_for(c.gpu));
+  }
   c.options.overlap_tp = o.overlap_tp;
   c.options.dp_overlap = o.dp_overlap;
   return c;
@@ -122,6 +142,7 @@ int run_plan(const PlanCommandOptions& o) {
     nlohmann::json doc = estimate_json(e);
     doc["layout"] = format_mesh_sizes(in.layout);
     doc["cost_model"] = c.cost->describe();
+    doc["matmul_efficiency_source"] = c.efficiency_source;
     if (!launch.empty()) doc["launch"] = launch;
     std::cout << doc.dump(2) << "\n";
     return 0;
@@ -129,6 +150,7 @@ int run_plan(const PlanCommandOptions& o) {
   fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}, {} micro-batches, costs from {}\n",
              in.model.name, e.gpus, c.gpu.name, o.cluster.gpus_per_node, format_mesh_sizes(in.layout),
              in.shape.micro_batches, c.cost->describe());
+  fmt::print("# matmul efficiency {:.3f}: {}\n", e.matmul_efficiency, c.efficiency_source);
   print_estimate(e);
   if (!launch.empty()) fmt::print("# {} launch settings:\n{}\n", o.launch, launch);
   return 0;
