@@ -41,22 +41,12 @@ std::vector<GemmPrecision> parse_precisions(const std::vector<std::string>& name
 
 double median_of(std::vector<double> v) {
   std::erase_if(v, [](double x) { return std::isnan(x); });
-  if (v.empty()) return kNaN;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return v.empty() ? kNaN : summarize(std::move(v)).p50;
 }
 
 nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
 
 }  // namespace
-
-double flop_weighted_efficiency(const GemmSummary& summary, double peak_tflops) {
-  if (!(peak_tflops > 0) || !(summary.time_us_per_layer > 0)) {
-    throw std::invalid_argument("flop_weighted_efficiency: peak and time must be positive");
-  }
-  return summary.tflops() / peak_tflops;
-}
 
 CLI::App* add_gemm_command(CLI::App& app, GemmOptions& o) {
   CLI::App* sub = app.add_subcommand(
@@ -103,8 +93,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
   auto world = mpi.world(mpi.choose_wait_mode(o.wait, topo));
   const GpuProbe probe = probe_gpus();
   require_gpu_on_every_rank(*world, probe);
-  const int on_node = static_cast<int>(
-      std::count(topo.node_of_rank.begin(), topo.node_of_rank.end(), topo.node_index));
+  const int on_node = ranks_on_my_node(topo);
   const int device = select_device(topo.local_rank, on_node, probe.device_count);
   const GpuDevice& dev = probe.devices[static_cast<std::size_t>(device)];
 
@@ -167,7 +156,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
   for (GemmPrecision precision : precisions) {
     const std::string pname = gemm_precision_name(precision);
     const double peak = peak_of(precision);
-    std::vector<GemmSummary> per_rank(nranks);
+    std::vector<GemmLayerTotals> per_rank(nranks);
     bool complete = true;
     for (const GemmShape& shape : shapes) {
       std::string error;
@@ -217,7 +206,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
     }
     if (!root) continue;
     std::vector<double> rank_tflops, rank_eff;
-    for (const GemmSummary& g : per_rank) {
+    for (const GemmLayerTotals& g : per_rank) {
       rank_tflops.push_back(complete ? g.tflops() : kNaN);
       rank_eff.push_back(complete && !std::isnan(peak) ? flop_weighted_efficiency(g, peak) : kNaN);
     }

@@ -28,19 +28,6 @@ struct GemmOptions {
 
 CLI::App* add_gemm_command(CLI::App& app, GemmOptions& options);
 
-/// One precision's result on one rank, over all shapes of the layer.
-struct GemmSummary {
-  double flops_per_layer = 0;     ///< sum of the shapes' flops (x calls per layer)
-  double time_us_per_layer = 0;   ///< sum of their p50 times (x calls per layer)
-  double tflops() const { return flops_per_layer / time_us_per_layer * 1e-6; }
-};
-
-/// The flop-weighted efficiency of a layer's matmuls: (sum of flops / sum of times) / peak.
-/// This is what the planner's compute time assumes (fit/plan/estimate.hpp), not the mean of
-/// per-shape efficiencies, which would overweight small shapes. Throws std::invalid_argument
-/// for a non-positive peak or time.
-double flop_weighted_efficiency(const GemmSummary& summary, double peak_tflops);
-
 /// Runs the command. Returns 0, or throws UsageError / ConfigError (bad input), NoGpuError (no
 /// GPU on some rank, or a build without NCCL) or NcclError.
 int run_gemm(MpiRuntime& mpi, const GemmOptions& options,

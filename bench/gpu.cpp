@@ -44,13 +44,19 @@ nlohmann::json gpu_probe_json(const GpuProbe& probe) {
           {"error", probe.error}};
 }
 
-std::string choose_backend(const std::string& flag, const GpuProbe& probe,
+int ranks_on_my_node(const Topology& topo) {
+  return static_cast<int>(
+      std::count(topo.node_of_rank.begin(), topo.node_of_rank.end(), topo.node_index));
+}
+
+std::string choose_backend(const std::string& flag, const GpuProbe& probe, const Topology& topo,
                            Communicator& mpi_world) {
   if (flag == "mpi" || flag == "nccl") return flag;
   if (flag != "auto") {
     throw UsageError(fmt::format("--backend: unknown backend '{}' (mpi, nccl or auto)", flag));
   }
-  const std::uint64_t mine = probe.device_count > 0 ? 1 : 0;
+  const std::uint64_t mine =
+      probe.device_count > 0 && probe.device_count >= ranks_on_my_node(topo) ? 1 : 0;
   std::uint64_t all = 0;
   mpi_world.all_reduce(&mine, &all, 1, Datatype::kUint64, ReduceOp::kSum);
   return all == static_cast<std::uint64_t>(mpi_world.size()) ? "nccl" : "mpi";

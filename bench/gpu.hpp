@@ -56,10 +56,14 @@ struct GpuProbe {
 nlohmann::json gpu_probe_json(const GpuProbe& probe);
 
 /// The backend a --backend flag names: "mpi", "nccl", or "auto" = nccl when this build has it
-/// and every rank sees a GPU, else mpi. Collective over `mpi_world` for auto (all ranks must
-/// agree). Throws UsageError naming --backend for any other value.
-std::string choose_backend(const std::string& flag, const GpuProbe& probe,
+/// and every node has a GPU for each of its ranks (select_device would succeed), else mpi.
+/// Collective over `mpi_world` for auto (all ranks must agree). Throws UsageError naming
+/// --backend for any other value.
+std::string choose_backend(const std::string& flag, const GpuProbe& probe, const Topology& topo,
                            Communicator& mpi_world);
+
+/// Ranks of the job on this rank's node.
+int ranks_on_my_node(const Topology& topo);
 
 /// Probes the CUDA runtime (cheap; no context is created when there is no device). In a build
 /// without NCCL returns built_with_nccl = false and an error saying so.

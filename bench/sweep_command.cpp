@@ -280,7 +280,7 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   // The benchmarks run on MPI, or on an NCCL communicator over the same ranks; the MPI world
   // keeps the harness's own traffic (barriers, timing reductions, verification counts).
   const GpuProbe gpu = probe_gpus();
-  const std::string backend = choose_backend(options.backend, gpu, *world);
+  const std::string backend = choose_backend(options.backend, gpu, topo, *world);
   if (config.launch.graph && backend != "nccl") {
     throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (the {} backend has no "
                                  "CUDA graphs)", options.graph_calls, backend));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace meshbench {
 
@@ -17,6 +18,13 @@ std::string gemm_pass_name(GemmPass pass) {
 
 std::string GemmShape::label() const {
   return fmt::format("{} {} {}x{}x{}", layer, gemm_pass_name(pass), m, n, k);
+}
+
+double flop_weighted_efficiency(const GemmLayerTotals& totals, double peak_tflops) {
+  if (!(peak_tflops > 0) || !(totals.time_us_per_layer > 0)) {
+    throw std::invalid_argument("flop_weighted_efficiency: peak and time must be positive");
+  }
+  return totals.tflops() / peak_tflops;
 }
 
 std::vector<GemmShape> layer_gemm_shapes(const ModelConfig& model, int tp, int ep,

@@ -26,6 +26,19 @@ struct GemmShape {
   std::string label() const;  ///< "qkv fwd 4096x6144x4096" (m x n x k)
 };
 
+/// Totals of one layer's matmuls (one precision, one rank).
+struct GemmLayerTotals {
+  double flops_per_layer = 0;     ///< sum of the shapes' flops (x calls per layer)
+  double time_us_per_layer = 0;   ///< sum of their p50 times (x calls per layer)
+  double tflops() const { return flops_per_layer / time_us_per_layer * 1e-6; }
+};
+
+/// The flop-weighted efficiency of a layer's matmuls: (sum of flops / sum of times) / peak.
+/// This is what the planner's compute time assumes (fit/plan/estimate.hpp), not the mean of
+/// per-shape efficiencies, which would overweight small shapes. Throws std::invalid_argument
+/// for a non-positive peak or time.
+double flop_weighted_efficiency(const GemmLayerTotals& summary, double peak_tflops);
+
 /// The forward, data-gradient and weight-gradient matmuls of one layer per TP rank, Megatron's
 /// split (Shoeybi et al. 2019, section 3): QKV and MLP-up column-parallel (output / tp), the
 /// attention output and MLP-down row-parallel (input / tp). `tokens` = micro-batch x sequence

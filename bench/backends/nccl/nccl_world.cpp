@@ -55,8 +55,7 @@ std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, const Top
                                               double timeout_s) {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
-  const int on_node = static_cast<int>(
-      std::count(topo.node_of_rank.begin(), topo.node_of_rank.end(), topo.node_index));
+  const int on_node = ranks_on_my_node(topo);
   int device = 0;
   try {
     device = select_device(topo.local_rank, on_node, count);
