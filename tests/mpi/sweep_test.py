@@ -4,7 +4,10 @@ wrote. The expected values are computed here independently of the C++ code.
 
 usage: sweep_test.py --meshbench BIN --np N --out DIR [--expect-rc RC] [--expect-wrong]
                      [--expect-ops a,b] [--expect-repetitions R] [--expect-benchmark-json]
-                     -- SWEEP_ARGS...
+                     [--skip-without-gpu] -- SWEEP_ARGS...
+
+With --skip-without-gpu, a run that exits 4 ("no GPU") makes the test exit 77 (CTest: skipped)
+after checking that it said why and wrote nothing.
 """
 import argparse
 import csv
@@ -15,6 +18,9 @@ import shutil
 import subprocess
 import sys
 
+NO_GPU_RC = 4  # bench/gpu.hpp kNoGpuExitCode
+SKIP_RC = 77   # CTest SKIP_RETURN_CODE
+NO_IN_PLACE = {"all_to_all", "send_recv", "ping_pong"}
 ALL_OPS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "send_recv",
            "ping_pong"]
 BLOCKED = {"all_gather", "reduce_scatter", "all_to_all"}  # size splits into n rank blocks
@@ -80,6 +86,7 @@ def main():
     p.add_argument("--expect-ops", default=None)
     p.add_argument("--expect-repetitions", type=int, default=1)
     p.add_argument("--expect-benchmark-json", action="store_true")
+    p.add_argument("--skip-without-gpu", action="store_true")
     p.add_argument("sweep_args", nargs=argparse.REMAINDER)
     a = p.parse_args()
     args = a.sweep_args[1:] if a.sweep_args[:1] == ["--"] else a.sweep_args
@@ -94,6 +101,13 @@ def main():
     print(proc.stderr, file=sys.stderr)
 
     c = Checker()
+    if a.skip_without_gpu and proc.returncode == NO_GPU_RC:
+        c.check("no GPU" in proc.stderr, "exit 4 without saying 'no GPU'")
+        c.check(not os.path.exists(os.path.join(a.out, "results.csv")), "results.csv written without a GPU")
+        if c.failures:
+            return report(c)
+        print(f"SKIPPED: no GPU here ({proc.stderr.strip().splitlines()[-1]})")
+        return SKIP_RC
     c.check(proc.returncode == a.expect_rc, f"exit code {proc.returncode}, expected {a.expect_rc}")
     results_path = os.path.join(a.out, "results.csv")
     if not c.check(os.path.exists(results_path), "results.csv missing"):
@@ -101,8 +115,12 @@ def main():
     rows = list(csv.DictReader(open(results_path)))
     n = a.np
     iters = int(flag(args, "-n", "--iters", "20"))
+    in_place = "--in-place" in args
+    backend = flag(args, "--backend", "--backend", None)
+    graph = flag(args, "-G", "--cudagraph", "0")
     ops = a.expect_ops.split(",") if a.expect_ops else [o for o in ALL_OPS
-                                                          if not (o == "ping_pong" and n < 2)]
+                                                          if not (o == "ping_pong" and n < 2)
+                                                          and not (in_place and o in NO_IN_PLACE)]
     c.check(sorted({r["op"] for r in rows}) == sorted(ops),
             f"ops in CSV {sorted({r['op'] for r in rows})}, expected {sorted(ops)}")
     for op in ops:
@@ -117,6 +135,10 @@ def main():
         t = {k: float(r[k]) for k in ("time_us_min", "time_us_p50", "time_us_mean", "time_us_p99", "time_us_max")}
         size = int(r["bytes"])
         c.check(int(r["ranks"]) == n, f"{where}: ranks {r['ranks']}")
+        c.check(r["in_place"] == ("1" if in_place else "0"), f"{where}: in_place {r['in_place']}")
+        if backend in ("mpi", "nccl"):
+            c.check(r["backend"] == backend, f"{where}: backend {r['backend']}, expected {backend}")
+        c.check(r["launch"] == ("eager" if graph == "0" else f"graph:{graph}"), f"{where}: launch {r['launch']}")
         c.check(int(r["iters"]) == iters, f"{where}: iters {r['iters']}")
         c.check(t["time_us_min"] <= t["time_us_p50"] <= t["time_us_p99"] <= t["time_us_max"], f"{where}: percentiles out of order {t}")
         c.check(t["time_us_min"] <= t["time_us_mean"] <= t["time_us_max"], f"{where}: mean outside [min, max]")
@@ -145,6 +167,11 @@ def main():
     c.check(record["points"] == len(rows), f"run.json points {record['points']} != {len(rows)} rows")
     c.check(record["wrong"] == total_wrong, "run.json wrong != sum of rows")
     c.check(bool(record["mpi_library_version"]), "run.json: no MPI version")
+    c.check(record["config"]["in_place"] == in_place, "run.json config.in_place")
+    if backend == "nccl":
+        gpu = record.get("gpu") or {}
+        c.check(bool(gpu.get("nccl_version")), "run.json: no NCCL version")
+        c.check(gpu.get("device_count", 0) >= 1 and gpu.get("devices"), "run.json: no GPU devices")
     if a.expect_benchmark_json:
         if c.check(os.path.exists(gb_json), "--benchmark_out file missing"):
             doc = json.load(open(gb_json))
