@@ -113,10 +113,14 @@ class CudaExecutor final : public Executor {
     const std::size_t e = element_bytes(dtype);
     std::vector<std::byte> element(e);
     auto* at = static_cast<std::byte*>(b.recv) + index * e;
+    // On the communicator's stream: it does not synchronize with the legacy default stream.
+    MESHBENCH_CUDA_CHECK(cudaMemcpyAsync(element.data(), at, e, cudaMemcpyDeviceToHost,
+                                         comm_.stream()));
     comm_.synchronize();
-    MESHBENCH_CUDA_CHECK(cudaMemcpy(element.data(), at, e, cudaMemcpyDeviceToHost));
     corrupt_element(element.data(), dtype, 0);
-    MESHBENCH_CUDA_CHECK(cudaMemcpy(at, element.data(), e, cudaMemcpyHostToDevice));
+    MESHBENCH_CUDA_CHECK(cudaMemcpyAsync(at, element.data(), e, cudaMemcpyHostToDevice,
+                                         comm_.stream()));
+    comm_.synchronize();
   }
 
  private:
