@@ -86,8 +86,8 @@ void require_gpu_on_every_rank(Communicator& mpi_world, const GpuProbe& probe) {
 // A build without the NCCL backend (MESHBENCH_WITH_NCCL=OFF, or CUDA/NCCL not found by CMake).
 namespace {
 constexpr const char* kNotBuilt =
-    "this meshbench was built without the NCCL backend (MESHBENCH_WITH_NCCL is OFF: CMake found "
-    "no CUDA Toolkit or NCCL)";
+    "this meshbench was built without the NCCL backend (configured with MESHBENCH_WITH_NCCL=OFF, "
+    "or CMake found no nvcc, CUDA Toolkit or NCCL)";
 }
 
 GpuProbe probe_gpus() {
