@@ -17,6 +17,7 @@
 #include "bench/backends/mpi/arrival_board.hpp"
 #include "bench/collectives/collective_test.hpp"
 #include "bench/executor.hpp"
+#include "bench/gpu.hpp"
 #include "bench/pair_matrix.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -203,6 +204,10 @@ CLI::App* add_accept_command(CLI::App& app, AcceptOptions& o) {
   sub->add_option("--expect", o.expect_file, "Expectations JSON (schema in results/README.md)")
       ->required();
   sub->add_option("--out", o.out_dir, "Output folder (default results/<time>-accept-<N>ranks)");
+  sub->add_option("--backend", o.backend,
+                  "Collectives on mpi, nccl (one GPU per rank), or auto (nccl when every node "
+                  "has a GPU per rank); node pairs always use MPI")
+      ->capture_default_str();
   sub->add_option("--debug-corrupt-rank", o.corrupt_rank, "(test only)")->group("");
   sub->add_option("--debug-hang-rank", o.hang_rank, "(test only)")->group("");
   return sub;
@@ -214,6 +219,8 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   const bool root = topo.rank == 0;
   // Polling waits, so that a collective that never completes can time out.
   auto world = mpi.world(WaitMode::kYield);
+  // NCCL calls time out like MPI's: the watchdog below catches either.
+  const BenchWorld bench = open_bench_world(o.backend, topo, *world, e.timeout_s);
   ArrivalBoard board;
   const std::filesystem::path out_dir =
       o.out_dir.empty() ? default_run_dir(fmt::format("accept-{}ranks", topo.world_size))
@@ -227,14 +234,17 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     record = {{"schema", "meshbench.accept/1"}, {"command_line", command_line},
               {"start_time", utc_now_iso8601()}, {"hosts", topo.node_hosts},
               {"world_size", topo.world_size}, {"mpi_library", mpi.library_version()},
+              {"backend", bench.backend},
+              {"gpu", bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr)},
               {"environment", communication_environment()}, {"end_time", nullptr},
               {"exit_code", nullptr}};
     write_json_file(out_dir / "run.json", record);
   });
   if (root) {
     fmt::print("# meshbench accept: {} ranks on {} node(s), {} check(s), up to {} attempt(s) each, "
-               "watchdog {} s\n", topo.world_size, topo.nodes,
-               e.collectives.size() + (e.pairs.enabled ? 1 : 0), e.repeats, e.timeout_s);
+               "watchdog {} s, collectives on {}\n", topo.world_size, topo.nodes,
+               e.collectives.size() + (e.pairs.enabled ? 1 : 0), e.repeats, e.timeout_s,
+               bench.backend);
     std::cout.flush();
   }
   if (o.hang_rank == topo.rank) std::this_thread::sleep_for(std::chrono::hours(1));  // test only
@@ -288,7 +298,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       continue;
     }
     checkpoint(name);
-    auto group = world->split(x.tier == "intra" ? topo.node_index : 0, topo.rank);
+    auto group = bench.comm->split(x.tier == "intra" ? topo.node_index : 0, topo.rank);
     if (group->size() < min_ranks(x.op)) {
       c.skipped = true;
       c.detail = fmt::format("needs {} ranks per group", min_ranks(x.op));
@@ -301,6 +311,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
                      verification_magnitude(Datatype::kFloat32, group->size())};
     const auto exec = group->make_executor();
     Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
+    const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
     std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
     double value = 0;
     for (int attempt = 0; attempt < e.repeats; ++attempt) {
@@ -309,13 +320,11 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       std::uint64_t wrong_here = 0;
       std::vector<std::uint64_t> wrong(static_cast<std::size_t>(topo.world_size), 0);
       try {
-        for (int i = 0; i < e.warmup_iters; ++i) test.run(*group, ctx, buf);
+        for (int i = 0; i < e.warmup_iters; ++i) timer->sample_seconds();
         world->barrier();
         std::vector<double> all(static_cast<std::size_t>(topo.world_size));
         for (int i = 0; i < e.iters; ++i) {
-          const double t0 = world->wtime();
-          test.run(*group, ctx, buf);
-          double mine = test.reported_seconds(ctx, world->wtime() - t0);
+          double mine = test.reported_seconds(ctx, timer->sample_seconds());
           world->all_gather(&mine, all.data(), 1, Datatype::kFloat64);
           samples.push_back(*std::max_element(all.begin(), all.end()) * 1e6);
           // The rank that arrived last waited least inside the call.

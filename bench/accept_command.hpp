@@ -19,6 +19,7 @@ struct AcceptOptions {
   std::string out_dir;      ///< empty = results/<time>-accept-<N>ranks
   int corrupt_rank = -1;    ///< test only: a wrong element on this rank
   int hang_rank = -1;       ///< test only: this rank stops responding before the first check
+  std::string backend = "auto";  ///< collectives on mpi | nccl | auto (bench/gpu.hpp)
 };
 
 CLI::App* add_accept_command(CLI::App& app, AcceptOptions& o);

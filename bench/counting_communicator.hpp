@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bench/communicator.hpp"
+#include "bench/executor.hpp"
 
 namespace meshbench {
 
@@ -45,6 +46,8 @@ class CountingCommunicator final : public Communicator {
   std::unique_ptr<Communicator> split(int color, int key) override;
   double wtime() const override { return inner_->wtime(); }
   void set_timeout(double seconds) override { inner_->set_timeout(seconds); }
+  void synchronize() override { inner_->synchronize(); }
+  std::unique_ptr<Executor> make_executor() override { return inner_->make_executor(); }
 
  private:
   void add(std::size_t sent_elems, std::size_t received_elems, Datatype dtype);

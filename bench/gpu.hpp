@@ -77,6 +77,21 @@ GpuProbe probe_gpus();
 std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, const Topology& topo,
                                               double timeout_s);
 
+/// The communicator a command's benchmarks run on: the MPI world itself, or an NCCL
+/// communicator over the same ranks (the MPI world then keeps the harness's own traffic).
+struct BenchWorld {
+  std::string backend = "mpi";          ///< "mpi" or "nccl"
+  GpuProbe gpu;                         ///< this rank's probe
+  std::unique_ptr<Communicator> nccl;   ///< the NCCL world (backend nccl)
+  Communicator* comm = nullptr;         ///< nccl.get(), or the MPI world
+};
+
+/// Opens the world --backend `flag` names (choose_backend), with `timeout_s` for NCCL calls.
+/// Collective over `mpi_world`. Throws UsageError (unknown flag), NoGpuError (nccl where a rank
+/// has no GPU, or a build without it) and NcclError.
+BenchWorld open_bench_world(const std::string& flag, const Topology& topo,
+                            Communicator& mpi_world, double timeout_s);
+
 /// Makes every rank agree: throws NoGpuError on all ranks (with the first failing rank's reason)
 /// when any rank's probe has no device. Collective over `mpi_world`.
 void require_gpu_on_every_rank(Communicator& mpi_world, const GpuProbe& probe);

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "bench/counting_communicator.hpp"
+#include "bench/executor.hpp"
+#include "bench/gpu.hpp"
 #include "bench/reporters/csv_writer.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -48,47 +50,47 @@ std::string axes_key(const std::vector<MeshAxis>& axes) {
 }
 
 /// One call of a unit's collective on this rank's group.
-void call_once(Unit& u, std::vector<float>& send, std::vector<float>& recv) {
+void call_once(Unit& u, void* send, void* recv) {
   Communicator& c = *u.comm;
   switch (u.op) {
     case CollectiveOp::kAllReduce:
-      c.all_reduce(send.data(), recv.data(), u.counts.send_count, kDtype, ReduceOp::kSum);
+      c.all_reduce(send, recv, u.counts.send_count, kDtype, ReduceOp::kSum);
       break;
     case CollectiveOp::kAllGather:
-      c.all_gather(send.data(), recv.data(), u.counts.send_count, kDtype);
+      c.all_gather(send, recv, u.counts.send_count, kDtype);
       break;
     case CollectiveOp::kReduceScatter:
-      c.reduce_scatter(send.data(), recv.data(), u.counts.recv_count, kDtype);
+      c.reduce_scatter(send, recv, u.counts.recv_count, kDtype);
       break;
     case CollectiveOp::kAllToAll:
-      c.all_to_all(send.data(), recv.data(), u.counts.send_count / static_cast<std::size_t>(c.size()),
+      c.all_to_all(send, recv, u.counts.send_count / static_cast<std::size_t>(c.size()),
                    kDtype);
       break;
     default: {  // ring send/recv (CP rounds)
       const int n = c.size(), r = c.rank();
-      c.send_recv(send.data(), (r + 1) % n, recv.data(), (r + n - 1) % n, u.counts.send_count,
+      c.send_recv(send, (r + 1) % n, recv, (r + n - 1) % n, u.counts.send_count,
                   kDtype);
     }
   }
 }
 
 /// The 1F1B schedule of this rank's stage, one activation or gradient per call.
-void run_one_f_one_b(Unit& u, std::vector<float>& a, std::vector<float>& b) {
+void run_one_f_one_b(Unit& u, void* a, void* b) {
   Communicator& c = *u.comm;
   const int stage = c.rank(), stages = c.size();
   const std::size_t n = u.counts.send_count;
   for (PipelineComm step : one_f_one_b(stage, stages, u.calls)) {
     switch (step) {
-      case PipelineComm::kRecvForward: c.recv(a.data(), n, kDtype, stage - 1); break;
-      case PipelineComm::kSendForward: c.send(a.data(), n, kDtype, stage + 1); break;
+      case PipelineComm::kRecvForward: c.recv(a, n, kDtype, stage - 1); break;
+      case PipelineComm::kSendForward: c.send(a, n, kDtype, stage + 1); break;
       case PipelineComm::kSendForwardRecvBackward:
-        c.send_recv(a.data(), stage + 1, b.data(), stage + 1, n, kDtype);
+        c.send_recv(a, stage + 1, b, stage + 1, n, kDtype);
         break;
       case PipelineComm::kSendBackwardRecvForward:
-        c.send_recv(b.data(), stage - 1, a.data(), stage - 1, n, kDtype);
+        c.send_recv(b, stage - 1, a, stage - 1, n, kDtype);
         break;
-      case PipelineComm::kRecvBackward: c.recv(b.data(), n, kDtype, stage + 1); break;
-      case PipelineComm::kSendBackward: c.send(b.data(), n, kDtype, stage - 1); break;
+      case PipelineComm::kRecvBackward: c.recv(b, n, kDtype, stage + 1); break;
+      case PipelineComm::kSendBackward: c.send(b, n, kDtype, stage - 1); break;
     }
   }
 }
@@ -126,6 +128,9 @@ CLI::App* add_pattern_command(CLI::App& app, PatternOptions& o) {
   sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed steps before them")
       ->capture_default_str();
   sub->add_option("--wait", o.wait, "spin, yield or auto")->capture_default_str();
+  sub->add_option("--backend", o.backend,
+                  "mpi, nccl (one GPU per rank), or auto (nccl when every node has a GPU per rank)")
+      ->capture_default_str();
   sub->add_option("--out", o.out_dir, "Output folder (default results/<time>-pattern-<N>ranks)");
   return sub;
 }
@@ -167,6 +172,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   const WaitMode mode = mpi.choose_wait_mode(o.wait, topo);
   auto world = mpi.world(mode);
   const bool root = topo.rank == 0;
+  const BenchWorld bench = open_bench_world(o.backend, topo, *world, 0);
 
   // One counted communicator per group shape; units in execution order (pp rows become one).
   ByteCounts counted;
@@ -194,7 +200,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       const std::string key = axes_key(r.group_axes);
       if (!comms.count(key)) {
         const int color = mesh.group_index(topo.rank, r.group_axes);
-        comms[key] = std::make_unique<CountingCommunicator>(world->split(color, topo.rank), counted);
+        comms[key] = std::make_unique<CountingCommunicator>(bench.comm->split(color, topo.rank), counted);
       }
       u.comm = comms[key].get();
       const auto groups = mesh.groups(r.group_axes);
@@ -225,7 +231,9 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
               {"start_time", utc_now_iso8601()}, {"end_time", nullptr}, {"exit_code", nullptr},
               {"world_size", topo.world_size}, {"nodes", topo.nodes}, {"hosts", topo.node_hosts},
               {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
-              {"transport", mpi.transport_version()}, {"order", format_mesh_order(mesh.order())},
+              {"transport", mpi.transport_version()}, {"backend", bench.backend},
+              {"gpu", bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr)},
+              {"order", format_mesh_order(mesh.order())},
               {"scale", o.scale}, {"traffic", traffic_json(in, rows)},
               {"environment", communication_environment()}};
     write_json_file(out_dir / "run.json", record);
@@ -233,9 +241,9 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
 
   if (root) {
     fmt::print("# meshbench pattern: {} on {} ranks ({} node(s)), layout {}, order {}, axis {}; "
-               "{} micro-batch(es), wait mode {}\n", in.model.name, topo.world_size, topo.nodes,
-               format_mesh_sizes(in.layout), format_mesh_order(mesh.order()), o.axis,
-               in.shape.micro_batches, wait_mode_name(mode));
+               "{} micro-batch(es), backend {}, wait mode {}\n", in.model.name, topo.world_size,
+               topo.nodes, format_mesh_sizes(in.layout), format_mesh_order(mesh.order()), o.axis,
+               in.shape.micro_batches, bench.backend, wait_mode_name(mode));
     if (o.scale < 1) {
       fmt::print("# SCALED: every message is {} of its real size (--scale); times are not the "
                  "model's\n", o.scale);
@@ -245,7 +253,15 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
 
   std::size_t max_elems = 1;
   for (const Unit& u : units) max_elems = std::max({max_elems, u.counts.send_count, u.counts.recv_count});
-  std::vector<float> send(max_elems, 1.0F), recv(max_elems, 0.0F);
+  // Host or device memory, as the backend needs; inputs hold data, outputs are overwritten.
+  const std::unique_ptr<Executor> exec = bench.comm->make_executor();
+  const std::size_t bytes = max_elems * element_bytes(kDtype);
+  const std::size_t second = (bytes + 255) / 256 * 256;
+  PointContext fill_ctx;
+  fill_ctx.rank = topo.rank;
+  Buffers buffers = exec->allocate({second + bytes, 0, bytes, second, bytes}, fill_ctx);
+  void* send = buffers.send;
+  void* recv = buffers.recv;
   const ByteCounts before = counted;
   for (int step = 0; step < o.warmup_iters + o.iters; ++step) {
     for (Unit& u : units) {
@@ -256,6 +272,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       } else {
         for (long long c = 0; c < u.calls; ++c) call_once(u, send, recv);
       }
+      u.comm->synchronize();  // stream backends: the unit ends when its last call completes
       double mine = world->wtime() - t0, worst = 0;
       world->all_reduce(&mine, &worst, 1, Datatype::kFloat64, ReduceOp::kMax);
       if (step >= o.warmup_iters) u.samples_us.push_back(worst * 1e6);
@@ -284,7 +301,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   }
 
   if (root) {
-    const RunFacts facts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode)};
+    const RunFacts facts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), bench.backend};
     std::map<std::string, std::vector<double>> axis_steps;  // per step: sum of its units
     std::map<std::string, double> axis_wire;
     std::map<std::string, std::string> axis_tier;

@@ -23,6 +23,7 @@ struct PatternOptions {
   int iters = 3;                 ///< timed steps
   int warmup_iters = 1;          ///< untimed steps before them
   std::string wait = "auto";
+  std::string backend = "auto";  ///< mpi | nccl | auto (bench/gpu.hpp)
   std::string out_dir;           ///< empty = results/<time>-pattern-<N>ranks
 };
 

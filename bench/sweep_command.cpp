@@ -279,18 +279,19 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   world->set_timeout(config.timeout_s);
   // The benchmarks run on MPI, or on an NCCL communicator over the same ranks; the MPI world
   // keeps the harness's own traffic (barriers, timing reductions, verification counts).
-  const GpuProbe gpu = probe_gpus();
-  const std::string backend = choose_backend(options.backend, gpu, topo, *world);
-  if (config.launch.graph && backend != "nccl") {
-    throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (the {} backend has no "
-                                 "CUDA graphs)", options.graph_calls, backend));
+  if (config.launch.graph && options.backend == "mpi") {
+    throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (the mpi backend has no "
+                                 "CUDA graphs)", options.graph_calls));
   }
-  std::unique_ptr<Communicator> nccl_world;
-  if (backend == "nccl") {
-    require_gpu_on_every_rank(*world, gpu);
-    nccl_world = make_nccl_world(*world, topo, config.timeout_s);
+  const BenchWorld bench = open_bench_world(options.backend, topo, *world, config.timeout_s);
+  if (config.launch.graph && bench.backend != "nccl") {
+    throw UsageError(fmt::format("-G/--cudagraph {}: --backend {} chose mpi (no GPU for every "
+                                 "rank); CUDA graphs need nccl", options.graph_calls,
+                                 options.backend));
   }
-  Communicator& bench_world = nccl_world ? *nccl_world : *world;
+  const std::string& backend = bench.backend;
+  const GpuProbe& gpu = bench.gpu;
+  Communicator& bench_world = *bench.comm;
   // The groups to run on: all ranks, or the groups of one axis under each requested order.
   std::vector<GroupLayout> layouts;
   if (mesh_request.meshes.empty()) layouts.push_back(world_layout(bench_world, topo));
