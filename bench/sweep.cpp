@@ -203,7 +203,7 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const G
       point->sink = sink;
       point->outcome = &outcome;
       point->test = &collective_test(op);
-      point->ctx = PointContext{comm.rank(), nranks,      config.dtype,     counts,
+      point->ctx = PointContext{comm.rank(), nranks,    config.dtype,   counts,
                                 config.seed, magnitude, config.in_place};
       const std::string name =
           fmt::format("{}{}/{}/{}", layout.order.empty() ? "" : layout.label() + "/", op_name(op),

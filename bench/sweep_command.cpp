@@ -168,7 +168,7 @@ void add_measure_flags(CLI::App* sub, SweepOptions& o) {
                 "send_recv and ping_pong have no in-place form and are skipped");
   sub->add_option("--backend", o.backend,
                   "mpi, nccl (one GPU per rank), or auto (nccl when this build has it and every "
-                  "rank sees a GPU, else mpi)")
+                  "node has a GPU per rank, else mpi)")
       ->capture_default_str();
   sub->add_option("-G,--cudagraph", o.graph_calls,
                   "Capture this many calls into a CUDA graph and time each replay (nccl "
