@@ -1,7 +1,7 @@
 // meshfit: offline alpha-beta fits of meshbench results, and bandwidth tables.
 //
-// Exit codes: 0 success; 1 I/O failure; 2 bad input (unreadable or invalid CSV, bad flags,
-// nothing that could be fitted).
+// Exit codes: 0 success; 1 I/O failure, or `compare --tolerance` failed; 2 bad input
+// (unreadable or invalid CSV, bad flags, nothing that could be fitted or compared).
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fit/bandwidth_table.hpp"
+#include "fit/compare_command.hpp"
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
 #include "fit/gemm_calibration.hpp"
@@ -222,9 +223,12 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--format", predict_options.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  CompareOptions compare_options;
+  CLI::App* compare_cmd = add_compare_command(app, compare_options);
   try {
     app.parse(argc, argv);
     if (predict_cmd->parsed()) return run_predict(predict_options);
+    if (compare_cmd->parsed()) return run_compare(compare_options);
     return run_fit(fit_options);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
