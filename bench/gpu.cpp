@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "bench/gemm.hpp"
-#include "bench/sweep_config.hpp"
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+
+#include "bench/gemm.hpp"
+#include "bench/sweep_config.hpp"
 
 namespace meshbench {
 

@@ -1,6 +1,5 @@
 // make_gemm_runner (bench/gemm.hpp) on cuBLASLt.
 
-#include <cuda_bf16.h>
 #include <fmt/format.h>
 
 #include "bench/backends/nccl/cuda_error.hpp"

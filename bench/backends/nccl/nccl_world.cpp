@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cstring>
-
 #include "bench/backends/nccl/cuda_error.hpp"
 #include "bench/backends/nccl/nccl_communicator.hpp"
 #include "bench/gpu.hpp"
