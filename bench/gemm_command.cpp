@@ -180,11 +180,14 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
       const double per_call_flops = shape.flops() / shape.calls_per_layer;
       for (std::size_t r = 0; r < nranks; ++r) {
         const double tflops = per_call_flops / p50s[r] * 1e-6;
-        csv << fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.4g},\"{}\"\n",
-                           r, topo.node_hosts[static_cast<std::size_t>(topo.node_of_rank[r])],
+        // Empty fields where there is no number (unknown peak, a shape that failed).
+        auto field = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.6g}", x); };
+        csv << fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r,
+                           topo.node_hosts[static_cast<std::size_t>(topo.node_of_rank[r])],
                            dev.name, pname, shape.layer, gemm_pass_name(shape.pass), shape.m,
-                           shape.n, shape.k, shape.calls_per_layer, o.iters, all[2 * r + 1],
-                           p50s[r], tflops, peak, tflops / peak, r == 0 ? error : "");
+                           shape.n, shape.k, shape.calls_per_layer, o.iters, field(all[2 * r + 1]),
+                           field(p50s[r]), field(tflops), field(peak), field(tflops / peak),
+                           r == 0 ? error : "");
       }
       csv.flush();
       const double p50 = median_of(p50s);
