@@ -27,12 +27,14 @@ class Executor {
  public:
   virtual ~Executor() = default;
 
-  /// Allocates `layout.total_bytes` and fills them (see fill). Throws std::runtime_error when
-  /// the memory cannot be allocated.
-  virtual Buffers allocate(const BufferLayout& layout, const PointContext& ctx) = 0;
+  /// Allocates `layout.total_bytes` in this executor's memory, points send and recv at the
+  /// layout's offsets and fills them (see fill). Throws std::runtime_error when the memory cannot
+  /// be allocated.
+  Buffers allocate(const BufferLayout& layout, const PointContext& ctx);
 
-  /// Sets the output region to NaN, then the input region to ctx.rank's verification data
-  /// (bench/verify.hpp), in that order so an in-place input survives.
+  /// Sets the output (layout.recv_bytes at buffers.recv) to NaN, then the input
+  /// (layout.send_bytes at buffers.send) to ctx.rank's verification data (bench/verify.hpp), in
+  /// that order so an in-place input survives.
   virtual void fill(Buffers& buffers, const BufferLayout& layout, const PointContext& ctx) = 0;
 
   /// A timer for `call`, which issues one call of the point (on a stream backend it only
@@ -46,6 +48,10 @@ class Executor {
 
   /// Adds 1 to recv element `index`: the test-only fault injection (--debug-corrupt-rank).
   virtual void corrupt(Buffers& buffers, Datatype dtype, std::size_t index) = 0;
+
+ protected:
+  /// `bytes` of this executor's memory, freed when the last owner lets go.
+  virtual std::shared_ptr<void> allocate_bytes(std::size_t bytes) = 0;
 };
 
 /// The executor of host-memory backends (MPI): std::vector-like host buffers, the monotonic

@@ -93,8 +93,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
   auto world = mpi.world(mpi.choose_wait_mode(o.wait, topo));
   const GpuProbe probe = probe_gpus();
   require_gpu_on_every_rank(*world, probe);
-  const int on_node = ranks_on_my_node(topo);
-  const int device = select_device(topo.local_rank, on_node, probe.device_count);
+  const int device = my_device(topo, probe);
   const GpuDevice& dev = probe.devices[static_cast<std::size_t>(device)];
 
   // fp8 only where every rank's GPU has it (ranks must run the same shapes).
@@ -160,9 +159,11 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
     bool complete = true;
     for (const GemmShape& shape : shapes) {
       std::string error;
+      GemmTiming timing;
       SampleSummary s;
       try {
-        s = summarize(runner->time(shape, precision, o.warmup_iters, o.iters).samples_us);
+        timing = runner->time(shape, precision, o.warmup_iters, o.iters);
+        s = summarize(timing.samples_us);
       } catch (const std::runtime_error& e) {
         error = e.what();
       }
@@ -205,7 +206,8 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
                              {"time_us_p50_per_rank", p50s},
                              {"time_us_p50", number_or_null(p50)},
                              {"tflops", number_or_null(tflops)},
-                             {"efficiency", number_or_null(tflops / peak)}});
+                             {"efficiency", number_or_null(tflops / peak)},
+                             {"algorithm", timing.algorithm}});
     }
     if (!root) continue;
     std::vector<double> rank_tflops, rank_eff;

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "bench/gemm.hpp"
 #include "bench/sweep_config.hpp"
 
 namespace meshbench {
@@ -49,6 +48,16 @@ int ranks_on_my_node(const Topology& topo) {
       std::count(topo.node_of_rank.begin(), topo.node_of_rank.end(), topo.node_index));
 }
 
+int my_device(const Topology& topo, const GpuProbe& probe) {
+  try {
+    return select_device(topo.local_rank, ranks_on_my_node(topo), probe.device_count);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(fmt::format(
+        "rank {} on {}: {}", topo.rank,
+        topo.node_hosts[static_cast<std::size_t>(topo.node_index)], e.what()));
+  }
+}
+
 std::string choose_backend(const std::string& flag, const GpuProbe& probe, const Topology& topo,
                            Communicator& mpi_world) {
   if (flag == "mpi" || flag == "nccl") return flag;
@@ -84,29 +93,15 @@ void require_gpu_on_every_rank(Communicator& mpi_world, const GpuProbe& probe) {
 
 #ifndef MESHBENCH_WITH_NCCL
 // A build without the NCCL backend (MESHBENCH_WITH_NCCL=OFF, or CUDA/NCCL not found by CMake).
-namespace {
-constexpr const char* kNotBuilt =
-    "this meshbench was built without the NCCL backend (configured with MESHBENCH_WITH_NCCL=OFF, "
-    "or CMake found no nvcc, CUDA Toolkit or NCCL)";
-}
-
 GpuProbe probe_gpus() {
   GpuProbe probe;
-  probe.error = kNotBuilt;
+  probe.error = kNotBuiltWithNccl;
   return probe;
 }
 
-std::unique_ptr<Communicator> make_nccl_world(Communicator&, const Topology&, double) {
-  throw NoGpuError(kNotBuilt);
+std::unique_ptr<Communicator> make_nccl_world(Communicator&, int, double) {
+  throw NoGpuError(kNotBuiltWithNccl);
 }
-
-std::unique_ptr<GemmRunner> make_gemm_runner(int) { throw NoGpuError(kNotBuilt); }
 #endif
-
-std::string gemm_precision_name(GemmPrecision precision) {
-  return precision == GemmPrecision::kBf16 ? "bf16" : "fp8";
-}
-
-bool gpu_has_fp8(int compute_capability) { return compute_capability >= 89; }
 
 }  // namespace meshbench

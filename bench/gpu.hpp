@@ -19,6 +19,11 @@ namespace meshbench {
 /// Distinct from 1 (runtime failure) and 2 (bad input) so that scripts and CTest can skip.
 inline constexpr int kNoGpuExitCode = 4;
 
+/// What the GPU paths of a build without the NCCL backend say (NoGpuError).
+inline constexpr const char* kNotBuiltWithNccl =
+    "this meshbench was built without the NCCL backend (configured with MESHBENCH_WITH_NCCL=OFF, "
+    "or CMake found no nvcc, CUDA Toolkit or NCCL)";
+
 /// The run needs a GPU and this rank (or build) has none. what() says why, in one line.
 class NoGpuError : public std::runtime_error {
  public:
@@ -65,23 +70,27 @@ std::string choose_backend(const std::string& flag, const GpuProbe& probe, const
 /// Ranks of the job on this rank's node.
 int ranks_on_my_node(const Topology& topo);
 
+/// This rank's device: select_device with its local rank, its node's rank count and the
+/// probe's device count. Throws NoGpuError without devices and std::runtime_error naming the
+/// rank and host when the node has more ranks than GPUs.
+int my_device(const Topology& topo, const GpuProbe& probe);
+
 /// Probes the CUDA runtime (cheap; no context is created when there is no device). In a build
 /// without NCCL returns built_with_nccl = false and an error saying so.
 GpuProbe probe_gpus();
 
-/// A communicator over all ranks of `mpi_world` on NCCL: device select_device(topo...), one
-/// stream, the unique id broadcast over `mpi_world`, a nonblocking NCCL communicator whose
-/// calls time out after `timeout_s` (0: never). Collective over `mpi_world`; every rank must
-/// have a device (check with probe_gpus first). Throws NoGpuError in a build without NCCL and
-/// NcclError (a std::runtime_error) when NCCL fails.
-std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, const Topology& topo,
+/// A communicator over all ranks of `mpi_world` on NCCL, on CUDA device `device` (my_device):
+/// one stream, the unique id broadcast over `mpi_world`, a nonblocking NCCL communicator whose
+/// calls time out after `timeout_s` (0: never). Collective over `mpi_world`. Throws NoGpuError
+/// in a build without NCCL and NcclError (a std::runtime_error) when CUDA or NCCL fails.
+std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, int device,
                                               double timeout_s);
 
 /// The communicator a command's benchmarks run on: the MPI world itself, or an NCCL
 /// communicator over the same ranks (the MPI world then keeps the harness's own traffic).
 struct BenchWorld {
   std::string backend = "mpi";          ///< "mpi" or "nccl"
-  GpuProbe gpu;                         ///< this rank's probe
+  GpuProbe gpu;                         ///< this rank's probe (not taken for --backend mpi)
   std::unique_ptr<Communicator> nccl;   ///< the NCCL world (backend nccl)
   Communicator* comm = nullptr;         ///< nccl.get(), or the MPI world
 };

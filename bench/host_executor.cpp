@@ -1,4 +1,4 @@
-// The executor of host-memory backends (bench/executor.hpp).
+// The executor of host-memory backends, and what every executor shares (bench/executor.hpp).
 
 #include "bench/communicator.hpp"
 #include "bench/executor.hpp"
@@ -23,27 +23,15 @@ class HostTimer final : public CallTimer {
   LaunchPlan plan_;
 };
 
-std::byte* base(const Buffers& b) { return static_cast<std::byte*>(b.memory.get()); }
-
 class HostExecutor final : public Executor {
  public:
   explicit HostExecutor(std::function<double()> clock) : clock_(std::move(clock)) {}
 
-  Buffers allocate(const BufferLayout& layout, const PointContext& ctx) override {
-    Buffers b;
-    b.memory = std::shared_ptr<void>(new std::byte[layout.total_bytes],
-                                     [](void* p) { delete[] static_cast<std::byte*>(p); });
-    b.send = base(b) + layout.send_offset;
-    b.recv = base(b) + layout.recv_offset;
-    fill(b, layout, ctx);
-    return b;
-  }
-
   void fill(Buffers& b, const BufferLayout& layout, const PointContext& ctx) override {
     const std::size_t e = element_bytes(ctx.dtype);
-    fill_unwritten(base(b) + layout.recv_offset, ctx.dtype, layout.recv_bytes / e);
-    fill_verification_data(base(b) + layout.send_offset, ctx.dtype, layout.send_bytes / e,
-                           ctx.seed, ctx.rank, ctx.magnitude);
+    fill_unwritten(b.recv, ctx.dtype, layout.recv_bytes / e);
+    fill_verification_data(b.send, ctx.dtype, layout.send_bytes / e, ctx.seed, ctx.rank,
+                           ctx.magnitude);
   }
 
   std::unique_ptr<CallTimer> timer(std::function<void()> call, const LaunchPlan& plan) override {
@@ -60,11 +48,27 @@ class HostExecutor final : public Executor {
     corrupt_element(b.recv, dtype, index);
   }
 
+ protected:
+  std::shared_ptr<void> allocate_bytes(std::size_t bytes) override {
+    return std::shared_ptr<void>(new std::byte[bytes],
+                                 [](void* p) { delete[] static_cast<std::byte*>(p); });
+  }
+
  private:
   std::function<double()> clock_;
 };
 
 }  // namespace
+
+Buffers Executor::allocate(const BufferLayout& layout, const PointContext& ctx) {
+  Buffers b;
+  b.memory = allocate_bytes(layout.total_bytes);
+  auto* base = static_cast<std::byte*>(b.memory.get());
+  b.send = base + layout.send_offset;
+  b.recv = base + layout.recv_offset;
+  fill(b, layout, ctx);
+  return b;
+}
 
 std::unique_ptr<Executor> Communicator::make_executor() {
   return make_host_executor([this] { return wtime(); });

@@ -279,14 +279,10 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   world->set_timeout(config.timeout_s);
   // The benchmarks run on MPI, or on an NCCL communicator over the same ranks; the MPI world
   // keeps the harness's own traffic (barriers, timing reductions, verification counts).
-  if (config.launch.graph && options.backend == "mpi") {
-    throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (the mpi backend has no "
-                                 "CUDA graphs)", options.graph_calls));
-  }
   const BenchWorld bench = open_bench_world(options.backend, topo, *world, config.timeout_s);
   if (config.launch.graph && bench.backend != "nccl") {
-    throw UsageError(fmt::format("-G/--cudagraph {}: --backend {} chose mpi (no GPU for every "
-                                 "rank); CUDA graphs need nccl", options.graph_calls,
+    throw UsageError(fmt::format("-G/--cudagraph {} needs --backend nccl (with --backend {} this "
+                                 "run uses mpi, which has no CUDA graphs)", options.graph_calls,
                                  options.backend));
   }
   const std::string& backend = bench.backend;

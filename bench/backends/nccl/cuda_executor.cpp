@@ -64,29 +64,15 @@ class CudaTimer final : public CallTimer {
   StreamTimer timer_;
 };
 
-std::byte* base(const Buffers& b) { return static_cast<std::byte*>(b.memory.get()); }
-
 class CudaExecutor final : public Executor {
  public:
   explicit CudaExecutor(NcclCommunicator& comm) : comm_(comm) {}
 
-  Buffers allocate(const BufferLayout& layout, const PointContext& ctx) override {
-    void* p = nullptr;
-    MESHBENCH_CUDA_CHECK(cudaMalloc(&p, layout.total_bytes));
-    Buffers b;
-    b.memory = std::shared_ptr<void>(p, [](void* q) { cudaFree(q); });
-    b.send = base(b) + layout.send_offset;
-    b.recv = base(b) + layout.recv_offset;
-    fill(b, layout, ctx);
-    return b;
-  }
-
   void fill(Buffers& b, const BufferLayout& layout, const PointContext& ctx) override {
     const std::size_t e = element_bytes(ctx.dtype);
-    launch_fill_nan(base(b) + layout.recv_offset, ctx.dtype, layout.recv_bytes / e,
-                    comm_.stream());
-    launch_fill_values(base(b) + layout.send_offset, ctx.dtype, layout.send_bytes / e, ctx.seed,
-                       ctx.rank, ctx.magnitude, comm_.stream());
+    launch_fill_nan(b.recv, ctx.dtype, layout.recv_bytes / e, comm_.stream());
+    launch_fill_values(b.send, ctx.dtype, layout.send_bytes / e, ctx.seed, ctx.rank,
+                       ctx.magnitude, comm_.stream());
     comm_.synchronize();
   }
 
@@ -121,6 +107,13 @@ class CudaExecutor final : public Executor {
     MESHBENCH_CUDA_CHECK(cudaMemcpyAsync(at, element.data(), e, cudaMemcpyHostToDevice,
                                          comm_.stream()));
     comm_.synchronize();
+  }
+
+ protected:
+  std::shared_ptr<void> allocate_bytes(std::size_t bytes) override {
+    void* p = nullptr;
+    MESHBENCH_CUDA_CHECK(cudaMalloc(&p, bytes));
+    return std::shared_ptr<void>(p, [](void* q) { cudaFree(q); });
   }
 
  private:

@@ -48,19 +48,8 @@ GpuProbe probe_gpus() {
   return probe;
 }
 
-std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, const Topology& topo,
+std::unique_ptr<Communicator> make_nccl_world(Communicator& mpi_world, int device,
                                               double timeout_s) {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
-  const int on_node = ranks_on_my_node(topo);
-  int device = 0;
-  try {
-    device = select_device(topo.local_rank, on_node, count);
-  } catch (const std::invalid_argument& e) {
-    throw NcclError(fmt::format("rank {} on {}: {}", topo.rank,
-                                topo.node_hosts[static_cast<std::size_t>(topo.node_index)],
-                                e.what()));
-  }
   MESHBENCH_CUDA_CHECK(cudaSetDevice(device));
 
   // The unique id travels over MPI as 16 eight-byte words (NCCL_UNIQUE_ID_BYTES = 128).
