@@ -133,7 +133,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
   setup_on_root(*world, [&] {
     create_out_dir(out_dir);
     csv = open_new_file(out_dir / "gemm.csv");
-    csv << "rank,host,gpu,precision,layer,pass,m,n,k,calls_per_layer,iters,time_us_min,"
+    csv << "rank,host,gpu,precision,layer,pass,m,n,k,calls_per_layer,layer_share,iters,time_us_min,"
            "time_us_p50,tflops,peak_tflops,efficiency,error\n";
     csv.flush();
   });
@@ -175,18 +175,18 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
         p50s[r] = all[2 * r];
         if (std::isnan(p50s[r])) complete = false;
         per_rank[r].flops_per_layer += shape.flops();
-        per_rank[r].time_us_per_layer += p50s[r] * shape.calls_per_layer;
+        per_rank[r].time_us_per_layer += p50s[r] * shape.weight();
       }
       if (!root) continue;
-      const double per_call_flops = shape.flops() / shape.calls_per_layer;
+      const double per_call_flops = shape.flops() / shape.weight();
       for (std::size_t r = 0; r < nranks; ++r) {
         const double tflops = per_call_flops / p50s[r] * 1e-6;
         // Empty fields where there is no number (unknown peak, a shape that failed).
         auto field = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.6g}", x); };
-        csv << fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r,
+        csv << fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{:.6g},{},{},{},{},{},{},\"{}\"\n", r,
                            topo.node_hosts[static_cast<std::size_t>(topo.node_of_rank[r])],
                            dev.name, pname, shape.layer, gemm_pass_name(shape.pass), shape.m,
-                           shape.n, shape.k, shape.calls_per_layer, o.iters, field(all[2 * r + 1]),
+                           shape.n, shape.k, shape.calls_per_layer, shape.layer_share, o.iters, field(all[2 * r + 1]),
                            field(p50s[r]), field(tflops), field(peak), field(tflops / peak),
                            r == 0 ? error : "");
       }
@@ -202,6 +202,7 @@ int run_gemm(MpiRuntime& mpi, const GemmOptions& o, const std::vector<std::strin
                              {"pass", gemm_pass_name(shape.pass)}, {"m", shape.m},
                              {"n", shape.n}, {"k", shape.k},
                              {"calls_per_layer", shape.calls_per_layer},
+                             {"layer_share", shape.layer_share},
                              {"flops_per_call", per_call_flops},
                              {"time_us_p50_per_rank", p50s},
                              {"time_us_p50", number_or_null(p50)},

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "bench/sweep_config.hpp"
+#include "patterns/model_report.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench {
@@ -20,7 +21,6 @@ std::string axes_text(const std::vector<MeshAxis>& axes) {
 }  // namespace
 
 nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRow>& rows) {
-  const ModelConfig& m = in.model;
   const TrainingConfig& t = in.train;
   nlohmann::json layout = nlohmann::json::object();
   for (MeshAxis a : kAllMeshAxes) layout[std::string(axis_name(a))] = in.layout[a];
@@ -43,12 +43,7 @@ nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRo
   }
   return {
       {"schema", "meshbench.traffic/1"},
-      {"model", {{"name", m.name}, {"hidden_size", m.hidden_size}, {"num_layers", m.num_layers},
-                 {"num_heads", m.num_heads}, {"num_kv_heads", m.num_kv_heads},
-                 {"ffn_hidden_size", m.ffn_hidden_size}, {"vocab_size", m.vocab_size},
-                 {"num_experts", m.num_experts}, {"experts_per_token", m.experts_per_token},
-                 {"swiglu", m.swiglu}, {"tied_embeddings", m.tied_embeddings},
-                 {"params", m.total_params()}, {"provenance", m.provenance}}},
+      {"model", model_json(in.model)},
       {"training", {{"seq_length", t.seq_length}, {"micro_batch_size", t.micro_batch_size},
                     {"global_batch_size", in.shape.micro_batches * t.micro_batch_size *
                                               in.layout[MeshAxis::kDp]},
@@ -62,8 +57,11 @@ nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRo
       {"layers_per_stage", in.shape.layers_per_stage},
       {"rows", out_rows},
       {"totals", out_totals},
-      {"scope", "per GPU of a middle pipeline stage, transformer layers only (embedding, output "
-                "layer and loss left out)"},
+      {"stage", in.shape.stage},
+      {"stage_layers", {{"dense", in.shape.stage_layers.dense}, {"moe", in.shape.stage_layers.moe}}},
+      {"scope", "per GPU of pipeline stage `stage` (the one with the most MoE layers; any stage "
+                "of a uniform model), transformer layers only (embedding, output layer and loss "
+                "left out)"},
   };
 }
 
@@ -86,23 +84,16 @@ int run_traffic(const TrafficCommandOptions& o) {
     std::cout << doc.dump(2) << "\n";
     return 0;
   }
-  const ModelConfig& m = in.model;
-  fmt::print("# model {}: {:.4g}B parameters; h {}, layers {}, heads {} (kv {}), ffn {}, vocab "
-             "{}{}{}\n", m.name, m.total_params() / 1e9, m.hidden_size, m.num_layers, m.num_heads,
-             m.num_kv_heads, m.ffn_hidden_size, m.vocab_size,
-             m.is_moe() ? fmt::format(", {} experts top-{}", m.num_experts, m.experts_per_token) : "",
-             m.swiglu ? ", SwiGLU" : "");
-  for (const auto& [field, source] : m.provenance) {
-    if (source.rfind("default", 0) == 0) fmt::print("#   {}: {}\n", field, source);
-  }
+  fmt::print("{}", model_text(in.model));
   fmt::print("# layout {}; {} micro-batch(es) of {} x {} tokens; {} layers per stage; SP {}, "
              "recompute {}, ZeRO {}, vpp {}\n", format_mesh_sizes(in.layout),
              in.shape.micro_batches, in.train.micro_batch_size, in.train.seq_length,
              in.shape.layers_per_stage, in.train.sequence_parallel ? "on" : "off",
              recompute_name(in.train.recompute), in.train.zero_stage,
              in.train.virtual_pipeline_stages);
-  fmt::print("# per GPU of a middle pipeline stage, transformer layers only; bytes are "
-             "nccl-tests sizes\n#\n");
+  fmt::print("# per GPU of pipeline stage {} ({} dense + {} MoE layers), transformer layers only; "
+             "bytes are nccl-tests sizes\n#\n", in.shape.stage, in.shape.stage_layers.dense,
+             in.shape.stage_layers.moe);
   fmt::print("# {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", "axis", "phase", "op",
              "bytes/call", "calls", "group", "bytes/step", "what");
   for (const TrafficRow& r : rows) {

@@ -18,11 +18,18 @@ std::string gemm_pass_name(GemmPass pass);
 
 /// One matmul C[m x n] = A[m x k] B[k x n]; flops = 2 m n k per call.
 struct GemmShape {
-  std::string layer;   ///< qkv, attn_out, mlp_up, mlp_down
+  std::string layer;   ///< qkv, q_down, q_up, q, kv_down, kv_up, attn_out, mlp_up, mlp_down,
+                       ///< router, expert_up, expert_down, shared_up, shared_down
   GemmPass pass = GemmPass::kForward;
   long long m = 0, n = 0, k = 0;
-  int calls_per_layer = 1;  ///< experts a rank runs for MoE MLPs (same shape each), else 1
-  double flops() const { return 2.0 * static_cast<double>(m) * n * k * calls_per_layer; }
+  int calls_per_layer = 1;  ///< experts a rank runs for routed-expert MLPs (same shape each), else 1
+  /// Share of the model's layers that run it: 1 for attention, dense layers / L for a dense
+  /// MLP, MoE layers / L for experts (DeepSeek-V3: 3/61 and 58/61). Totals "per layer" are
+  /// for the average layer.
+  double layer_share = 1;
+  /// Calls in the average layer: calls_per_layer x layer_share.
+  double weight() const { return calls_per_layer * layer_share; }
+  double flops() const { return 2.0 * static_cast<double>(m) * n * k * weight(); }
   std::string label() const;  ///< "qkv fwd 4096x6144x4096" (m x n x k)
 };
 
@@ -39,15 +46,19 @@ struct GemmLayerTotals {
 /// for a non-positive peak or time.
 double flop_weighted_efficiency(const GemmLayerTotals& summary, double peak_tflops);
 
-/// The forward, data-gradient and weight-gradient matmuls of one layer per TP rank, Megatron's
-/// split (Shoeybi et al. 2019, section 3): QKV and MLP-up column-parallel (output / tp), the
-/// attention output and MLP-down row-parallel (input / tp). `tokens` = micro-batch x sequence
-/// per CP rank. GQA: K and V have num_kv_heads heads, replicated when num_kv_heads < tp (as
-/// Megatron-Core does). SwiGLU fuses gate and up into one matmul of twice the width. MoE: each
-/// of the num_experts / ep experts on a rank sees tokens x experts_per_token / num_experts
-/// tokens on average (balanced routing). Attention's score and value products (batched, run by
-/// fused attention kernels) are not GEMMs of the weights and are left out.
-/// Throws ConfigError naming the flag when tp does not divide the heads or the widths, ep does
+/// The forward, data-gradient and weight-gradient matmuls of the average layer per TP rank,
+/// Megatron's split (Shoeybi et al. 2019, section 3): QKV and MLP-up column-parallel (output /
+/// tp), the attention output and MLP-down row-parallel (input / tp). `tokens` = micro-batch x
+/// sequence per CP rank. GQA: K and V have num_kv_heads heads, split over tp (the rule of
+/// tensor_parallel_violation, shared with traffic and the search). MLA (DeepSeek-V2/V3): the
+/// down-projections q_down and kv_down whole on every rank (Megatron-Core builds them
+/// "duplicated"), q_up, kv_up and attn_out split. A gated MLP fuses gate and up into one matmul
+/// of twice the width. MoE layers: the router (h x experts, replicated), each of the
+/// num_experts / ep routed experts on a rank seeing tokens x experts_per_token / num_experts
+/// tokens on average (balanced routing), and the shared experts on every token; dense layers of
+/// a MoE model keep their dense MLP (each with its layer_share). Attention's score and value
+/// products (batched, run by fused attention kernels) are not GEMMs of the weights and are left
+/// out. Throws ConfigError naming the flag when tp does not divide the heads or widths, ep does
 /// not divide the experts, or tokens < 1.
 std::vector<GemmShape> layer_gemm_shapes(const ModelConfig& model, int tp, int ep, long long tokens);
 

@@ -1,37 +1,60 @@
 #include "patterns/model_config.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <optional>
+#include "patterns/hf_config.hpp"
 
 namespace meshbench {
-
-double ModelConfig::layer_params() const {
-  const double h = static_cast<double>(hidden_size);
-  const double attention = h * (h + 2.0 * static_cast<double>(kv_dim())) + h * h;
-  const double norms = 2 * h;
-  const double router = is_moe() ? h * static_cast<double>(num_experts) : 0;
-  const double dense_mlp = is_moe() ? 0 : (swiglu ? 3.0 : 2.0) * h * static_cast<double>(ffn_hidden_size);
-  return attention + norms + router + dense_mlp + layer_expert_params();
-}
-
-double ModelConfig::layer_expert_params() const {
-  if (!is_moe()) return 0;
-  return static_cast<double>(num_experts) * (swiglu ? 3.0 : 2.0) *
-         static_cast<double>(hidden_size) * static_cast<double>(ffn_hidden_size);
-}
-
-double ModelConfig::embedding_params() const {
-  const double e = static_cast<double>(vocab_size) * static_cast<double>(hidden_size);
-  return tied_embeddings ? e : 2 * e;
-}
-
 namespace {
 
+double d(long long v) { return static_cast<double>(v); }
+
+double norm_params(NormKind kind, long long width) {
+  switch (kind) {
+    case NormKind::kRms: return d(width);
+    case NormKind::kLayer: return 2 * d(width);
+    case NormKind::kNonParametric: return 0;
+  }
+  return 0;
+}
+
+/// One MLP of width f: up (and gate) h x f, down f x h, their biases when the architecture
+/// has them (up and gate f each, down h).
+double mlp_params(const ModelConfig& m, long long f) {
+  const double h = d(m.hidden_size);
+  const double matrices = (m.gated_mlp ? 3.0 : 2.0) * h * d(f);
+  const double biases = m.mlp_bias ? (m.gated_mlp ? 2.0 : 1.0) * d(f) + h : 0;
+  return matrices + biases;
+}
+
+double mlp_matmul_params(const ModelConfig& m, long long f) {
+  return (m.gated_mlp ? 3.0 : 2.0) * d(m.hidden_size) * d(f);
+}
+
+/// Matmul weights of the attention projections (no biases, no norms), split as LayerParams.
+LayerParams attention_matmuls(const ModelConfig& m) {
+  const double h = d(m.hidden_size);
+  LayerParams p;
+  if (m.mla) {
+    const MlaDims& a = *m.mla;
+    const double heads = d(m.num_heads);
+    if (a.q_lora_rank > 0) {
+      p.replicated += h * d(a.q_lora_rank);                            // q_a_proj (down)
+      p.tp_split += d(a.q_lora_rank) * heads * d(a.qk_head_dim());     // q_b_proj (up)
+    } else {
+      p.tp_split += h * heads * d(a.qk_head_dim());                    // q_proj
+    }
+    p.replicated += h * d(a.kv_lora_rank + a.qk_rope_head_dim);        // kv_a_proj_with_mqa
+    p.tp_split += d(a.kv_lora_rank) * heads * d(a.qk_nope_head_dim + a.v_head_dim);  // kv_b_proj
+    p.tp_split += heads * d(a.v_head_dim) * h;                         // o_proj
+    return p;
+  }
+  p.tp_split = h * d(m.q_dim()) + h * d(m.k_dim()) + h * d(m.v_dim()) + d(m.q_dim()) * h;
+  return p;
+}
+
 ModelConfig make(const char* name, long long h, long long layers, long long heads, long long kv,
-                 long long ffn, long long vocab, bool swiglu, bool tied, long long experts = 0,
+                 long long ffn, long long vocab, bool gated, bool tied, long long experts = 0,
                  long long topk = 0) {
   ModelConfig m;
   m.name = name;
@@ -41,15 +64,25 @@ ModelConfig make(const char* name, long long h, long long layers, long long head
   m.num_kv_heads = kv;
   m.ffn_hidden_size = ffn;
   m.vocab_size = vocab;
-  m.swiglu = swiglu;
+  m.gated_mlp = gated;
   m.tied_embeddings = tied;
   m.num_experts = experts;
   m.experts_per_token = topk;
   for (const char* f : {"hidden_size", "num_layers", "num_heads", "num_kv_heads", "ffn_hidden_size",
-                        "vocab_size", "num_experts", "experts_per_token", "swiglu",
+                        "vocab_size", "num_experts", "experts_per_token", "gated_mlp",
                         "tied_embeddings"}) {
     m.provenance[f] = "preset";
   }
+  return m;
+}
+
+/// A GPT as Megatron-LM builds it: LayerNorm, biases everywhere, learned positions for the
+/// 2048-token context of the papers' runs.
+ModelConfig gpt(const char* name, long long h, long long layers, long long heads, long long vocab) {
+  ModelConfig m = make(name, h, layers, heads, heads, 4 * h, vocab, false, true);
+  m.norm = NormKind::kLayer;
+  m.qkv_bias = m.out_bias = m.mlp_bias = true;
+  m.learned_positions = 2048;
   return m;
 }
 
@@ -59,26 +92,155 @@ const std::vector<ModelConfig>& presets() {
   // config.json. GPT-*: Narayanan et al. 2021 ("Efficient Large-Scale Language Model Training
   // on GPU Clusters Using Megatron-LM") Table 1, vocabulary 51200, d_ff = 4h.
   static const std::vector<ModelConfig> all = {
-      make("gpt3-175b", 12288, 96, 96, 96, 4 * 12288, 50257, false, true),
+      gpt("gpt3-175b", 12288, 96, 96, 50257),
       make("llama3-8b", 4096, 32, 32, 8, 14336, 128256, true, false),
       make("llama3-70b", 8192, 80, 64, 8, 28672, 128256, true, false),
       make("llama3-405b", 16384, 126, 128, 8, 53248, 128256, true, false),
       make("mixtral-8x7b", 4096, 32, 32, 8, 14336, 32000, true, false, 8, 2),
-      make("gpt-1.7b", 2304, 24, 24, 24, 4 * 2304, 51200, false, true),
-      make("gpt-3.6b", 3072, 30, 32, 32, 4 * 3072, 51200, false, true),
-      make("gpt-7.5b", 4096, 36, 32, 32, 4 * 4096, 51200, false, true),
-      make("gpt-18b", 6144, 40, 48, 48, 4 * 6144, 51200, false, true),
-      make("gpt-39b", 8192, 48, 64, 64, 4 * 8192, 51200, false, true),
-      make("gpt-76b", 10240, 60, 80, 80, 4 * 10240, 51200, false, true),
-      make("gpt-145b", 12288, 80, 96, 96, 4 * 12288, 51200, false, true),
-      make("gpt-310b", 16384, 96, 128, 128, 4 * 16384, 51200, false, true),
-      make("gpt-530b", 20480, 105, 128, 128, 4 * 20480, 51200, false, true),
-      make("gpt-1t", 25600, 128, 160, 160, 4 * 25600, 51200, false, true),
+      gpt("gpt-1.7b", 2304, 24, 24, 51200),
+      gpt("gpt-3.6b", 3072, 30, 32, 51200),
+      gpt("gpt-7.5b", 4096, 36, 32, 51200),
+      gpt("gpt-18b", 6144, 40, 48, 51200),
+      gpt("gpt-39b", 8192, 48, 64, 51200),
+      gpt("gpt-76b", 10240, 60, 80, 51200),
+      gpt("gpt-145b", 12288, 80, 96, 51200),
+      gpt("gpt-310b", 16384, 96, 128, 51200),
+      gpt("gpt-530b", 20480, 105, 128, 51200),
+      gpt("gpt-1t", 25600, 128, 160, 51200),
   };
   return all;
 }
 
 }  // namespace
+
+long long ModelConfig::q_dim() const {
+  return mla ? num_heads * mla->qk_head_dim() : num_heads * head_dim();
+}
+
+long long ModelConfig::k_dim() const {
+  return mla ? num_heads * mla->qk_head_dim() : num_kv_heads * head_dim();
+}
+
+long long ModelConfig::v_dim() const {
+  return mla ? num_heads * mla->v_head_dim : num_kv_heads * head_dim();
+}
+
+bool ModelConfig::is_moe_layer(long long layer) const {
+  if (num_experts <= 0) return false;
+  if (moe_layers.empty()) return true;
+  return layer >= 0 && layer < static_cast<long long>(moe_layers.size()) &&
+         moe_layers[static_cast<std::size_t>(layer)];
+}
+
+long long ModelConfig::num_moe_layers() const {
+  long long n = 0;
+  for (long long i = 0; i < num_layers; ++i) n += is_moe_layer(i);
+  return n;
+}
+
+LayerParams ModelConfig::attention_params() const {
+  LayerParams p = attention_matmuls(*this);
+  if (mla) {
+    // The latent norms after the down-projections (q_a_layernorm, kv_a_layernorm).
+    p.replicated += norm_params(norm, mla->kv_lora_rank);
+    if (mla->q_lora_rank > 0) p.replicated += norm_params(norm, mla->q_lora_rank);
+  }
+  if (qkv_bias) p.tp_split += d(q_dim() + k_dim() + v_dim());
+  if (out_bias) p.replicated += d(hidden_size);  // row-parallel output bias: not split
+  if (qk_norm == QkNorm::kPerHead) p.replicated += 2 * norm_params(norm, head_dim());
+  if (qk_norm == QkNorm::kFullWidth) {
+    p.replicated += norm_params(norm, q_dim()) + norm_params(norm, k_dim());
+  }
+  return p;
+}
+
+LayerParams ModelConfig::layer_params(long long layer) const {
+  LayerParams p = attention_params();
+  p.replicated += norms_per_layer * norm_params(norm, hidden_size);
+  if (!is_moe_layer(layer)) {
+    p.tp_split += mlp_params(*this, ffn_hidden_size);
+    return p;
+  }
+  p.experts += d(num_experts) * mlp_params(*this, expert_ffn_hidden_size());
+  p.replicated += d(hidden_size) * d(num_experts) + (router_bias ? d(num_experts) : 0);
+  if (shared_expert_ffn_hidden_size > 0) {
+    p.tp_split += mlp_params(*this, shared_expert_ffn_hidden_size);
+    if (shared_expert_gate) p.replicated += d(hidden_size);
+  }
+  return p;
+}
+
+double ModelConfig::embedding_params() const {
+  const double table = d(vocab_size) * d(hidden_size);
+  double p = tied_embeddings ? table : 2 * table;
+  p += d(learned_positions) * d(hidden_size);
+  if (embedding_norm) p += norm_params(norm, hidden_size);
+  if (output_bias) p += d(vocab_size);
+  return p + norm_params(norm, hidden_size);  // the final norm
+}
+
+double ModelConfig::total_params() const {
+  // Layers of one kind have one count: sum per kind, not per layer, so 10^4 layers stay cheap.
+  const long long moe = num_moe_layers();
+  double sum = embedding_params();
+  if (moe > 0) sum += d(moe) * layer_params(first_layer_of_kind(true)).total();
+  if (moe < num_layers) sum += d(num_layers - moe) * layer_params(first_layer_of_kind(false)).total();
+  return sum;
+}
+
+double ModelConfig::active_params() const {
+  const long long moe = num_moe_layers();
+  double sum = embedding_params();
+  if (moe < num_layers) sum += d(num_layers - moe) * layer_params(first_layer_of_kind(false)).total();
+  if (moe > 0) {
+    const LayerParams p = layer_params(first_layer_of_kind(true));
+    sum += d(moe) * (p.tp_split + p.replicated +
+                     p.experts * d(experts_per_token) / d(num_experts));
+  }
+  return sum;
+}
+
+long long ModelConfig::first_layer_of_kind(bool moe) const {
+  for (long long i = 0; i < num_layers; ++i) {
+    if (is_moe_layer(i) == moe) return i;
+  }
+  return -1;
+}
+
+double ModelConfig::layer_active_matmul_params(long long layer) const {
+  const double attention = attention_matmuls(*this).total();
+  if (!is_moe_layer(layer)) return attention + mlp_matmul_params(*this, ffn_hidden_size);
+  return attention + d(experts_per_token) * mlp_matmul_params(*this, expert_ffn_hidden_size()) +
+         mlp_matmul_params(*this, shared_expert_ffn_hidden_size) +
+         d(hidden_size) * d(num_experts);
+}
+
+std::optional<std::string> tensor_parallel_violation(const ModelConfig& m, int tp,
+                                                     const std::string& flag) {
+  if (tp < 1) return fmt::format("{}: tp must be >= 1, got {}", flag, tp);
+  if (m.num_heads % tp != 0) {
+    return fmt::format("{}: num_attention_heads {} of {} is not divisible by tp", flag,
+                       m.num_heads, m.name);
+  }
+  if (!m.mla && m.num_kv_heads % tp != 0) {
+    return fmt::format("{}: num_key_value_heads {} of {} is not divisible by tp (Megatron-Core "
+                       "splits the query groups over tp and does not replicate them)",
+                       flag, m.num_kv_heads, m.name);
+  }
+  if (m.num_moe_layers() < m.num_layers && m.ffn_hidden_size % tp != 0) {
+    return fmt::format("{}: intermediate_size {} of {} is not divisible by tp", flag,
+                       m.ffn_hidden_size, m.name);
+  }
+  if (m.is_moe() && m.expert_ffn_hidden_size() % tp != 0) {
+    return fmt::format("{}: expert intermediate size {} of {} is not divisible by tp (expert "
+                       "tensor parallelism = tp)", flag, m.expert_ffn_hidden_size(), m.name);
+  }
+  if (m.is_moe() && m.shared_expert_ffn_hidden_size % tp != 0) {
+    return fmt::format("{}: shared expert intermediate size {} of {} is not divisible by tp",
+                       flag, m.shared_expert_ffn_hidden_size, m.name);
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> model_preset_names() {
   std::vector<std::string> names;
@@ -96,71 +258,14 @@ ModelConfig model_preset(const std::string& name) {
                                 name, known));
 }
 
-ModelConfig read_model_config(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open file", file.string()));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    throw ConfigError(fmt::format("{}: not a JSON object", file.string()));
-  }
-  ModelConfig m;
-  m.name = file.filename().string();
-  auto integer = [&](std::initializer_list<const char*> keys, const char* field,
-                     std::optional<long long> fallback, const std::string& why) -> long long {
-    for (const char* k : keys) {
-      if (!doc.contains(k) || doc[k].is_null()) continue;
-      const auto& v = doc[k];
-      if (!v.is_number_integer() || v.get<long long>() < 1) {
-        throw ConfigError(fmt::format("{}: field '{}': expected a positive integer, got {}",
-                                      file.string(), k, v.dump()));
-      }
-      m.provenance[field] = fmt::format("config.json ({})", k);
-      return v.get<long long>();
-    }
-    if (!fallback) {
-      throw ConfigError(fmt::format("{}: missing field '{}'", file.string(), *keys.begin()));
-    }
-    m.provenance[field] = "default: " + why;
-    return *fallback;
-  };
-  m.hidden_size = integer({"hidden_size", "n_embd", "d_model"}, "hidden_size", std::nullopt, "");
-  m.num_layers = integer({"num_hidden_layers", "n_layer"}, "num_layers", std::nullopt, "");
-  m.num_heads = integer({"num_attention_heads", "n_head"}, "num_heads", std::nullopt, "");
-  m.num_kv_heads = integer({"num_key_value_heads"}, "num_kv_heads", m.num_heads,
-                           "num_attention_heads (multi-head attention)");
-  m.ffn_hidden_size = integer({"intermediate_size", "n_inner", "ffn_dim"}, "ffn_hidden_size",
-                              4 * m.hidden_size, "4 x hidden_size");
-  m.vocab_size = integer({"vocab_size"}, "vocab_size", std::nullopt, "");
-  m.num_experts = integer({"num_local_experts", "num_experts"}, "num_experts", 0, "dense (no experts)");
-  m.experts_per_token = integer({"num_experts_per_tok", "moe_topk"}, "experts_per_token",
-                                m.num_experts > 0 ? 2 : 0, m.num_experts > 0 ? "top-2" : "dense");
-  const std::string act = doc.value("hidden_act", doc.value("activation_function", ""));
-  m.swiglu = act == "silu" || act == "swiglu" || act == "swish";
-  m.provenance["swiglu"] = act.empty() ? "default: no hidden_act (plain MLP)"
-                                       : fmt::format("config.json (hidden_act {})", act);
-  if (doc.contains("tie_word_embeddings") && doc["tie_word_embeddings"].is_boolean()) {
-    m.tied_embeddings = doc["tie_word_embeddings"].get<bool>();
-    m.provenance["tied_embeddings"] = "config.json (tie_word_embeddings)";
-  } else {
-    m.tied_embeddings = true;  // transformers' PretrainedConfig default
-    m.provenance["tied_embeddings"] = "default: true (transformers' default)";
-  }
-  if (m.hidden_size % m.num_heads != 0) {
-    throw ConfigError(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}",
-                                  file.string(), m.hidden_size, m.num_heads));
-  }
-  if (m.num_heads % m.num_kv_heads != 0) {
-    throw ConfigError(fmt::format("{}: num_attention_heads {} is not a multiple of "
-                                  "num_key_value_heads {}", file.string(), m.num_heads,
-                                  m.num_kv_heads));
-  }
-  return m;
-}
-
-ModelConfig load_model(const std::string& name_or_path) {
+ModelConfig load_model(const std::string& name_or_path, const std::string& model_type_override) {
   const bool path = name_or_path.find('/') != std::string::npos ||
                     (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
-  return path ? read_model_config(name_or_path) : model_preset(name_or_path);
+  if (!path && !model_type_override.empty()) {
+    throw ConfigError(fmt::format("--model-type {}: applies to a config.json, not to the preset "
+                                  "'{}'", model_type_override, name_or_path));
+  }
+  return path ? read_model_config(name_or_path, model_type_override) : model_preset(name_or_path);
 }
 
 }  // namespace meshbench

@@ -40,6 +40,21 @@ struct TrafficInputs {
   StepShape shape;  ///< from validate_step
 };
 
+/// Parameters one GPU holds, split as DP and ZeRO reduce them: `dense` is replicated over
+/// dp x cp x ep (attention, dense MLP, shared experts, router, norms; the tp-split parts / tp),
+/// `expert` over dp x cp only (routed experts / (tp x ep)).
+struct GpuParams {
+  double dense = 0;
+  double expert = 0;
+};
+
+/// One layer of a kind (moe or dense) on one GPU of the layout; zeros when the model has no
+/// layer of that kind.
+GpuParams layer_params_per_gpu(const TrafficInputs& in, bool moe);
+
+/// The layers `layers` of a stage on one GPU (embedding and output layer not included).
+GpuParams stage_params_per_gpu(const TrafficInputs& in, const StageLayers& layers);
+
 /// Tensor parallelism (Shoeybi et al. 2019; Korthikanti et al. 2022 section 4.2): per layer and
 /// micro-batch 2 all-reduces of b (s/cp) h e forward and 2 backward (2 more backward with full
 /// recomputation); with sequence parallelism each all-reduce becomes an all-gather plus a
@@ -64,15 +79,15 @@ std::vector<TrafficRow> dp_traffic(const TrafficInputs& in);
 std::vector<TrafficRow> zero_traffic(const TrafficInputs& in);
 
 /// Context parallelism, ring attention (Liu et al. 2023; Megatron-LM CP): per layer and
-/// micro-batch cp-1 ring rounds carrying the K and V blocks, b (s/cp) (kv_dim / tp) e each,
-/// forward; K, V, dK and dV backward (and the forward again with full recomputation).
+/// micro-batch cp-1 ring rounds carrying the K and V blocks, b (s/cp) (k_dim + v_dim) / tp e
+/// (MLA: K and V expanded per head), forward; K, V, dK and dV backward (and the forward again with full recomputation).
 /// None when cp = 1.
 std::vector<TrafficRow> cp_traffic(const TrafficInputs& in);
 
-/// Expert parallelism (Lepikhin et al. 2021, GShard): per MoE layer and micro-batch an
-/// all-to-all dispatch and an all-to-all combine of the routed tokens, forward and backward,
-/// b (s/cp) / (tp with SP) x top-k x h x e bytes per rank, routing assumed balanced.
-/// None when ep = 1.
+/// Expert parallelism (Lepikhin et al. 2021, GShard): per MoE layer of the stage (dense layers
+/// and shared experts move no tokens) and micro-batch an all-to-all dispatch and an all-to-all
+/// combine of the routed tokens, forward and backward, b (s/cp) / (tp with SP) x top-k x h x e
+/// bytes per rank, routing assumed balanced. None when ep = 1.
 std::vector<TrafficRow> ep_traffic(const TrafficInputs& in);
 
 /// All axes in the order tp, cp, ep, pp, dp, zero.

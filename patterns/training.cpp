@@ -23,14 +23,8 @@ Recompute parse_recompute(const std::string& text) {
 StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const MeshSizes& l) {
   const int tp = l[MeshAxis::kTp], pp = l[MeshAxis::kPp], dp = l[MeshAxis::kDp],
             cp = l[MeshAxis::kCp], ep = l[MeshAxis::kEp], v = t.virtual_pipeline_stages;
-  if (m.num_heads % tp != 0) {
-    throw ConfigError(fmt::format("--layout tp={}: num_attention_heads {} of {} is not divisible "
-                                  "by tp", tp, m.num_heads, m.name));
-  }
-  if (m.num_kv_heads % tp != 0) {
-    throw ConfigError(fmt::format("--layout tp={}: num_key_value_heads {} of {} is not divisible "
-                                  "by tp (Megatron splits the query groups over tp)", tp,
-                                  m.num_kv_heads, m.name));
+  if (auto why = tensor_parallel_violation(m, tp, fmt::format("--layout tp={}", tp))) {
+    throw ConfigError(*why);
   }
   if (v < 1) throw ConfigError(fmt::format("--virtual-pipeline-stages must be >= 1, got {}", v));
   if (v > 1 && pp < 2) {
@@ -78,7 +72,26 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   }
   shape.layers_per_stage = m.num_layers / pp;
   shape.seq_per_rank = t.seq_length / cp;
+  shape.stage_layers = stage_layers(m, pp, 0);
+  for (int s = 1; s < pp && m.is_moe(); ++s) {
+    const StageLayers here = stage_layers(m, pp, s);
+    if (here.moe > shape.stage_layers.moe) {
+      shape.stage = s;
+      shape.stage_layers = here;
+    }
+  }
   return shape;
+}
+
+StageLayers stage_layers(const ModelConfig& m, int pp, int stage) {
+  const long long per = m.num_layers / pp;
+  StageLayers out;
+  if (m.moe_layers.empty()) {
+    (m.is_moe() ? out.moe : out.dense) = per;
+    return out;
+  }
+  for (long long i = stage * per; i < (stage + 1) * per; ++i) (m.is_moe_layer(i) ? out.moe : out.dense)++;
+  return out;
 }
 
 }  // namespace meshbench

@@ -28,15 +28,32 @@ struct TrainingConfig {
   int virtual_pipeline_stages = 1;     ///< v, interleaved 1F1B when > 1
 };
 
+/// The transformer layers of one pipeline stage by kind.
+struct StageLayers {
+  long long dense = 0;  ///< layers with a dense MLP
+  long long moe = 0;    ///< MoE layers
+  long long total() const { return dense + moe; }
+};
+
+/// Layers of stage `stage` (0-based) of `pp` equal stages: layers [stage L/pp, (stage+1) L/pp),
+/// counted by kind (DeepSeek's first_k_dense_replace puts its dense layers on stage 0).
+/// Expects pp to divide the layers (validate_step checks it).
+StageLayers stage_layers(const ModelConfig& model, int pp, int stage);
+
 /// Quantities of one step that every axis uses, after validation.
 struct StepShape {
   long long micro_batches = 1;     ///< m = global / (b x dp)
   long long layers_per_stage = 1;  ///< L / pp
   long long seq_per_rank = 1;      ///< s / cp
+  /// The stage the traffic rows describe: the one with the most MoE layers (the busiest EP
+  /// stage), the lowest such index; stage 0 for a dense model.
+  int stage = 0;
+  StageLayers stage_layers;        ///< that stage's layers by kind
 };
 
 /// Checks that the layout fits the model and the training config and derives the step shape.
-/// Throws ConfigError naming the flag or field and the values: heads % tp, kv heads % tp,
+/// Throws ConfigError naming the flag or field and the values: Megatron-Core's tensor-parallel
+/// rules (tensor_parallel_violation: heads, KV heads, MLP widths % tp),
 /// layers % (pp x vpp), seq % (2 cp) when cp > 1 (load-balanced ring attention), global batch %
 /// (micro x dp), experts % ep (ep > 1 needs a MoE model), zero stage 0..3, vpp > 1 needs pp > 1
 /// and micro-batches % pp, bucket and byte sizes > 0.

@@ -20,6 +20,9 @@ void add_training_flags(CLI::App* cmd, TrainingOptions& o, bool with_layout) {
                   "Preset (gpt3-175b, llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, gpt-1.7b "
                   "... gpt-1t) or a Hugging Face config.json")
       ->required();
+  cmd->add_option("--model-type", o.model_type,
+                  "Read the config.json as this Hugging Face model_type (llama, qwen2_moe, "
+                  "deepseek_v3, falcon, ...) instead of the one it names");
   if (with_layout) {
     cmd->add_option("--layout", o.layout, "Parallel layout, e.g. tp=8,pp=4,dp=2[,cp=..,ep=..]")
         ->required();
@@ -65,7 +68,7 @@ TrainingConfig to_training_config(const TrainingOptions& o) {
 
 TrafficInputs to_traffic_inputs(const TrainingOptions& o) {
   try {
-    return make_traffic_inputs(load_model(o.model), to_training_config(o),
+    return make_traffic_inputs(load_model(o.model, o.model_type), to_training_config(o),
                                parse_mesh_sizes(o.layout, "--layout"));
   } catch (const MeshError& e) {
     throw ConfigError(e.what());

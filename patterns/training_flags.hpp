@@ -13,6 +13,7 @@ namespace meshbench {
 /// The model and training flags, spelled as Megatron-LM spells them.
 struct TrainingOptions {
   std::string model;                 ///< preset name or config.json path
+  std::string model_type;            ///< --model-type: architecture to read the config.json as
   std::string layout;                ///< tp=8,pp=4,dp=2[,cp=..,ep=..]
   long long seq_length = 2048;
   long long micro_batch_size = 1;

@@ -110,10 +110,10 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.tp_s = o.overlap_tp ? 0 : e.tp_total_s;
   e.dp_s = e.dp_total_s * (1 - o.dp_overlap);
   e.zero_s *= (1 - o.dp_overlap);
-  // Ring attention hides its K/V exchange behind the attention compute (4 s h FLOPs per token
-  // per layer, x3 for forward and backward).
-  const double h = static_cast<double>(in.model.hidden_size);
-  const double attention_share = (4 * s * h) / (2 * active_matmul_params(in.model) + 4 * s * h);
+  // Ring attention hides its K/V exchange behind the attention compute (its share of the
+  // layers' FLOPs, forward and backward alike).
+  const ForwardFlopsPerToken f = forward_flops_per_token(in.model, s);
+  const double attention_share = f.attention / (f.matmul + f.attention);
   auto cp_exposed = [&](double compute) {
     return std::max(0.0, e.cp_total_s - attention_share * compute);
   };

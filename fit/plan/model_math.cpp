@@ -3,27 +3,31 @@
 #include <algorithm>
 
 namespace meshbench::plan {
-double active_matmul_params(const ModelConfig& m) {
-  const double h = static_cast<double>(m.hidden_size);
-  const double attention = h * (h + 2.0 * static_cast<double>(m.kv_dim())) + h * h;
-  const double mlp_one = (m.swiglu ? 3.0 : 2.0) * h * static_cast<double>(m.ffn_hidden_size);
-  const double experts = m.is_moe() ? static_cast<double>(m.experts_per_token) : 1.0;
-  return attention + experts * mlp_one;
+ForwardFlopsPerToken forward_flops_per_token(const ModelConfig& m, double seq_length, bool causal) {
+  ForwardFlopsPerToken f;
+  const long long moe_layer = m.first_layer_of_kind(true), dense_layer = m.first_layer_of_kind(false);
+  const auto moe = static_cast<double>(m.num_moe_layers());
+  const double dense = static_cast<double>(m.num_layers) - moe;
+  if (moe > 0) f.matmul += moe * 2 * m.layer_active_matmul_params(moe_layer);
+  if (dense > 0) f.matmul += dense * 2 * m.layer_active_matmul_params(dense_layer);
+  const double v_width = m.mla ? static_cast<double>(m.num_heads * m.mla->v_head_dim)
+                               : static_cast<double>(m.q_dim());
+  f.attention = static_cast<double>(m.num_layers) * 2 * seq_length *
+                (static_cast<double>(m.q_dim()) + v_width) * (causal ? 0.5 : 1.0);
+  f.logits = 2 * static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size);
+  return f;
 }
 
 double model_flops(const ModelConfig& m, double global_batch, double seq_length) {
-  const double h = static_cast<double>(m.hidden_size), L = static_cast<double>(m.num_layers);
-  const double per_token = L * (2 * active_matmul_params(m) + 4 * seq_length * h) +
-                           2 * static_cast<double>(m.vocab_size) * h;
-  return 3 * global_batch * seq_length * per_token;
+  return 3 * global_batch * seq_length * forward_flops_per_token(m, seq_length).total();
 }
 
 double hardware_flops(const ModelConfig& m, double global_batch, double seq_length, Recompute r) {
   const double tokens = global_batch * seq_length;
-  const double h = static_cast<double>(m.hidden_size), L = static_cast<double>(m.num_layers);
+  const ForwardFlopsPerToken f = forward_flops_per_token(m, seq_length);
   double extra = 0;
-  if (r == Recompute::kFull) extra = tokens * L * (2 * active_matmul_params(m) + 4 * seq_length * h);
-  if (r == Recompute::kSelective) extra = tokens * L * 4 * seq_length * h;
+  if (r == Recompute::kFull) extra = tokens * (f.matmul + f.attention);
+  if (r == Recompute::kSelective) extra = tokens * f.attention;
   return model_flops(m, global_batch, seq_length) + extra;
 }
 
@@ -45,13 +49,12 @@ double layer_activation_bytes(const TrafficInputs& in) {
 
 MemoryBreakdown memory_per_gpu(const TrafficInputs& in) {
   const ModelConfig& m = in.model;
-  const int tp = in.layout[MeshAxis::kTp], pp = in.layout[MeshAxis::kPp],
-            ep = in.layout[MeshAxis::kEp];
+  const int tp = in.layout[MeshAxis::kTp], pp = in.layout[MeshAxis::kPp];
   const double shard = in.layout[MeshAxis::kDp] * in.layout[MeshAxis::kCp];
   const double layers = static_cast<double>(in.shape.layers_per_stage);
   // The first stage also holds the input embedding (vocab-parallel over tp).
-  const double params = layers * ((m.layer_params() - m.layer_expert_params()) / tp +
-                                  m.layer_expert_params() / (tp * ep)) +
+  const GpuParams stage = stage_params_per_gpu(in, stage_layers(m, pp, 0));
+  const double params = stage.dense + stage.expert +
                         static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size) / tp;
   const int zero = in.train.zero_stage;
   MemoryBreakdown mem;

@@ -5,20 +5,31 @@
 
 namespace meshbench::plan {
 
-/// Weights a token multiplies by in one layer: attention (Q, K, V of kv_dim, output) and the
-/// MLP, or the top-k experts' MLPs of a MoE layer.
-double active_matmul_params(const ModelConfig& m);
+/// Forward FLOPs of one token through the whole model, by kind (multiply-add = 2 FLOPs).
+struct ForwardFlopsPerToken {
+  double matmul = 0;     ///< 2 x the matmul weights a token uses, summed over layers
+  double attention = 0;  ///< scores and values over the full sequence, summed over layers
+  double logits = 0;     ///< the output layer, 2 V h
+  double total() const { return matmul + attention + logits; }
+};
 
-/// Model FLOPs of one iteration over `tokens` = global batch x s tokens (Narayanan et al. 2021,
-/// eq. 3 generalised): 3 (forward + backward) x tokens x [L (2 x matmul parameters of a layer
-/// + 4 s h for attention scores and values) + 2 V h for the logits]. Matmul parameters count
-/// GQA (K and V of kv_dim), SwiGLU (3 matrices) and, for MoE, the top-k experts a token uses.
-/// Attention is counted over the full sequence (no causal halving), as Narayanan and Megatron
-/// do. For a GPT (MHA, 4h MLP) this is exactly 72 B s L h^2 (1 + s/(6h) + V/(12 L h)).
+/// Forward FLOPs per token at sequence length s (Narayanan et al. 2021, eq. 3, generalised
+/// per layer kind): matmul = sum over layers of 2 x ModelConfig::layer_active_matmul_params
+/// (GQA K and V of kv_dim; gated MLPs 3 matrices; MoE layers the router, top-k routed and the
+/// shared experts; MLA its down- and up-projections); attention = L x 2 s (q_dim + v width)
+/// (QK^T and AV; for MHA 4 s h; for MLA 2 s a (qk_head_dim + v_head_dim)), halved when
+/// `causal` (FlashAttention's count; Megatron and Narayanan count the full square, causal =
+/// false); logits = 2 V h.
+ForwardFlopsPerToken forward_flops_per_token(const ModelConfig& m, double seq_length,
+                                             bool causal = false);
+
+/// Model FLOPs of one iteration over global batch x s tokens: 3 (forward + backward) x tokens
+/// x forward_flops_per_token (full attention square). For a GPT (MHA, 4h MLP, no biases) this
+/// is exactly 72 B s L h^2 (1 + s/(6h) + V/(12 L h)).
 double model_flops(const ModelConfig& m, double global_batch, double seq_length);
 
 /// Hardware FLOPs: model FLOPs plus recomputation (full: one more forward of every layer;
-/// selective: one more forward of the attention core, 4 s h per token per layer). HFU uses them.
+/// selective: one more forward of the attention core). HFU uses them.
 double hardware_flops(const ModelConfig& m, double global_batch, double seq_length, Recompute r);
 
 /// Activation bytes of one transformer layer for one micro-batch on one GPU (Korthikanti et al.
@@ -35,7 +46,7 @@ struct MemoryBreakdown {
 };
 
 /// Per GPU of the first pipeline stage (the one holding the most activations and the
-/// embedding): bf16 weights (2 B), main gradients (grad_reduce_bytes), Adam in fp32 (master
+/// embedding), its layers counted by kind (stage_layers; routed experts / (tp x ep)): bf16 weights (2 B), main gradients (grad_reduce_bytes), Adam in fp32 (master
 /// copy + 2 moments, 12 B); ZeRO 1 shards the optimizer over dp x cp, 2 the gradients too, 3
 /// the weights too. Activations: layers per stage x micro-batches in flight (1F1B: min(pp, m);
 /// interleaved x (1 + (pp-1)/(pp v)), Korthikanti et al. 2022 section 4.2.3).

@@ -8,6 +8,7 @@
 
 #include "fit/plan/launch_flags.hpp"
 #include "fit/plan/search.hpp"
+#include "patterns/model_report.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench::plan {
@@ -140,6 +141,7 @@ int run_plan(const PlanCommandOptions& o) {
   if (o.launch == "deepspeed") launch = deepspeed_json(in);
   if (o.cluster.format == "json") {
     nlohmann::json doc = estimate_json(e);
+    doc["model"] = model_json(in.model);
     doc["layout"] = format_mesh_sizes(in.layout);
     doc["cost_model"] = c.cost->describe();
     doc["matmul_efficiency_source"] = c.efficiency_source;
@@ -150,6 +152,7 @@ int run_plan(const PlanCommandOptions& o) {
   fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}, {} micro-batches, costs from {}\n",
              in.model.name, e.gpus, c.gpu.name, o.cluster.gpus_per_node, format_mesh_sizes(in.layout),
              in.shape.micro_batches, c.cost->describe());
+  fmt::print("{}", model_text(in.model));
   fmt::print("# matmul efficiency {:.3f}: {}\n", e.matmul_efficiency, c.efficiency_source);
   print_estimate(e);
   if (!launch.empty()) fmt::print("# {} launch settings:\n{}\n", o.launch, launch);
@@ -157,7 +160,7 @@ int run_plan(const PlanCommandOptions& o) {
 }
 
 int run_search(const SearchCommandOptions& o) {
-  const ModelConfig model = load_model(o.training.model);
+  const ModelConfig model = load_model(o.training.model, o.training.model_type);
   const TrainingConfig base = to_training_config(o.training);
   if (base.global_batch_size < 1) {
     throw ConfigError("search: give --global-batch-size (sequences per step)");
@@ -187,7 +190,7 @@ int run_search(const SearchCommandOptions& o) {
       e["why_slower_than_best"] = i == 0 ? "" : why_slower(r.ranked[i], best);
       top.push_back(e);
     }
-    nlohmann::json doc = {{"enumerated", r.enumerated}, {"over_memory", r.over_memory},
+    nlohmann::json doc = {{"model", model_json(model)}, {"enumerated", r.enumerated}, {"over_memory", r.over_memory},
                           {"fitting", r.ranked.size()}, {"search_s", seconds}, {"top", top},
                           {"decision_tree", {{"steps", steps}}}};
     if (tree) {

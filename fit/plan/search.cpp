@@ -43,11 +43,11 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
                             const PlanOptions& o) {
   SearchResult out;
   out.smallest_memory_gib = 1e300;
-  const long long heads = model.num_heads, kv = model.num_kv_heads, layers = model.num_layers;
+  const long long layers = model.num_layers;
   std::vector<int> eps = {1};
   if (model.is_moe()) eps = powers_of_two_upto(static_cast<int>(model.num_experts));
   for (int tp : powers_of_two_upto(gpus)) {
-    if (heads % tp || kv % tp) continue;
+    if (tensor_parallel_violation(model, tp, "tp")) continue;
     for (int cp : powers_of_two_upto(gpus / tp)) {
       if (cp > 1 && base.seq_length % (2LL * cp)) continue;
       // Ring attention only for long context: below 8k tokens its blocks are too small for the

@@ -30,15 +30,21 @@ void add_buckets(std::vector<TrafficRow>& rows, const TrafficInputs& in, const c
   if (rest > 0) rows.push_back(row(in, axis, "step", op, rest, 1, axes, what + " (last bucket)"));
 }
 
-double dense_layer_params_per_gpu(const TrafficInputs& in) {
-  return (in.model.layer_params() - in.model.layer_expert_params()) / in.layout[MeshAxis::kTp];
-}
-
-double expert_layer_params_per_gpu(const TrafficInputs& in) {
-  return in.model.layer_expert_params() / (in.layout[MeshAxis::kTp] * in.layout[MeshAxis::kEp]);
-}
-
 }  // namespace traffic_detail
+
+GpuParams layer_params_per_gpu(const TrafficInputs& in, bool moe) {
+  const long long layer = in.model.first_layer_of_kind(moe);
+  if (layer < 0) return {};
+  const LayerParams p = in.model.layer_params(layer);
+  const int tp = in.layout[MeshAxis::kTp], ep = in.layout[MeshAxis::kEp];
+  return {p.tp_split / tp + p.replicated, p.experts / (static_cast<double>(tp) * ep)};
+}
+
+GpuParams stage_params_per_gpu(const TrafficInputs& in, const StageLayers& layers) {
+  const GpuParams dense = layer_params_per_gpu(in, false), moe = layer_params_per_gpu(in, true);
+  const double nd = traffic_detail::d(layers.dense), nm = traffic_detail::d(layers.moe);
+  return {nd * dense.dense + nm * moe.dense, nd * dense.expert + nm * moe.expert};
+}
 
 TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig& train,
                                   const MeshSizes& layout) {

@@ -17,8 +17,4 @@ void add_buckets(std::vector<TrafficRow>& rows, const TrafficInputs& in, const c
                  CollectiveOp op, double total_bytes, double bucket,
                  const std::vector<MeshAxis>& axes, const std::string& what);
 
-/// Parameters of one layer held by one GPU: dense part / tp, expert part / (tp x ep).
-double dense_layer_params_per_gpu(const TrafficInputs& in);
-double expert_layer_params_per_gpu(const TrafficInputs& in);
-
 }  // namespace meshbench::traffic_detail

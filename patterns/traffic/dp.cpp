@@ -6,7 +6,7 @@ std::vector<TrafficRow> dp_traffic(const TrafficInputs& in) {
   using namespace traffic_detail;
   std::vector<TrafficRow> rows;
   if (in.train.zero_stage != 0) return rows;
-  const double layers = d(in.shape.layers_per_stage);
+  const GpuParams stage = stage_params_per_gpu(in, in.shape.stage_layers);
   const double g = in.train.grad_reduce_bytes;
   // Dense weights are replicated over dp, cp and ep; experts only over dp and cp.
   const std::vector<MeshAxis> dense = {MeshAxis::kDp, MeshAxis::kCp, MeshAxis::kEp};
@@ -18,12 +18,12 @@ std::vector<TrafficRow> dp_traffic(const TrafficInputs& in) {
   };
   if (size(dense) > 1) {
     add_buckets(rows, in, "dp", CollectiveOp::kAllReduce,
-                layers * dense_layer_params_per_gpu(in) * g, in.train.dp_bucket_bytes, dense,
+                stage.dense * g, in.train.dp_bucket_bytes, dense,
                 "dense gradients");
   }
   if (size(expert) > 1) {
     add_buckets(rows, in, "dp", CollectiveOp::kAllReduce,
-                layers * expert_layer_params_per_gpu(in) * g, in.train.dp_bucket_bytes, expert,
+                stage.expert * g, in.train.dp_bucket_bytes, expert,
                 "expert gradients");
   }
   return rows;

@@ -12,7 +12,9 @@ std::vector<TrafficRow> ep_traffic(const TrafficInputs& in) {
   // Each token's hidden state goes to its top-k experts and comes back.
   const double bytes = tokens * d(in.model.experts_per_token) * d(in.model.hidden_size) *
                        t.dtype_bytes;
-  const long long per_pass = 2 * in.shape.layers_per_stage * in.shape.micro_batches;
+  // Only MoE layers route tokens; shared experts and dense layers need no all-to-all.
+  const long long per_pass = 2 * in.shape.stage_layers.moe * in.shape.micro_batches;
+  if (per_pass == 0) return rows;
   const long long bwd = per_pass * (t.recompute == Recompute::kFull ? 2 : 1);
   const std::vector<MeshAxis> g = {MeshAxis::kEp};
   rows.push_back(row(in, "ep", "fwd", CollectiveOp::kAllToAll, bytes, per_pass, g,

@@ -7,38 +7,50 @@ std::vector<TrafficRow> zero_traffic(const TrafficInputs& in) {
   std::vector<TrafficRow> rows;
   const TrainingConfig& t = in.train;
   if (t.zero_stage == 0) return rows;
-  const double layers = d(in.shape.layers_per_stage);
   const std::vector<MeshAxis> dense = {MeshAxis::kDp, MeshAxis::kCp, MeshAxis::kEp};
   const std::vector<MeshAxis> expert = {MeshAxis::kDp, MeshAxis::kCp};
-  struct Part { double layer_params; const std::vector<MeshAxis>* axes; const char* name; };
-  const Part parts[] = {{dense_layer_params_per_gpu(in), &dense, "dense"},
-                        {expert_layer_params_per_gpu(in), &expert, "expert"}};
-  for (const Part& p : parts) {
-    int group = 1;
-    for (MeshAxis a : *p.axes) group *= in.layout[a];
-    if (group == 1 || p.layer_params <= 0) continue;
-    if (t.zero_stage <= 2) {
-      // Stages 1-2: gradients reduce-scattered, updated parameters all-gathered, once a step.
-      add_buckets(rows, in, "zero", CollectiveOp::kReduceScatter,
-                  layers * p.layer_params * t.grad_reduce_bytes, t.dp_bucket_bytes, *p.axes,
-                  std::string(p.name) + " gradients");
-      add_buckets(rows, in, "zero", CollectiveOp::kAllGather,
-                  layers * p.layer_params * t.dtype_bytes, t.dp_bucket_bytes, *p.axes,
-                  std::string(p.name) + " parameters");
-    } else {
-      // Stage 3 / FSDP: each layer's parameters gathered for forward and again for backward,
-      // its gradients reduce-scattered in backward, every micro-batch.
-      const long long calls = in.shape.layers_per_stage * in.shape.micro_batches;
-      rows.push_back(row(in, "zero", "fwd", CollectiveOp::kAllGather,
-                         p.layer_params * t.dtype_bytes, calls, *p.axes,
-                         std::string(p.name) + " parameters of a layer"));
-      rows.push_back(row(in, "zero", "bwd", CollectiveOp::kAllGather,
-                         p.layer_params * t.dtype_bytes, calls, *p.axes,
-                         std::string(p.name) + " parameters of a layer"));
-      rows.push_back(row(in, "zero", "bwd", CollectiveOp::kReduceScatter,
-                         p.layer_params * t.grad_reduce_bytes, calls, *p.axes,
-                         std::string(p.name) + " gradients of a layer"));
+  const auto group = [&](const std::vector<MeshAxis>& axes) {
+    int n = 1;
+    for (MeshAxis a : axes) n *= in.layout[a];
+    return n;
+  };
+  if (t.zero_stage <= 2) {
+    // Stages 1-2: gradients reduce-scattered, updated parameters all-gathered, once a step.
+    const GpuParams stage = stage_params_per_gpu(in, in.shape.stage_layers);
+    const std::pair<double, const std::vector<MeshAxis>*> parts[] = {{stage.dense, &dense},
+                                                                     {stage.expert, &expert}};
+    const char* names[] = {"dense", "expert"};
+    for (int i = 0; i < 2; ++i) {
+      const auto& [params, axes] = parts[i];
+      if (group(*axes) == 1 || params <= 0) continue;
+      add_buckets(rows, in, "zero", CollectiveOp::kReduceScatter, params * t.grad_reduce_bytes,
+                  t.dp_bucket_bytes, *axes, std::string(names[i]) + " gradients");
+      add_buckets(rows, in, "zero", CollectiveOp::kAllGather, params * t.dtype_bytes,
+                  t.dp_bucket_bytes, *axes, std::string(names[i]) + " parameters");
     }
+    return rows;
+  }
+  // Stage 3 / FSDP: each layer's parameters gathered for forward and again for backward, its
+  // gradients reduce-scattered in backward, every micro-batch; one set of rows per layer kind
+  // (a MoE layer's dense part and its experts go to different groups).
+  struct Part { bool moe_layer; bool experts; long long layers; const char* name; };
+  const Part parts[] = {{false, false, in.shape.stage_layers.dense, "dense layer"},
+                        {true, false, in.shape.stage_layers.moe, "MoE layer's dense part"},
+                        {true, true, in.shape.stage_layers.moe, "MoE layer's experts"}};
+  for (const Part& p : parts) {
+    const GpuParams layer = layer_params_per_gpu(in, p.moe_layer);
+    const double params = p.experts ? layer.expert : layer.dense;
+    const std::vector<MeshAxis>& axes = p.experts ? expert : dense;
+    if (p.layers == 0 || group(axes) == 1 || params <= 0) continue;
+    const long long calls = p.layers * in.shape.micro_batches;
+    const std::string what = std::string("parameters of a ") + p.name;
+    rows.push_back(row(in, "zero", "fwd", CollectiveOp::kAllGather, params * t.dtype_bytes, calls,
+                       axes, what));
+    rows.push_back(row(in, "zero", "bwd", CollectiveOp::kAllGather, params * t.dtype_bytes, calls,
+                       axes, what));
+    rows.push_back(row(in, "zero", "bwd", CollectiveOp::kReduceScatter,
+                       params * t.grad_reduce_bytes, calls, axes,
+                       std::string("gradients of a ") + p.name));
   }
   return rows;
 }

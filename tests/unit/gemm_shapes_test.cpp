@@ -50,19 +50,25 @@ TEST(GemmShapes, ForwardFlopsAreTwiceTokensTimesLayerMatmulWeights) {
   }
 }
 
-TEST(GemmShapes, KvHeadsAreReplicatedBeyondTheirCount) {
+TEST(GemmShapes, KvHeadsBeyondTpAreRefusedAsTrafficRefusesThem) {
+  // Megatron-Core divides num_query_groups by tp (attention.py): tp 16 with 8 KV heads is not a
+  // layout it runs, for the GEMM shapes as for the traffic.
   const ModelConfig m = model_preset("llama3-8b");
-  for (const auto& s : layer_gemm_shapes(m, 16, 1, 2048)) {
-    if (s.layer == "qkv" && s.pass == GemmPass::kForward) {
-      EXPECT_EQ(s.n, 4096 / 16 + 2 * 128);
-    }
+  try {
+    layer_gemm_shapes(m, 16, 1, 2048);
+    ADD_FAILURE() << "tp 16 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("num_key_value_heads 8"), std::string::npos) << e.what();
   }
+  EXPECT_TRUE(tensor_parallel_violation(m, 16, "x").has_value());
+  EXPECT_FALSE(tensor_parallel_violation(m, 8, "x").has_value());
 }
 
 TEST(GemmShapes, MoeExpertsSeeTheirShareOfTokens) {
   const ModelConfig m = model_preset("mixtral-8x7b");  // 8 experts, top-2
   for (const auto& s : layer_gemm_shapes(m, 1, 4, 4096)) {
-    if (s.layer == "mlp_up" && s.pass == GemmPass::kForward) {
+    EXPECT_NE(s.layer, "mlp_up");  // every Mixtral layer is MoE: no dense MLP
+    if (s.layer == "expert_up" && s.pass == GemmPass::kForward) {
       EXPECT_EQ(s.m, 4096 * 2 / 8);
       EXPECT_EQ(s.calls_per_layer, 2);  // 8 experts over ep = 4
     }
