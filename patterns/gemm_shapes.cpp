@@ -39,7 +39,7 @@ std::vector<GemmShape> layer_gemm_shapes(const ModelConfig& model, int tp, int e
     throw ConfigError(fmt::format("--ep {} does not divide {}'s {} experts", ep, model.name,
                                   model.num_experts));
   }
-  if (!model.is_moe() && ep > 1) {
+  if (model.num_moe_layers() == 0 && ep > 1) {
     throw ConfigError(fmt::format("--ep {}: {} has no experts", ep, model.name));
   }
   const long long h = model.hidden_size;

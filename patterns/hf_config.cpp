@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -24,7 +25,11 @@ constexpr long long kMaxVocab = 1LL << 26;
 constexpr long long kMaxExperts = 1LL << 16;
 constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
 
+/// A value for an error message, at most about 60 characters. Arrays and objects are named by
+/// size, not dumped (dump recurses: a value nested 100k deep would overflow the stack).
 std::string shown(const json& v) {
+  if (v.is_array()) return fmt::format("a list of {} entries", v.size());
+  if (v.is_object()) return fmt::format("an object of {} keys", v.size());
   std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
@@ -33,8 +38,12 @@ std::string shown(const json& v) {
 /// on failure, records where the field came from, and marks the key as used.
 class Reader {
  public:
-  Reader(std::string file, const json& doc, ModelConfig& m, std::string prefix = "")
-      : file_(std::move(file)), doc_(doc), m_(m), prefix_(std::move(prefix)) {}
+  /// `class_defaults`: field -> the value the architecture's config class gives a key the
+  /// file leaves out (transformers fills it the same way), named `config_class` in provenance.
+  Reader(std::string file, const json& doc, ModelConfig& m, std::string prefix,
+         const std::map<std::string, long long>& class_defaults, std::string config_class)
+      : file_(std::move(file)), doc_(doc), m_(m), prefix_(std::move(prefix)),
+        class_defaults_(class_defaults), config_class_(std::move(config_class)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw ConfigError(fmt::format("{}: key '{}{}': {}", file_, prefix_, key, what));
@@ -55,12 +64,10 @@ class Reader {
     const char* k = find(keys);
     if (!k) return std::nullopt;
     const json& v = doc_[k];
-    const std::string range = fmt::format("expected an integer in [{}, {}], got {}", min, max, shown(v));
-    if (!v.is_number()) fail(k, range);
-    const double x = v.get<double>();
+    const double x = v.is_number() ? v.get<double>() : std::nan("");
     if (!std::isfinite(x) || x != std::floor(x) || x < static_cast<double>(min) ||
         x > static_cast<double>(max)) {
-      fail(k, range);
+      fail(k, fmt::format("expected an integer in [{}, {}], got {}", min, max, shown(v)));
     }
     m_.provenance[field] = fmt::format("config.json ({}{})", prefix_, k);
     return static_cast<long long>(x);
@@ -69,6 +76,7 @@ class Reader {
   long long required(const char* field, std::initializer_list<const char*> keys, long long min,
                      long long max) {
     if (auto v = integer(field, keys, min, max)) return *v;
+    if (auto d = class_default(field)) return *d;
     std::string names;
     for (const char* k : keys) names += fmt::format("{}'{}{}'", names.empty() ? "" : " or ", prefix_, k);
     throw ConfigError(fmt::format("{}: missing key {} (needed for {} as {})", file_, names, field,
@@ -78,8 +86,17 @@ class Reader {
   long long integer_or(const char* field, std::initializer_list<const char*> keys, long long min,
                        long long max, long long fallback, const std::string& why) {
     if (auto v = integer(field, keys, min, max)) return *v;
+    if (auto d = class_default(field)) return *d;
     m_.provenance[field] = "default: " + why;
     return fallback;
+  }
+
+  std::optional<long long> class_default(const char* field) {
+    const auto it = class_defaults_.find(field);
+    if (it == class_defaults_.end()) return std::nullopt;
+    m_.provenance[field] = fmt::format("default: {} ({}'s default; the file leaves it out)",
+                                       it->second, config_class_);
+    return it->second;
   }
 
   std::optional<bool> boolean(const char* key) {
@@ -136,14 +153,14 @@ class Reader {
     return out;
   }
 
-  const std::string& file() const { return file_; }
-  ModelConfig& model() { return m_; }
 
  private:
   std::string file_;
   const json& doc_;
   ModelConfig& m_;
   std::string prefix_;
+  const std::map<std::string, long long>& class_defaults_;
+  std::string config_class_;
   std::set<std::string> read_;
 };
 
@@ -199,13 +216,8 @@ void read_mixtral(Reader& r, ModelConfig& m) {
 /// decoder_sparse_step-th layer ((i + 1) % step == 0), as modeling_qwen2_moe.py decides.
 void read_qwen_moe(Reader& r, ModelConfig& m) {
   read_llama_like(r, m);
-  m.num_experts = r.integer_or("num_experts", {"num_experts"}, 0, kMaxExperts, 0, "dense");
-  r.mark("num_experts_per_tok");
-  r.mark("moe_intermediate_size");
-  r.mark("shared_expert_intermediate_size");
-  r.mark("decoder_sparse_step");
-  r.mark("mlp_only_layers");
-  if (m.num_experts == 0) return;
+  if (auto b = r.boolean("qkv_bias")) m.qkv_bias = *b;
+  m.num_experts = r.required("num_experts", {"num_experts"}, 1, kMaxExperts);
   read_top_k(r, m);
   m.moe_ffn_hidden_size = r.required("moe_ffn_hidden_size", {"moe_intermediate_size"}, 1, kMaxWidth);
   m.shared_expert_ffn_hidden_size = r.integer_or(
@@ -245,7 +257,7 @@ void read_deepseek(Reader& r, ModelConfig& m) {
   a.qk_rope_head_dim = r.required("qk_rope_head_dim", {"qk_rope_head_dim"}, 0, kMaxHeads);
   a.v_head_dim = r.required("v_head_dim", {"v_head_dim"}, 1, kMaxHeads);
   m.mla = a;
-  m.kv_channels = a.v_head_dim;
+  m.kv_channels = a.qk_head_dim();  // the query/key head; values have v_head_dim
   read_attention_bias(r, m);
   m.mtp_layers = r.integer_or("mtp_layers", {"num_nextn_predict_layers"}, 0, kMaxLayers, 0, "none");
   if (m.mtp_layers > 0) {
@@ -274,7 +286,8 @@ void read_deepseek(Reader& r, ModelConfig& m) {
   m.moe_layers.assign(static_cast<std::size_t>(m.num_layers), false);
   for (long long i = first_dense; i < m.num_layers; ++i) m.moe_layers[i] = i % freq == 0;
   // V3's aux-loss-free balancing adds a per-expert bias to the router (e_score_correction_bias).
-  m.router_bias = r.text("topk_method").value_or("") == "noaux_tc";
+  m.router_bias = r.text("topk_method").value_or(m.architecture == "deepseek_v3" ? "noaux_tc" : "greedy") ==
+                  "noaux_tc";
 }
 
 /// Falcon in both spellings: the original RW configs (RefinedWebModel: 7B, multi-query;
@@ -301,27 +314,35 @@ void read_falcon(Reader& r, ModelConfig& m) {
   }
   m.ffn_hidden_size = r.integer_or("ffn_hidden_size", {"ffn_hidden_size"}, 1, kMaxWidth,
                                    4 * m.hidden_size, "4 x hidden_size");
-  if (new_arch) {
-    r.mark("parallel_attn");
-    m.norms_per_layer = static_cast<int>(r.integer_or(
-        "norms_per_layer", {"num_ln_in_parallel_attn"}, 1, 2, 2, "2 (ln_attn, ln_mlp)"));
-  } else {
-    r.mark("num_ln_in_parallel_attn");
-    const bool parallel = r.boolean_or("parallel_attn", "parallel_attn", true, "true");
-    m.norms_per_layer = parallel ? 1 : 2;  // one input_layernorm feeds attention and MLP
-  }
+  // modeling_falcon.py: ln_attn + ln_mlp when the new layout has 2 parallel norms; else an
+  // input_layernorm, and a post_attention_layernorm unless attention and MLP run in parallel.
+  const bool parallel = r.boolean_or("parallel_attn", "parallel_attn", m.architecture != "RefinedWebModel",
+                                     m.architecture != "RefinedWebModel" ? "true (FalconConfig)"
+                                                                         : "false (RWConfig)");
+  r.mark("num_ln_in_parallel_attn");
+  const bool two_parallel_norms =
+      new_arch && r.integer_or("norms_per_layer", {"num_ln_in_parallel_attn"}, 1, 2, 2,
+                               "2 (new_decoder_architecture)") == 2;
+  m.norms_per_layer = two_parallel_norms ? 2 : parallel ? 1 : 2;
   const bool bias = r.boolean_or("bias", "bias", false, "false");
   m.qkv_bias = m.out_bias = m.mlp_bias = bias;
 }
 
-void read_gpt2(Reader& r, ModelConfig& m) {
+/// GPT-2 and GPT-J name their sizes alike (n_embd, n_layer, n_head, n_inner null = 4h); GPT-2
+/// learns n_positions position embeddings, GPT-J is rotary.
+void read_gpt_style(Reader& r, ModelConfig& m, bool learned_positions) {
   read_core(r, m, {"n_embd"}, {"n_layer"}, {"n_head"});
   m.num_kv_heads = m.num_heads;
   m.ffn_hidden_size = r.integer_or("ffn_hidden_size", {"n_inner"}, 1, kMaxWidth, 4 * m.hidden_size,
                                    "4 x n_embd (n_inner absent or null)");
-  m.learned_positions = r.required("learned_positions", {"n_positions"}, 1, kMaxWidth);
+  if (learned_positions) {
+    m.learned_positions = r.required("learned_positions", {"n_positions"}, 1, kMaxWidth);
+  }
   r.text("activation_function");
 }
+
+void read_gpt2(Reader& r, ModelConfig& m) { read_gpt_style(r, m, true); }
+void read_gptj(Reader& r, ModelConfig& m) { read_gpt_style(r, m, false); }
 
 void read_gpt_neox(Reader& r, ModelConfig& m) {
   read_core(r, m, {"hidden_size"}, {"num_hidden_layers"}, {"num_attention_heads"});
@@ -329,14 +350,6 @@ void read_gpt_neox(Reader& r, ModelConfig& m) {
   m.ffn_hidden_size = r.required("ffn_hidden_size", {"intermediate_size"}, 1, kMaxWidth);
   r.text("hidden_act");
   if (auto b = r.boolean("attention_bias")) m.qkv_bias = m.out_bias = *b;
-}
-
-void read_gptj(Reader& r, ModelConfig& m) {
-  read_core(r, m, {"n_embd"}, {"n_layer"}, {"n_head"});
-  m.num_kv_heads = m.num_heads;
-  m.ffn_hidden_size = r.integer_or("ffn_hidden_size", {"n_inner"}, 1, kMaxWidth, 4 * m.hidden_size,
-                                   "4 x n_embd (n_inner absent or null)");
-  r.text("activation_function");
 }
 
 void read_opt(Reader& r, ModelConfig& m) {
@@ -352,7 +365,7 @@ void read_opt(Reader& r, ModelConfig& m) {
                                               m.hidden_size));
   }
   if (auto b = r.boolean("enable_bias")) m.qkv_bias = m.out_bias = m.mlp_bias = *b;
-  r.boolean("do_layer_norm_before");
+  m.final_norm = r.boolean("do_layer_norm_before").value_or(true);  // OPTDecoder's final_layer_norm
   r.text("activation_function");
 }
 
@@ -379,6 +392,15 @@ struct Architecture {
   bool embedding_norm;
 };
 
+/// Gemma3TextConfig's defaults (transformers configuration_gemma3.py) for the keys Gemma 3's
+/// published multimodal configs leave out of text_config (the 4B lists no heads, no head_dim,
+/// no vocabulary). The sizes that make the model (hidden, layers, MLP) stay required.
+const std::map<std::string, long long>& gemma3_text_config_defaults() {
+  static const std::map<std::string, long long> d = {
+      {"vocab_size", 262208}, {"num_heads", 8}, {"num_kv_heads", 4}, {"head_dim", 256}};
+  return d;
+}
+
 // Traits as transformers' modeling_<type>.py builds each model.
 const std::vector<Architecture>& architectures() {
   using N = NormKind;
@@ -397,10 +419,10 @@ const std::vector<Architecture>& architectures() {
       {"gemma2", {"Gemma2ForCausalLM"}, read_llama_like, true, N::kRms, 4, Q::kNone, false, false, false, false, true, false},
       {"gemma3_text", {"Gemma3ForCausalLM"}, read_llama_like, true, N::kRms, 4, Q::kPerHead, false, false, false, false, true, false},
       {"phi3", {"Phi3ForCausalLM"}, read_llama_like, true, N::kRms, 2, Q::kNone, false, false, false, false, false, false},
-      {"olmo", {"OlmoForCausalLM"}, read_llama_like, true, N::kNonParametric, 2, Q::kNone, false, false, false, false, false, false},
+      {"olmo", {"OlmoForCausalLM", "OLMoForCausalLM"}, read_llama_like, true, N::kNonParametric, 2, Q::kNone, false, false, false, false, false, false},
       {"olmo2", {"Olmo2ForCausalLM"}, read_llama_like, true, N::kRms, 2, Q::kFullWidth, false, false, false, false, false, false},
       {"falcon", {"FalconForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
-      {"RefinedWeb", {}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
+      {"RefinedWeb", {"RWForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
       {"RefinedWebModel", {"RWForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
       {"gpt2", {"GPT2LMHeadModel"}, read_gpt2, false, N::kLayer, 2, Q::kNone, true, true, true, false, true, false},
       {"gpt_neox", {"GPTNeoXForCausalLM"}, read_gpt_neox, false, N::kLayer, 2, Q::kNone, true, true, true, false, false, false},
@@ -424,13 +446,38 @@ const Architecture* find_architecture(const std::string& model_type) {
   return nullptr;
 }
 
-const Architecture* find_by_class(const std::string& cls) {
-  for (const auto& a : architectures()) {
-    for (const char* c : a.classes) {
-      if (cls == c) return &a;
+/// Whether the class `cls` is one of `a`'s: listed, or a listed class's stem with another head
+/// (LlamaForSequenceClassification, GemmaModel), which builds the same decoder.
+bool class_fits(const Architecture& a, const std::string& cls) {
+  static const char* kHeads[] = {"ForCausalLM", "LMHeadModel", "Model", "ForSequenceClassification",
+                                 "ForTokenClassification", "ForQuestionAnswering"};
+  for (const std::string c : a.classes) {
+    std::string stem = c;
+    for (const char* head : {"ForCausalLM", "LMHeadModel"}) {
+      if (stem.ends_with(head)) stem.resize(stem.size() - std::string(head).size());
+    }
+    for (const char* head : kHeads) {
+      if (cls == stem + head) return true;
     }
   }
-  return nullptr;
+  return false;
+}
+
+/// The rows whose classes `cls` fits (more than one: ambiguous, e.g. RWForCausalLM).
+std::vector<const Architecture*> rows_of_class(const std::string& cls) {
+  std::vector<const Architecture*> out;
+  for (const auto& a : architectures()) {
+    if (class_fits(a, cls)) out.push_back(&a);
+  }
+  return out;
+}
+
+std::optional<std::string> first_class_name(const json& doc) {
+  if (!doc.contains("architectures") || !doc["architectures"].is_array() ||
+      doc["architectures"].empty() || !doc["architectures"][0].is_string()) {
+    return std::nullopt;
+  }
+  return doc["architectures"][0].get<std::string>();
 }
 
 json parse_file(const std::filesystem::path& file) {
@@ -461,7 +508,10 @@ json parse_file(const std::filesystem::path& file) {
   }
 }
 
-/// The architecture of `doc`: --model-type, else model_type, else architectures[0].
+/// The architecture of `doc`: --model-type; else model_type, which architectures[0] (when
+/// given) must agree with; else, for a model_type the table does not know (a fine-tune's own,
+/// such as Kimi K2's kimi_k2) or none, the one row whose modeling class architectures[0] is.
+/// The inference is recorded in the notes; a contradiction or an ambiguity is refused.
 const Architecture& identify(const std::string& file, const json& doc, const std::string& override_type,
                              ModelConfig& m) {
   const std::string hint = fmt::format("known: {}; or name one with --model-type", known_list());
@@ -477,24 +527,42 @@ const Architecture& identify(const std::string& file, const json& doc, const std
                                                              : ""));
     return *a;
   }
-  if (doc.contains("model_type")) {
-    if (!doc["model_type"].is_string()) {
-      throw ConfigError(fmt::format("{}: key 'model_type': expected a string, got {}", file,
-                                    shown(doc["model_type"])));
-    }
-    const std::string t = doc["model_type"].get<std::string>();
-    if (const Architecture* a = find_architecture(t)) return *a;
-    throw ConfigError(fmt::format("{}: key 'model_type': unknown architecture '{}' ({})", file, t, hint));
+  if (doc.contains("model_type") && !doc["model_type"].is_string()) {
+    throw ConfigError(fmt::format("{}: key 'model_type': expected a string, got {}", file,
+                                  shown(doc["model_type"])));
   }
-  if (doc.contains("architectures") && doc["architectures"].is_array() &&
-      !doc["architectures"].empty() && doc["architectures"][0].is_string()) {
-    const std::string cls = doc["architectures"][0].get<std::string>();
-    if (const Architecture* a = find_by_class(cls)) {
-      m.notes.push_back(fmt::format("no model_type: read as {} from architectures {}", a->model_type, cls));
-      return *a;
+  const std::string type = doc.value("model_type", "");
+  const std::optional<std::string> cls = first_class_name(doc);
+  if (const Architecture* a = find_architecture(type)) {
+    if (cls && !class_fits(*a, *cls)) {
+      // e.g. SantaCoder: model_type gpt2 over GPT2LMHeadCustomModel, a multi-query variant.
+      throw ConfigError(fmt::format("{}: key 'architectures': {} is not a {} class the table "
+                                    "knows (it may change the layers); --model-type {} reads it "
+                                    "as one anyway", file, *cls, type, type));
     }
+    return *a;
+  }
+  if (cls) {
+    const auto rows = rows_of_class(*cls);
+    if (rows.size() == 1) {
+      m.notes.push_back(fmt::format("{}: read as {} from architectures {}",
+                                    type.empty() ? std::string("no model_type")
+                                                 : "model_type " + type + " is not in the table",
+                                    rows[0]->model_type, *cls));
+      return *rows[0];
+    }
+    if (rows.size() > 1) {
+      throw ConfigError(fmt::format("{}: key 'architectures': {} is {} or {}: name one with "
+                                    "--model-type", file, *cls, rows[0]->model_type,
+                                    rows[1]->model_type));
+    }
+  }
+  if (!type.empty()) {
+    throw ConfigError(fmt::format("{}: key 'model_type': unknown architecture '{}' ({})", file, type, hint));
+  }
+  if (cls) {
     throw ConfigError(fmt::format("{}: key 'architectures': unknown architecture '{}' ({})", file,
-                                  cls, hint));
+                                  *cls, hint));
   }
   throw ConfigError(fmt::format("{}: names no model_type or architectures ({})", file, hint));
 }
@@ -523,6 +591,20 @@ void check_shapes(Reader& r, ModelConfig& m) {
     r.fail("num_key_value_heads", fmt::format("{} does not divide num_attention_heads {}",
                                               m.num_kv_heads, m.num_heads));
   }
+  // Products of bounded keys can still be absurd (heads x head_dim, shared experts x width).
+  if (m.q_dim() > kMaxWidth || m.k_dim() > kMaxWidth || m.v_dim() > kMaxWidth) {
+    r.fail("num_attention_heads", fmt::format("{} heads of {} make a projection wider than {}",
+                                              m.num_heads, m.head_dim(), kMaxWidth));
+  }
+  if (m.shared_expert_ffn_hidden_size > kMaxWidth) {
+    r.fail("n_shared_experts", fmt::format("shared experts {} wide, more than {}",
+                                           m.shared_expert_ffn_hidden_size, kMaxWidth));
+  }
+  if (m.is_moe() && m.num_moe_layers() == 0) {
+    m.notes.push_back(fmt::format("{} experts but no MoE layer (decoder_sparse_step, "
+                                  "mlp_only_layers or first_k_dense_replace): read as dense",
+                                  m.num_experts));
+  }
 }
 
 std::string display_name(const std::filesystem::path& file) {
@@ -534,13 +616,6 @@ std::string display_name(const std::filesystem::path& file) {
 }
 
 }  // namespace
-
-std::vector<std::string> known_model_types() {
-  std::vector<std::string> out;
-  for (const auto& a : architectures()) out.push_back(a.model_type);
-  out.push_back("gemma3");
-  return out;
-}
 
 ModelConfig read_model_config(const std::filesystem::path& path, const std::string& model_type_override) {
   const std::string file = path.string();
@@ -558,7 +633,9 @@ ModelConfig read_model_config(const std::filesystem::path& path, const std::stri
   const Architecture& arch = nested ? *find_architecture("gemma3_text")
                                     : identify(file, doc, model_type_override, m);
   apply_traits(arch, m);
-  Reader r(file, body, m, nested ? "text_config." : "");
+  static const std::map<std::string, long long> kNone;
+  Reader r(file, body, m, nested ? "text_config." : "", nested ? gemma3_text_config_defaults() : kNone,
+           "Gemma3TextConfig");
   r.mark("model_type");
   r.mark("architectures");
   arch.read(r, m);
@@ -574,6 +651,7 @@ ModelConfig read_model_config(const std::filesystem::path& path, const std::stri
     tied_why = "config.json (tie_word_embeddings of the outer config)";
   }
   m.tied_embeddings = r.boolean_or("tied_embeddings", "tie_word_embeddings", tied_default, tied_why);
+  r.mark("sliding_window");
   if (r.has("sliding_window") && r.boolean("use_sliding_window").value_or(true)) {
     m.notes.push_back("sliding_window is set: attention FLOPs are counted over the full sequence "
                       "(an upper bound for the windowed layers)");

@@ -145,7 +145,12 @@ LayerParams ModelConfig::attention_params() const {
     p.replicated += norm_params(norm, mla->kv_lora_rank);
     if (mla->q_lora_rank > 0) p.replicated += norm_params(norm, mla->q_lora_rank);
   }
-  if (qkv_bias) p.tp_split += d(q_dim() + k_dim() + v_dim());
+  if (qkv_bias && mla) {
+    // DeepSeek's attention_bias: on q_a_proj and kv_a_proj_with_mqa (the down-projections).
+    p.replicated += d(mla->q_lora_rank + mla->kv_lora_rank + mla->qk_rope_head_dim);
+  } else if (qkv_bias) {
+    p.tp_split += d(q_dim() + k_dim() + v_dim());
+  }
   if (out_bias) p.replicated += d(hidden_size);  // row-parallel output bias: not split
   if (qk_norm == QkNorm::kPerHead) p.replicated += 2 * norm_params(norm, head_dim());
   if (qk_norm == QkNorm::kFullWidth) {
@@ -176,7 +181,7 @@ double ModelConfig::embedding_params() const {
   p += d(learned_positions) * d(hidden_size);
   if (embedding_norm) p += norm_params(norm, hidden_size);
   if (output_bias) p += d(vocab_size);
-  return p + norm_params(norm, hidden_size);  // the final norm
+  return p + (final_norm ? norm_params(norm, hidden_size) : 0);
 }
 
 double ModelConfig::total_params() const {

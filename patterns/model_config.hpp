@@ -88,6 +88,7 @@ struct ModelConfig {
   bool output_bias = false;             ///< bias of the output layer (GPT-J's lm_head)
   long long learned_positions = 0;      ///< rows of a learned position embedding (GPT-2, OPT)
   bool embedding_norm = false;          ///< BLOOM's word_embeddings_layernorm
+  bool final_norm = true;               ///< a norm after the last layer (OPT: do_layer_norm_before)
   long long mtp_layers = 0;             ///< DeepSeek-V3 multi-token prediction: reported, not counted
   /// Field -> where its value came from ("preset", "config.json (key)", "default: <why>").
   std::map<std::string, std::string> provenance;
@@ -122,8 +123,9 @@ struct ModelConfig {
   /// Every parameter of the model (MTP layers excluded, as published counts exclude them).
   double total_params() const;
   /// Parameters one token passes through: attention, dense MLP or top-k routed experts plus
-  /// shared experts and router, norms, and the embedding and output layer (the convention of
-  /// the published "active" figures: Mixtral 12.9B of 46.7B, DeepSeek-V3 37B of 671B).
+  /// shared experts and router, norms, and the input embedding and output layer (Mistral's and
+  /// Qwen's convention: Mixtral 12.9B of 46.7B; DeepSeek leaves the input embedding out, its
+  /// 36.6B of V3 is this less vocab x hidden).
   double active_params() const;
   /// Matmul weights one token multiplies by in layer `layer` (forward): attention
   /// projections and the MLP or the experts it is routed to (the basis of model FLOPs).

@@ -6,8 +6,9 @@
 //
 // Bytes per call are nccl-tests sizes (patterns/collective.hpp): all_reduce the buffer,
 // all_gather the gathered output, reduce_scatter the input, all_to_all what one rank sends in
-// all, send_recv what one rank sends. Rows describe a GPU on a middle pipeline stage
-// (transformer layers only: the embedding, output layer and loss are left out).
+// all, send_recv what one rank sends. Rows describe a GPU of one pipeline stage, the one with
+// the most MoE layers (StepShape::stage; any stage of a uniform model), transformer layers
+// only: the embedding, output layer and loss are left out.
 
 #include <string>
 #include <vector>
@@ -47,6 +48,14 @@ struct GpuParams {
   double dense = 0;
   double expert = 0;
 };
+
+/// The axes a dense weight is replicated over (dp x cp x ep) and those a routed expert is
+/// replicated over (dp x cp: experts are split over ep): the groups DP and ZeRO reduce in.
+const std::vector<MeshAxis>& dense_replica_axes();
+const std::vector<MeshAxis>& expert_replica_axes();
+
+/// The product of the layout's sizes on `axes`.
+int group_size(const TrafficInputs& in, const std::vector<MeshAxis>& axes);
 
 /// One layer of a kind (moe or dense) on one GPU of the layout; zeros when the model has no
 /// layer of that kind.

@@ -54,8 +54,8 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
     throw ConfigError(fmt::format("interleaved schedule: {} micro-batches is not a multiple of "
                                   "pp {} (Megatron's requirement)", shape.micro_batches, pp));
   }
-  if (ep > 1 && !m.is_moe()) {
-    throw ConfigError(fmt::format("--layout ep={}: {} has no experts", ep, m.name));
+  if (ep > 1 && m.num_moe_layers() == 0) {
+    throw ConfigError(fmt::format("--layout ep={}: {} has no experts (no MoE layer)", ep, m.name));
   }
   if (m.is_moe() && m.num_experts % ep != 0) {
     throw ConfigError(fmt::format("--layout ep={}: num_experts {} of {} is not divisible by ep",
@@ -72,9 +72,9 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   }
   shape.layers_per_stage = m.num_layers / pp;
   shape.seq_per_rank = t.seq_length / cp;
-  shape.stage_layers = stage_layers(m, pp, 0);
+  shape.stage_layers = stage_layers(m, pp, v, 0);
   for (int s = 1; s < pp && m.is_moe(); ++s) {
-    const StageLayers here = stage_layers(m, pp, s);
+    const StageLayers here = stage_layers(m, pp, v, s);
     if (here.moe > shape.stage_layers.moe) {
       shape.stage = s;
       shape.stage_layers = here;
@@ -83,14 +83,16 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   return shape;
 }
 
-StageLayers stage_layers(const ModelConfig& m, int pp, int stage) {
-  const long long per = m.num_layers / pp;
+StageLayers stage_layers(const ModelConfig& m, int pp, int vpp, int stage) {
   StageLayers out;
   if (m.moe_layers.empty()) {
-    (m.is_moe() ? out.moe : out.dense) = per;
+    (m.is_moe() ? out.moe : out.dense) = m.num_layers / pp;
     return out;
   }
-  for (long long i = stage * per; i < (stage + 1) * per; ++i) (m.is_moe_layer(i) ? out.moe : out.dense)++;
+  const long long chunk = m.num_layers / (static_cast<long long>(pp) * vpp);
+  for (long long c = stage; c < static_cast<long long>(pp) * vpp; c += pp) {
+    for (long long i = c * chunk; i < (c + 1) * chunk; ++i) (m.is_moe_layer(i) ? out.moe : out.dense)++;
+  }
   return out;
 }
 

@@ -35,10 +35,12 @@ struct StageLayers {
   long long total() const { return dense + moe; }
 };
 
-/// Layers of stage `stage` (0-based) of `pp` equal stages: layers [stage L/pp, (stage+1) L/pp),
-/// counted by kind (DeepSeek's first_k_dense_replace puts its dense layers on stage 0).
-/// Expects pp to divide the layers (validate_step checks it).
-StageLayers stage_layers(const ModelConfig& model, int pp, int stage);
+/// Layers of stage `stage` (0-based) of `pp` equal stages with `vpp` model chunks each, counted
+/// by kind: chunk c holds layers [c L/(pp vpp), (c+1) L/(pp vpp)) and stage s the chunks s,
+/// s + pp, ... (Megatron's interleaved assignment; vpp = 1: one contiguous block). DeepSeek's
+/// first_k_dense_replace puts its dense layers on stage 0. Expects pp x vpp to divide the
+/// layers (validate_step checks it).
+StageLayers stage_layers(const ModelConfig& model, int pp, int vpp, int stage);
 
 /// Quantities of one step that every axis uses, after validation.
 struct StepShape {

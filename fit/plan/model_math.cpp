@@ -47,25 +47,48 @@ double layer_activation_bytes(const TrafficInputs& in) {
   return s * b * h * ((sp ? 34 / t : 10 + 24 / t) + scores);
 }
 
-MemoryBreakdown memory_per_gpu(const TrafficInputs& in) {
+MemoryBreakdown stage_memory_per_gpu(const TrafficInputs& in, int stage) {
   const ModelConfig& m = in.model;
   const int tp = in.layout[MeshAxis::kTp], pp = in.layout[MeshAxis::kPp];
-  const double shard = in.layout[MeshAxis::kDp] * in.layout[MeshAxis::kCp];
-  const double layers = static_cast<double>(in.shape.layers_per_stage);
-  // The first stage also holds the input embedding (vocab-parallel over tp).
-  const GpuParams stage = stage_params_per_gpu(in, stage_layers(m, pp, 0));
-  const double params = stage.dense + stage.expert +
-                        static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size) / tp;
+  const int v = in.train.virtual_pipeline_stages;
+  const StageLayers layers = stage_layers(m, pp, v, stage);
+  const GpuParams held = stage_params_per_gpu(in, layers);
+  const double table = static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size) / tp;
+  double dense = held.dense;
+  if (stage == 0) dense += table;                                                 // input embedding
+  if (stage == pp - 1 && (pp > 1 || !m.tied_embeddings)) dense += table;          // output layer
+  // ZeRO shards each weight over the ranks that replicate it: dense over dp x cp x ep (Megatron's
+  // data-parallel group), routed experts over dp x cp (its expert-data-parallel group).
+  const double dense_shard = group_size(in, dense_replica_axes());
+  const double expert_shard = group_size(in, expert_replica_axes());
   const int zero = in.train.zero_stage;
+  auto sharded = [&](double bytes_per_param, int from_stage) {
+    const bool shard = zero >= from_stage;
+    return bytes_per_param * (dense / (shard ? dense_shard : 1) + held.expert / (shard ? expert_shard : 1));
+  };
   MemoryBreakdown mem;
-  mem.weights = params * in.train.dtype_bytes / (zero >= 3 ? shard : 1);
-  mem.gradients = params * in.train.grad_reduce_bytes / (zero >= 2 ? shard : 1);
-  mem.optimizer = params * 12 / (zero >= 1 ? shard : 1);
-  const double in_flight = static_cast<double>(std::min<long long>(pp, in.shape.micro_batches));
-  const double v = in.train.virtual_pipeline_stages;
-  const double interleave = v > 1 ? 1 + (pp - 1) / (pp * v) : 1;
-  mem.activations = layers * layer_activation_bytes(in) * in_flight * interleave;
+  mem.stage = stage;
+  mem.weights = sharded(in.train.dtype_bytes, 3);
+  mem.gradients = sharded(in.train.grad_reduce_bytes, 2);
+  mem.optimizer = sharded(12, 1);
+  // 1F1B: stage s holds pp - s micro-batches in flight; interleaving adds (pp-1)/(pp v) of them
+  // (Korthikanti et al. 2022 section 4.2.3, stated for the first stage; an upper bound later).
+  const double in_flight = static_cast<double>(std::min<long long>(pp - stage, in.shape.micro_batches));
+  const double interleave = v > 1 ? 1 + static_cast<double>(pp - 1) / (pp * v) : 1;
+  mem.activations = static_cast<double>(layers.total()) * layer_activation_bytes(in) * in_flight * interleave;
   return mem;
+}
+
+MemoryBreakdown memory_per_gpu(const TrafficInputs& in) {
+  MemoryBreakdown fullest = stage_memory_per_gpu(in, 0);
+  // A uniform model's first stage is the fullest; only layer kinds can make another one fuller.
+  const int pp = in.layout[MeshAxis::kPp];
+  for (int s = 1; s < pp; ++s) {
+    if (!in.model.is_moe() && s < pp - 1) continue;
+    const MemoryBreakdown here = stage_memory_per_gpu(in, s);
+    if (here.total() > fullest.total()) fullest = here;
+  }
+  return fullest;
 }
 
 }  // namespace meshbench::plan

@@ -15,7 +15,7 @@ struct ForwardFlopsPerToken {
 
 /// Forward FLOPs per token at sequence length s (Narayanan et al. 2021, eq. 3, generalised
 /// per layer kind): matmul = sum over layers of 2 x ModelConfig::layer_active_matmul_params
-/// (GQA K and V of kv_dim; gated MLPs 3 matrices; MoE layers the router, top-k routed and the
+/// (GQA K and V of kv_heads x head_dim; gated MLPs 3 matrices; MoE layers the router, top-k routed and the
 /// shared experts; MLA its down- and up-projections); attention = L x 2 s (q_dim + v width)
 /// (QK^T and AV; for MHA 4 s h; for MLA 2 s a (qk_head_dim + v_head_dim)), halved when
 /// `causal` (FlashAttention's count; Megatron and Narayanan count the full square, causal =
@@ -42,14 +42,22 @@ double layer_activation_bytes(const TrafficInputs& in);
 
 struct MemoryBreakdown {
   double weights = 0, gradients = 0, optimizer = 0, activations = 0;
+  int stage = 0;  ///< the pipeline stage it is for
   double total() const { return weights + gradients + optimizer + activations; }
 };
 
-/// Per GPU of the first pipeline stage (the one holding the most activations and the
-/// embedding), its layers counted by kind (stage_layers; routed experts / (tp x ep)): bf16 weights (2 B), main gradients (grad_reduce_bytes), Adam in fp32 (master
-/// copy + 2 moments, 12 B); ZeRO 1 shards the optimizer over dp x cp, 2 the gradients too, 3
-/// the weights too. Activations: layers per stage x micro-batches in flight (1F1B: min(pp, m);
-/// interleaved x (1 + (pp-1)/(pp v)), Korthikanti et al. 2022 section 4.2.3).
+/// Per GPU of pipeline stage `stage`: its layers by kind (stage_layers; routed experts / (tp x
+/// ep)), the input embedding on the first stage and the output layer on the last (vocab-parallel
+/// over tp; with pp = 1 a tied output layer is the embedding itself), each stage's 1F1B
+/// micro-batches in flight: bf16 weights (2 B), main gradients (grad_reduce_bytes), Adam in
+/// fp32 (master copy + 2 moments, 12 B); ZeRO 1 shards the optimizer over the weight's
+/// replicas (dense: dp x cp x ep, experts: dp x cp), 2 the gradients too, 3 the weights too.
+/// Activations: the stage's layers x layer_activation_bytes x micro-batches in flight (1F1B:
+/// min(pp - stage, m); interleaved x (1 + (pp-1)/(pp v)), Korthikanti et al. 2022 4.2.3).
+MemoryBreakdown stage_memory_per_gpu(const TrafficInputs& in, int stage);
+
+/// The fullest stage's memory (stage_memory_per_gpu over every stage; the first stage for a
+/// uniform model, a middle one when experts outweigh the embedding, as in DeepSeek-V2).
 MemoryBreakdown memory_per_gpu(const TrafficInputs& in);
 
 }  // namespace meshbench::plan

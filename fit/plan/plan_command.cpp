@@ -87,7 +87,8 @@ nlohmann::json estimate_json(const StepEstimate& e) {
           {"memory_gib", {{"weights", e.memory.weights / gib}, {"gradients", e.memory.gradients / gib},
                           {"optimizer", e.memory.optimizer / gib},
                           {"activations", e.memory.activations / gib},
-                          {"total", e.memory.total() / gib}, {"hbm", e.hbm_bytes / gib}}},
+                          {"total", e.memory.total() / gib}, {"hbm", e.hbm_bytes / gib},
+                          {"stage", e.memory.stage}}},
           {"fits", e.fits}};
 }
 
@@ -101,8 +102,9 @@ void print_estimate(const StepEstimate& e) {
              "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}\n", e.compute_s, e.tp_s,
              e.tp_nodes > 1 ? fmt::format(" (TP spans {} nodes)", e.tp_nodes) : "", e.pp_s,
              e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s);
-  fmt::print("  memory per GPU (GiB): weights {:.1f}, gradients {:.1f}, optimizer {:.1f}, "
-             "activations {:.1f}, total {:.1f} of {:.0f}: {}\n", e.memory.weights / gib,
+  fmt::print("  memory per GPU (GiB, pipeline stage {}, the fullest): weights {:.1f}, gradients "
+             "{:.1f}, optimizer {:.1f}, activations {:.1f}, total {:.1f} of {:.0f}: {}\n",
+             e.memory.stage, e.memory.weights / gib,
              e.memory.gradients / gib, e.memory.optimizer / gib, e.memory.activations / gib,
              e.memory.total() / gib, e.hbm_bytes / gib,
              e.fits ? fmt::format("fits ({:.1f} GiB headroom)", (e.hbm_bytes - e.memory.total()) / gib)

@@ -13,8 +13,7 @@ TrafficRow row(const TrafficInputs& in, const char* axis, const char* phase, Col
   r.op = op;
   r.bytes_per_call = bytes;
   r.calls_per_step = calls;
-  r.group_size = 1;
-  for (MeshAxis a : axes) r.group_size *= in.layout[a];
+  r.group_size = group_size(in, axes);
   r.group_axes = std::move(axes);
   r.what = std::move(what);
   return r;
@@ -31,6 +30,22 @@ void add_buckets(std::vector<TrafficRow>& rows, const TrafficInputs& in, const c
 }
 
 }  // namespace traffic_detail
+
+const std::vector<MeshAxis>& dense_replica_axes() {
+  static const std::vector<MeshAxis> axes = {MeshAxis::kDp, MeshAxis::kCp, MeshAxis::kEp};
+  return axes;
+}
+
+const std::vector<MeshAxis>& expert_replica_axes() {
+  static const std::vector<MeshAxis> axes = {MeshAxis::kDp, MeshAxis::kCp};
+  return axes;
+}
+
+int group_size(const TrafficInputs& in, const std::vector<MeshAxis>& axes) {
+  int n = 1;
+  for (MeshAxis a : axes) n *= in.layout[a];
+  return n;
+}
 
 GpuParams layer_params_per_gpu(const TrafficInputs& in, bool moe) {
   const long long layer = in.model.first_layer_of_kind(moe);

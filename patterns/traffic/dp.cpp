@@ -9,22 +9,13 @@ std::vector<TrafficRow> dp_traffic(const TrafficInputs& in) {
   const GpuParams stage = stage_params_per_gpu(in, in.shape.stage_layers);
   const double g = in.train.grad_reduce_bytes;
   // Dense weights are replicated over dp, cp and ep; experts only over dp and cp.
-  const std::vector<MeshAxis> dense = {MeshAxis::kDp, MeshAxis::kCp, MeshAxis::kEp};
-  const std::vector<MeshAxis> expert = {MeshAxis::kDp, MeshAxis::kCp};
-  const auto size = [&](const std::vector<MeshAxis>& axes) {
-    int n = 1;
-    for (MeshAxis a : axes) n *= in.layout[a];
-    return n;
-  };
-  if (size(dense) > 1) {
-    add_buckets(rows, in, "dp", CollectiveOp::kAllReduce,
-                stage.dense * g, in.train.dp_bucket_bytes, dense,
-                "dense gradients");
+  if (group_size(in, dense_replica_axes()) > 1) {
+    add_buckets(rows, in, "dp", CollectiveOp::kAllReduce, stage.dense * g,
+                in.train.dp_bucket_bytes, dense_replica_axes(), "dense gradients");
   }
-  if (size(expert) > 1) {
-    add_buckets(rows, in, "dp", CollectiveOp::kAllReduce,
-                stage.expert * g, in.train.dp_bucket_bytes, expert,
-                "expert gradients");
+  if (group_size(in, expert_replica_axes()) > 1) {
+    add_buckets(rows, in, "dp", CollectiveOp::kAllReduce, stage.expert * g,
+                in.train.dp_bucket_bytes, expert_replica_axes(), "expert gradients");
   }
   return rows;
 }

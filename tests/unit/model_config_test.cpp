@@ -7,6 +7,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "fit/plan/model_math.hpp"
 #include "patterns/hf_config.hpp"
@@ -51,10 +54,16 @@ const Published kCorpus[] = {
     {"deepseek-v2-lite-chat.json", "deepseek_v2", 27, 16, 64, 26, 15706484224, 0.001, 2.4e9, 0.025, true},
     // DeepSeek-V3: 671B main model, 36.6B activated including the 0.9B output head.
     {"deepseek-v3.json", "deepseek_v3", 61, 128, 256, 58, 671e9, 0.01, 36.6e9, 0.01, true},
+    // Kimi K2: model_type kimi_k2 over DeepseekV3ForCausalLM; 1,026,470,731,056 in safetensors
+    // (FP8 scales included), "32B activated".
+    {"kimi-k2-instruct.json", "deepseek_v3", 61, 64, 384, 60, 1026470731056, 0.001, 32e9, 0.016, true},
     {"gemma-7b.json", "gemma", 28, 16, 0, 0, 8537680896, 0.001, 0, 0, false},
     {"gemma-2-9b-it.json", "gemma2", 42, 8, 0, 0, 9241705984, 0.001, 0, 0, false},
     // Gemma 3 12B: 12B with the 417M vision tower, which the text config does not hold.
     {"gemma-3-12b-it-text-only.json", "gemma3_text", 48, 8, 0, 0, 1.0759e10 + 1.012e9, 0.01, 0, 0, false},
+    // Gemma 3 4B: its text_config lists no heads, head_dim or vocabulary (Gemma3TextConfig's
+    // defaults); text-only 3,880,099,328 by keras-hub's preset, which keeps a 262,144 vocabulary.
+    {"gemma-3-4b-it.json", "gemma3_text", 34, 4, 0, 0, 3880099328, 0.001, 0, 0, false},
     {"phi-3-mini-4k-instruct.json", "phi3", 32, 32, 0, 0, 3.8e9, 0.014, 0, 0, false},
     {"olmo-7b-hf.json", "olmo", 32, 32, 0, 0, 6.888e9, 0.001, 0, 0, false},
     {"olmo-2-1124-13b.json", "olmo2", 40, 40, 0, 0, 13.7e9, 0.01, 0, 0, false},
@@ -132,6 +141,24 @@ TEST(HfConfigCorpus, ArchitectureSpecificKeys) {
   EXPECT_EQ(std::find(ignored.begin(), ignored.end(), "hidden_size"), ignored.end());
 }
 
+TEST(HfConfigCorpus, SaysWhatItInferred) {
+  // Kimi K2's own model_type is not in the table; its modeling class is, and the note says so.
+  const ModelConfig kimi = read("kimi-k2-instruct.json");
+  ASSERT_FALSE(kimi.notes.empty());
+  EXPECT_NE(kimi.notes[0].find("model_type kimi_k2 is not in the table: read as deepseek_v3"),
+            std::string::npos) << kimi.notes[0];
+  // Gemma 3 4B: the keys its text_config leaves out come from Gemma3TextConfig, named as such;
+  // the vision tower is left out and said.
+  const ModelConfig gemma = read("gemma-3-4b-it.json");
+  EXPECT_EQ(gemma.num_heads, 8);
+  EXPECT_EQ(gemma.head_dim(), 256);
+  EXPECT_NE(gemma.provenance.at("num_heads").find("Gemma3TextConfig's default"), std::string::npos);
+  EXPECT_NE(gemma.provenance.at("hidden_size").find("text_config.hidden_size"), std::string::npos);
+  bool vision = false;
+  for (const auto& n : gemma.notes) vision = vision || n.find("vision tower") != std::string::npos;
+  EXPECT_TRUE(vision);
+}
+
 TEST(HfConfigCorpus, RefusesWhatItCannotTellAndReadsItWhenTold) {
   // BLOOM's legacy config names neither model_type nor architectures.
   try {
@@ -174,10 +201,29 @@ TEST(ModelParams, MoeTrafficRowsByHandWithDenseFirstLayersAndSharedExperts) {
   const GpuParams stage = stage_params_per_gpu(in, in.shape.stage_layers);
   EXPECT_DOUBLE_EQ(stage.expert, 9 * 64.0 * 3 * 2048 * 1408 / 2);
   // Stage 0 holds the dense layer (MLP 3 x 2048 x 10944) instead of a ninth MoE layer.
-  const GpuParams first = stage_params_per_gpu(in, stage_layers(m, 3, 0));
+  const GpuParams first = stage_params_per_gpu(in, stage_layers(m, 3, 1, 0));
   EXPECT_DOUBLE_EQ(first.expert, 8 * 64.0 * 3 * 2048 * 1408 / 2);
   EXPECT_DOUBLE_EQ(first.dense - stage.dense,
                    3.0 * 2048 * 10944 - (2048.0 * 64 + 3.0 * 2048 * 2816));
+}
+
+TEST(ModelParams, MemoryIsTheFullestStages) {
+  // DeepSeek-V2-Lite on pp=3: stage 0 holds a dense layer (a few M parameters) instead of a MoE
+  // layer (553M of experts) plus the embedding (210M); the last stage 9 MoE layers plus the
+  // untied output layer: the fullest, with activations negligible at 16 tokens.
+  const ModelConfig m = read("deepseek-v2-lite-chat.json");
+  TrainingConfig t;
+  t.seq_length = 16;
+  const auto in = make_traffic_inputs(m, t, parse_mesh_sizes("pp=3"));
+  const plan::MemoryBreakdown fullest = plan::memory_per_gpu(in);
+  EXPECT_EQ(fullest.stage, 2);
+  for (int s = 0; s < 3; ++s) {
+    EXPECT_GE(fullest.total(), plan::stage_memory_per_gpu(in, s).total()) << s;
+  }
+  const double table = 102400.0 * 2048;
+  const double last = stage_params_per_gpu(in, stage_layers(m, 3, 1, 2)).dense +
+                      stage_params_per_gpu(in, stage_layers(m, 3, 1, 2)).expert + table;
+  EXPECT_DOUBLE_EQ(fullest.weights, 2 * last);  // bf16, no ZeRO
 }
 
 TEST(ModelParams, MlaFlopsPerTokenMatchDeepSeekV3Figures) {
@@ -239,6 +285,28 @@ TEST(HfConfigBadInput, OneLineNamingTheKeyAndValue) {
   EXPECT_TRUE(has(error_of(R"({"hidden_size": 64})"), "names no model_type or architectures"));
   EXPECT_TRUE(has(error_of("{" + base + "}", "nonsense"), "--model-type: unknown model type 'nonsense'"));
   EXPECT_TRUE(has(error_of(R"([1, 2])"), "not a JSON object"));
+  // A class of another layout under a known model_type (SantaCoder: gpt2 over a multi-query
+  // custom class) is refused, not read as GPT-2; a model class the table shares is ambiguous.
+  EXPECT_TRUE(has(error_of(R"({"model_type": "gpt2", "architectures": ["GPT2LMHeadCustomModel"],
+      "n_embd": 64, "n_layer": 2, "n_head": 4, "vocab_size": 100, "n_positions": 64})"),
+                  "GPT2LMHeadCustomModel is not a gpt2 class"));
+  EXPECT_EQ(error_of(R"({"model_type": "llama", "architectures": ["LlamaForSequenceClassification"],
+      "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "intermediate_size": 128, "vocab_size": 100})"), "accepted");
+  EXPECT_TRUE(has(error_of(R"({"architectures": ["RWForCausalLM"], "hidden_size": 64})"),
+                  "RWForCausalLM is RefinedWeb or RefinedWebModel"));
+  // Gemma 3's class defaults fill only the nested text_config's heads and vocabulary.
+  EXPECT_TRUE(has(error_of(R"({"model_type": "gemma3_text"})"), "missing key 'hidden_size'"));
+  EXPECT_TRUE(has(error_of(R"({"model_type": "gemma3", "text_config": {"hidden_size": 64}})"),
+                  "missing key 'text_config.num_hidden_layers'"));
+  EXPECT_TRUE(has(error_of(R"({"model_type": "gemma3", "text_config": 5})"), "key 'text_config'"));
+  // Products of bounded keys: 65536 heads of 65536.
+  EXPECT_TRUE(has(error_of(R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 65536, "head_dim": 65536, "num_key_value_heads": 1,
+      "intermediate_size": 128, "vocab_size": 100})"), "make a projection wider than"));
+  // A value nested far deeper than any config is named, not dumped (dump recurses).
+  EXPECT_TRUE(has(error_of(R"({"model_type": "llama", "hidden_size": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}"), "key 'hidden_size'"));
   EXPECT_TRUE(has(error_of("{\"model_type\": \"ll\xff\"}"), "not valid JSON"));
   EXPECT_TRUE(has(error_of(R"({"model_type": 5})"), "key 'model_type': expected a string, got 5"));
   // A directory, as people pass a model folder.
@@ -248,6 +316,55 @@ TEST(HfConfigBadInput, OneLineNamingTheKeyAndValue) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos);
   }
+}
+
+TEST(HfConfigBadInput, MutatedCorpusFilesAreReadOrRefusedWithAConfigError) {
+  // Every real config, mutated: a key's value replaced by a value of another type or an absurd
+  // size, a key deleted, the text truncated. The reader either reads it (with a finite, positive
+  // parameter count) or throws ConfigError; never another exception.
+  const nlohmann::json replacements[] = {nullptr, "x", -1, 0, 0.5, 1e308, 9223372036854775807LL,
+                                         true, nlohmann::json::array(), nlohmann::json::object(),
+                                         1 << 30};
+  std::mt19937 rng(13);
+  const auto path = std::filesystem::temp_directory_path() / "meshbench_mutated_config.json";
+  int mutants = 0, refused = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kConfigs)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    for (int i = 0; i < 60; ++i, ++mutants) {
+      std::string mutated;
+      if (i % 6 == 5) {
+        mutated = text.substr(0, std::uniform_int_distribution<std::size_t>(0, text.size())(rng));
+      } else {
+        nlohmann::json copy = doc;
+        nlohmann::json& target = copy.contains("text_config") && i % 2 ? copy["text_config"] : copy;
+        if (!target.is_object() || target.empty()) continue;
+        auto it = target.begin();
+        std::advance(it, std::uniform_int_distribution<std::size_t>(0, target.size() - 1)(rng));
+        if (i % 6 == 4) {
+          target.erase(it);
+        } else {
+          *it = replacements[std::uniform_int_distribution<std::size_t>(0, std::size(replacements) - 1)(rng)];
+        }
+        mutated = copy.dump();
+      }
+      std::ofstream(path) << mutated;
+      try {
+        const ModelConfig m = read_model_config(path);
+        EXPECT_TRUE(std::isfinite(m.total_params()) && m.total_params() > 0) << entry.path() << mutated;
+        EXPECT_LE(m.active_params(), m.total_params()) << entry.path();
+      } catch (const ConfigError& e) {
+        ++refused;
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << entry.path() << ": " << e.what() << "\n" << mutated;
+      }
+    }
+  }
+  EXPECT_GT(mutants, 1000);
+  EXPECT_GT(refused, mutants / 10);  // the mutations do reach the checks
 }
 
 }  // namespace

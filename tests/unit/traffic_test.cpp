@@ -114,7 +114,7 @@ TEST(Traffic, ZeroThreeMovesOneAndAHalfTimesDataParallel) {
 }
 
 TEST(Traffic, ContextAndExpertRowsByHand) {
-  // cp=2: s/cp = 8 tokens, K block = 2 x 8 x 32 (kv_dim) / tp 1 x 2 B = 1024 B.
+  // cp=2: s/cp = 8 tokens, K block = 2 x 8 x 32 (2 KV heads x 16) / tp 1 x 2 B = 1024 B.
   const auto cp = cp_traffic(make_traffic_inputs(tiny(), small_batch(), parse_mesh_sizes("cp=2")));
   ASSERT_EQ(cp.size(), 2u);
   EXPECT_DOUBLE_EQ(cp[0].bytes_per_call, 2 * 1024);
