@@ -23,6 +23,8 @@ struct Measurement {
   double busbw_factor = 1;
   std::size_t line = 0;     ///< where it came from (line, or index in a JSON list)
   std::string source;       ///< the file it came from
+  /// Where in it, for the outputs' provenance: "FILE (nccl-tests 2.17.6 ...), lines 40-64".
+  std::string origin;
 };
 
 /// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor and

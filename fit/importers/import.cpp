@@ -7,27 +7,31 @@
 #include <set>
 
 #include "fit/csv_table.hpp"
+#include "fit/importers/log_text.hpp"
 
 namespace meshbench::fit {
 namespace {
 
-/// The format from the first kilobytes of the file.
+/// The format from the file's text (launcher prefixes and a BOM do not hide it).
 std::string detect_format(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  std::string head(4096, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  const auto first = head.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && head[first] == '{') return "nccl-tests-json";
-  if (head.rfind("op,", 0) == 0) return "meshbench";
-  if (head.find("# OSU MPI") != std::string::npos) return "osu";
-  if (head.find("nThread") != std::string::npos || head.find("_perf") != std::string::npos ||
-      head.find("# Using devices") != std::string::npos) {
-    return "nccl-tests";
+  const LogText text = read_log_text(file);
+  std::size_t seen = 0;
+  for (const LogLine& l : text.lines) {
+    const auto first = l.text.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    if (++seen == 1 && l.text[first] == '{') return "nccl-tests-json";
+    if (seen == 1 && l.text.rfind("op,", 0) == 0) return "meshbench";
+    if (l.text.find("OSU MPI") != std::string::npos || l.text.find("OSU NCCL") != std::string::npos ||
+        l.text.find("# OSU ") != std::string::npos) {
+      return "osu";
+    }
+    if (l.text.find("nThread") != std::string::npos || l.text.find("_perf") != std::string::npos ||
+        l.text.find("# Using devices") != std::string::npos || looks_like_nccl_tests_line(l.text)) {
+      return "nccl-tests";
+    }
   }
   throw InputError(fmt::format("{}: unknown format (not meshbench results.csv, nccl-tests "
-                               "output or JSON, or OSU latency output); give --input-format",
+                               "output or JSON, or OSU output); give --input-format",
                                file.string()));
 }
 

@@ -21,6 +21,7 @@ struct ImportedTable {
   std::string software;                ///< e.g. "nccl-tests 2.17.6, NCCL 22809", or ""
   std::string hardware;                ///< device names or the file's own hardware note
   std::vector<std::string> warnings;   ///< lines skipped, and why
+  std::vector<std::string> notes;      ///< what was inferred, and from which line
 };
 
 struct ImportOptions {
@@ -39,6 +40,9 @@ struct ImportOptions {
 /// (wrong op or ranks), or a file with no data rows. Rows nccl-tests prints for sizes below one
 /// element per rank (size 0) and log lines inside the table are skipped with a warning.
 ImportedTable import_table(const std::filesystem::path& file, const ImportOptions& options);
+
+/// Whether `line` is an nccl-tests table header or data row (for format detection).
+bool looks_like_nccl_tests_line(const std::string& line);
 
 // One per format (the files of fit/importers/).
 ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const ImportOptions& o);

@@ -11,6 +11,7 @@
 
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/importers/log_text.hpp"
 #include "fit/importers/nccl_tests_names.hpp"
 
 namespace meshbench::fit {
@@ -32,26 +33,21 @@ ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const Im
     return obj.at(key);
   };
   try {
-    std::string op = o.op;
-    if (op.empty()) {
-      const auto args = field(doc, "args", "top level");
-      if (!args.is_array() || args.empty() || !args[0].is_string()) {
-        throw InputError(fmt::format("{}: 'args' does not name the test program; give --op",
-                                     file.string()));
-      }
-      const auto mapped = op_of_nccl_program(args[0].get<std::string>());
-      if (!mapped) {
-        throw InputError(fmt::format("{}: {} has no meshbench op", file.string(),
-                                     args[0].get<std::string>()));
-      }
-      op = *mapped;
+    std::string program;
+    if (doc.contains("args") && doc["args"].is_array() && !doc["args"].empty() &&
+        doc["args"][0].is_string()) {
+      program = doc["args"][0].get<std::string>();
     }
     std::vector<std::string> hosts;
     std::map<std::string, int> devices;
     if (doc.contains("config") && doc["config"].contains("devices")) {
       for (const auto& d : doc["config"]["devices"]) {
-        hosts.push_back(field(d, "hostname", "config.devices[]").get<std::string>());
-        if (d.contains("device_info")) ++devices[d["device_info"].get<std::string>()];
+        const auto host = field(d, "hostname", "config.devices[]");
+        if (!host.is_string()) throw InputError(fmt::format("{}: config.devices[].hostname is not a string", file.string()));
+        hosts.push_back(valid_utf8(host.get<std::string>()));
+        if (d.contains("device_info") && d["device_info"].is_string()) {
+          ++devices[valid_utf8(d["device_info"].get<std::string>())];
+        }
       }
     }
     for (const auto& [name, count] : devices) {
@@ -60,12 +56,6 @@ ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const Im
     if (doc.contains("nccl_version")) {
       table.software = fmt::format("NCCL {}", doc["nccl_version"].dump());
     }
-    const int ranks = o.ranks > 0 ? o.ranks : static_cast<int>(hosts.size());
-    if (ranks == 0) {
-      throw InputError(fmt::format("{}: no config.devices to count ranks; give --ranks",
-                                   file.string()));
-    }
-    if (o.ranks > 0 && o.ranks != static_cast<int>(hosts.size())) hosts.clear();
     const auto results = field(doc, "results", "top level");
     if (!results.is_array()) {
       throw InputError(fmt::format("{}: 'results' is not a list", file.string()));
@@ -90,12 +80,24 @@ ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const Im
       row.size_bytes = number(r, "size");
       row.count = number(r, "count");
       row.type = field(r, "type", where).get<std::string>();
+      if (r.contains("redop") && r["redop"].is_string()) row.redop = r["redop"].get<std::string>();
+      if (r.contains("root") && r["root"].is_string()) row.root = std::atoi(r["root"].get<std::string>().c_str());
       row.time_us = number(perf, perf.contains("time") ? "time" : "cpu_time");
       row.algbw_GBps = number(perf, "alg_bw");
       row.busbw_GBps = number(perf, "bus_bw");
       rows.push_back(row);
     }
-    finish_nccl_rows(table, rows, op, ranks, hosts);
+    if (rows.empty()) throw InputError(fmt::format("{}: no results", file.string()));
+    // JSON numbers carry full precision: take them to 4 decimals for the ratio's rounding.
+    for (NcclRow& row : rows) row.algbw_decimals = row.busbw_decimals = 4;
+    const std::string base = program.substr(program.find_last_of('/') + 1);
+    const NcclIdentity id = identify_nccl_table(file.string(), rows, true, true, base,
+                                                static_cast<int>(hosts.size()), 0, o);
+    table.notes = id.notes;
+    if (static_cast<int>(hosts.size()) != id.ranks) hosts.clear();
+    finish_nccl_rows(table, rows, id.op, id.ranks, hosts,
+                     fmt::format("{} (nccl-tests -J{})", file.string(),
+                                 table.software.empty() ? "" : ", " + table.software));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: unexpected JSON: {}", file.string(), e.what()));
   }

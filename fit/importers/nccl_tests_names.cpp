@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "fit/csv_table.hpp"
@@ -49,8 +50,183 @@ std::string line_list(const std::vector<std::size_t>& lines) {
 
 }  // namespace
 
+namespace {
+
+/// The interval of busbw/algbw the rows allow, given each column's printed rounding.
+std::pair<double, double> factor_interval(const std::vector<NcclRow>& rows) {
+  double lo = 0, hi = std::numeric_limits<double>::infinity();
+  for (const NcclRow& r : rows) {
+    const double ua = 0.5 * std::pow(10.0, -r.algbw_decimals), ub = 0.5 * std::pow(10.0, -r.busbw_decimals);
+    if (r.size_bytes == 0 || r.algbw_GBps - ua <= 0) continue;
+    lo = std::max(lo, (r.busbw_GBps - ub) / (r.algbw_GBps + ua));
+    hi = std::min(hi, (r.busbw_GBps + ub) / (r.algbw_GBps - ua));
+  }
+  return {lo, hi};
+}
+
+/// The one rank count n >= 2 whose busbw factor for `op` lies in the rows' interval, if any.
+std::optional<int> ranks_from_factor(const std::vector<NcclRow>& rows, CollectiveOp op) {
+  const auto [lo, hi] = factor_interval(rows);
+  if (!(lo <= hi)) return std::nullopt;
+  std::optional<int> found;
+  for (int n = 2; n <= 1 << 20; ++n) {
+    const double f = busbw_factor(op, n);
+    if (f > hi) break;
+    if (f >= lo) {
+      if (found) return std::nullopt;  // two rank counts fit: the ratio cannot tell
+      found = n;
+    }
+    if (n > 4096 && busbw_factor(op, n + 1) - f < 1e-9) break;
+  }
+  return found;
+}
+
+/// The rank counts n >= 2 whose busbw factor for `op` lies in the rows' interval, as a range
+/// [lo, hi] (hi = 0: none fits; hi = INT_MAX: unbounded).
+std::pair<int, int> factor_rank_range(const std::vector<NcclRow>& rows, CollectiveOp op) {
+  const auto [lo, hi] = factor_interval(rows);
+  int first = 0, last = 0;
+  for (int n = 2; n <= 1 << 20; ++n) {
+    const double f = busbw_factor(op, n);
+    if (f > hi) break;
+    if (f >= lo) {
+      if (first == 0) first = n;
+      last = n;
+    }
+    if (n > 4096 && f >= lo) return {first, std::numeric_limits<int>::max()};
+  }
+  return {first, last};
+}
+
+/// size / (count x element size) of the first row with elements: 1 or the rank count.
+std::optional<double> size_per_count(const std::vector<NcclRow>& rows) {
+  for (const NcclRow& r : rows) {
+    const double eb = static_cast<double>(nccl_type_bytes(r.type));
+    if (r.count > 0 && eb > 0) return r.size_bytes / (r.count * eb);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+NcclIdentity identify_nccl_table(const std::string& where, const std::vector<NcclRow>& rows,
+                                 bool has_redop, bool has_root, const std::string& program,
+                                 int listed_ranks, int threads_x_gpus, const ImportOptions& o) {
+  NcclIdentity id;
+  const auto ratio = size_per_count(rows);
+  const bool reduction = has_redop && rows.front().redop != "none" && !rows.front().redop.empty();
+  const bool rooted = has_root && rows.front().root.value_or(-1) >= 0;
+  const bool n_ratio = ratio && *ratio > 1.5;
+  std::vector<std::string> candidates;
+  if (!o.op.empty()) {
+    candidates = {o.op};
+    id.notes.push_back(fmt::format("{}: op {} (--op)", where, o.op));
+  } else if (!program.empty()) {
+    const auto mapped = op_of_nccl_program(program);
+    if (!mapped) {
+      throw InputError(fmt::format("{}: {} has no meshbench op (supported: all_reduce, "
+                                   "all_gather, reduce_scatter, alltoall, broadcast, sendrecv)",
+                                   where, program));
+    }
+    candidates = {*mapped};
+    id.notes.push_back(fmt::format("{}: op {} from the program name {}", where, *mapped, program));
+  } else if (!ratio) {
+    throw InputError(fmt::format("{}: no row with elements to tell the collective from; give --op", where));
+  } else if (reduction && !rooted && !n_ratio) {
+    candidates = {"all_reduce", "send_recv"};
+  } else if (reduction && !rooted) {
+    candidates = {"reduce_scatter"};
+  } else if (has_redop && !reduction && !rooted && n_ratio) {
+    throw InputError(fmt::format("{}: redop none and size = count x element size x {:.0f}: "
+                                 "all_gather or alltoall, which print the same columns; give --op",
+                                 where, *ratio));
+  } else if (has_redop && !reduction && rooted && !n_ratio) {
+    candidates = {"broadcast"};
+  } else if (!has_redop && n_ratio) {
+    throw InputError(fmt::format("{}: no redop column and size = count x element size x {:.0f}: "
+                                 "all_gather, alltoall or reduce_scatter; give --op", where, *ratio));
+  } else {
+    throw InputError(fmt::format("{}: the columns (redop {}, root {}, size / count {}) name no "
+                                 "collective meshbench has; give --op", where,
+                                 has_redop ? rows.front().redop : "absent",
+                                 has_root ? std::to_string(rows.front().root.value_or(-1)) : "absent",
+                                 ratio ? fmt::format("{:.4g}", *ratio) : "?"));
+  }
+  // The rank count.
+  auto op_of = [&](const std::string& name) {
+    const auto op = parse_op(name);
+    if (!op) throw InputError(fmt::format("{}: unknown op '{}'", where, name));
+    return *op;
+  };
+  if (o.ranks > 0) {
+    id.ranks = o.ranks;
+    id.notes.push_back(fmt::format("{}: {} ranks (--ranks)", where, o.ranks));
+  }
+  if (candidates.size() == 2) {
+    // all_reduce or sendrecv: busbw = algbw for sendrecv at any n (and all_reduce at n = 2).
+    const int n = id.ranks > 0 ? id.ranks : listed_ranks;
+    const auto [lo, hi] = factor_interval(rows);
+    const bool unit = lo <= 1 && 1 <= hi;
+    if (!unit) {
+      candidates = {"all_reduce"};  // busbw > algbw: only all_reduce's factor exceeds 1
+    } else if (unit && n > 2) {
+      candidates = {"send_recv"};
+    } else {
+      throw InputError(fmt::format("{}: a reduction of count x element size with busbw = algbw: "
+                                   "all_reduce on 2 ranks or sendrecv; give --op", where));
+    }
+    id.notes.push_back(fmt::format("{}: op {} from the columns (redop {}, busbw/algbw)", where,
+                                   candidates[0], rows.front().redop));
+  } else if (o.op.empty() && program.empty()) {
+    id.notes.push_back(fmt::format("{}: op {} from the columns (redop {}, size = count x element "
+                                   "size{})", where, candidates[0],
+                                   has_redop ? rows.front().redop : "absent",
+                                   n_ratio ? fmt::format(" x {:.0f}", *ratio) : ""));
+  }
+  id.op = candidates[0];
+  const CollectiveOp op = op_of(id.op);
+  if (id.ranks > 0) return id;
+  const bool factor_tells = op == CollectiveOp::kAllReduce || op == CollectiveOp::kAllGather ||
+                            op == CollectiveOp::kReduceScatter || op == CollectiveOp::kAllToAll;
+  if (const auto n = factor_tells ? ranks_from_factor(rows, op) : std::nullopt) {
+    id.ranks = *n;
+    if (listed_ranks > 0 && listed_ranks != *n) {
+      id.notes.push_back(fmt::format("{}: {} ranks from busbw/algbw; {} rank lines listed", where,
+                                     *n, listed_ranks));
+    } else {
+      id.notes.push_back(fmt::format("{}: {} ranks from busbw/algbw{}", where, *n,
+                                     listed_ranks == *n ? " and the rank lines" : ""));
+    }
+  } else if (n_ratio && (op == CollectiveOp::kAllGather || op == CollectiveOp::kReduceScatter ||
+                         op == CollectiveOp::kAllToAll)) {
+    id.ranks = static_cast<int>(std::lround(*ratio));
+    id.notes.push_back(fmt::format("{}: {} ranks from size / count", where, id.ranks));
+  } else if (listed_ranks > 0) {
+    if (factor_tells) {
+      // The rank lines must agree with what busbw/algbw allows, or they were trimmed.
+      const auto [lo, hi] = factor_rank_range(rows, op);
+      if (lo > 0 && (listed_ranks < lo || listed_ranks > hi)) {
+        throw InputError(fmt::format(
+            "{}: busbw/algbw allows {} to {} ranks, {} rank line(s) are listed (trimmed?); give "
+            "--ranks", where, lo, hi == std::numeric_limits<int>::max() ? std::string("any number of") : std::to_string(hi),
+            listed_ranks));
+      }
+    }
+    id.ranks = listed_ranks;
+    id.notes.push_back(fmt::format("{}: {} ranks from the rank lines", where, listed_ranks));
+  } else if (threads_x_gpus > 0) {
+    id.ranks = threads_x_gpus;
+    id.notes.push_back(fmt::format("{}: {} ranks from nThread x nGpus (one process assumed)",
+                                   where, threads_x_gpus));
+  } else {
+    throw InputError(fmt::format("{}: cannot tell the rank count (no rank lines, and busbw/algbw "
+                                 "does not pin it); give --ranks", where));
+  }
+  return id;
+}
+
 void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, const std::string& op,
-                      int ranks, const std::vector<std::string>& rank_hosts) {
+                      int ranks, const std::vector<std::string>& rank_hosts, const std::string& origin) {
   const auto op_enum = parse_op(op);
   if (!op_enum) throw InputError(fmt::format("{}: unknown op '{}'", table.source.string(), op));
   const double factor = busbw_factor(*op_enum, ranks);
@@ -64,7 +240,8 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
   int g = per_host.empty() ? ranks : 0;
   for (const auto& [h, n] : per_host) g = std::max(g, n);
 
-  std::map<double, std::size_t> seen;  // size -> line
+  std::map<double, std::size_t> seen;  // size -> line, in the current sweep
+  double previous = -1;
   std::vector<std::size_t> zero_lines;
   for (const NcclRow& r : rows) {
     const std::string where = fmt::format("{}:{}", table.source.string(), r.line);
@@ -88,6 +265,9 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
           "{}: busbw {} GB/s is not algbw {} x {:.4g}, the {} factor for {} ranks: wrong op or "
           "rank count (--op, --ranks)?", where, r.busbw_GBps, r.algbw_GBps, factor, op, ranks));
     }
+    // A size may come back only when a new sweep starts (-N cycles: sizes fall back).
+    if (r.size_bytes < previous) seen.clear();
+    previous = r.size_bytes;
     if (const auto [it, fresh] = seen.emplace(r.size_bytes, r.line); !fresh) {
       throw InputError(fmt::format("{}: size {} appears twice (lines {} and {})", where,
                                    r.size_bytes, it->second, r.line));
@@ -104,6 +284,7 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
     m.time_us = r.time_us;
     m.busbw_factor = factor;
     m.line = r.line;
+    m.origin = origin;
     table.measurements.push_back(std::move(m));
   }
   if (!zero_lines.empty()) {

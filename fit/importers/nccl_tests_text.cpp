@@ -1,196 +1,356 @@
-// nccl-tests stdout (src/common.cu of NVIDIA/nccl-tests): "# Using devices" rank lines give the
-// hosts, the "#  size count type ..." header names the columns (old format: "error"; new:
-// "root" and "#wrong"), data rows follow until the "# Out of bounds values" footer.
+// nccl-tests and rccl-tests stdout (src/common.cu and src/util.cu of NVIDIA/nccl-tests; ROCm's
+// rccl-tests prints the same table), as people paste it: launcher prefixes, NCCL INFO and MPI
+// chatter between the lines, rank lines trimmed, no header, several tables in one file, a
+// table cut mid-way. The file is read as blocks: a block is one table with the lines before it
+// (the program, "nThread ... nGpus", "# Rank" lines, versions); a new table header, program or
+// "nThread" line after data rows starts the next block. Each block is identified on its own
+// (fit/importers/nccl_tests_names.hpp: the op from the program, else from the columns; the
+// rank count from the busbw/algbw ratio and the rank lines) and imported as its own series.
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
+#include <set>
 
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/importers/log_text.hpp"
 #include "fit/importers/nccl_tests_names.hpp"
 
 namespace meshbench::fit {
 namespace {
 
-std::vector<std::string> tokens_of(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  for (std::string t; in >> t;) out.push_back(t);
-  return out;
-}
+using Tokens = std::vector<std::string_view>;
 
-bool parse_double(const std::string& text, double& value) {
-  char* end = nullptr;
-  value = std::strtod(text.c_str(), &end);
-  return !text.empty() && end == text.c_str() + text.size();
-}
+/// Column layout of a data row.
+struct Columns {
+  bool redop = false, root = false;
+  int per_placement = 4;  ///< time algbw busbw #wrong (or error)
+  std::size_t fields() const { return 3 + redop + root + 2 * per_placement; }
+  std::size_t time(bool in_place) const { return 3 + redop + root + (in_place ? per_placement : 0); }
+};
 
-/// Index of the `nth` (0-based) column named `name`, or -1.
-int column(const std::vector<std::string>& header, const std::string& name, int nth) {
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == name && nth-- == 0) return static_cast<int>(i);
+struct RankLine {
+  std::string host, device;
+  std::size_t line = 0;
+};
+
+/// What one table of the file holds, before identification.
+struct Block {
+  std::string program;        ///< e.g. all_gather_perf (from a command line or the banner)
+  std::size_t program_line = 0;
+  int threads_x_gpus = 0;
+  std::map<long long, RankLine> ranks;
+  std::vector<std::size_t> duplicate_rank_lines;
+  std::optional<Columns> columns;
+  std::size_t header_line = 0;
+  bool inferred_columns = false;  ///< no header: the layout came from the first row
+  std::vector<NcclRow> rows;
+  std::vector<std::size_t> skipped;
+  std::size_t cut_row = 0;        ///< a row cut short where the paste ends
+  std::string software;
+};
+
+bool is_comment(const Tokens& t) { return !t.empty() && (t[0][0] == '#' || t[0][0] == '>'); }
+
+/// "#  size  count  type  redop  root  time  algbw  busbw  #wrong  time ..." (2.17+), the old
+/// "# size count type redop time algbw busbw error ..." and headers without redop.
+std::optional<Columns> header_columns(Tokens t) {
+  if (!is_comment(t)) return std::nullopt;
+  if (t[0] == "#") {
+    t.erase(t.begin());
+  } else {
+    t[0].remove_prefix(1);
   }
-  return -1;
+  if (t.size() < 5 || t[0] != "size" || t[1] != "count" || t[2] != "type") return std::nullopt;
+  Columns c;
+  std::size_t i = 3;
+  if (i < t.size() && t[i] == "redop") c.redop = true, ++i;
+  if (i < t.size() && t[i] == "root") c.root = true, ++i;
+  if (i + 3 > t.size() || t[i] != "time" || t[i + 1] != "algbw" || t[i + 2] != "busbw") return std::nullopt;
+  c.per_placement = (i + 3 < t.size() && t[i + 3] != "time") ? 4 : 3;
+  return c;
+}
+
+/// The layout of a header-less table, from a data row: size, count, a type nccl-tests knows,
+/// then an optional redop word and an optional root integer.
+std::optional<Columns> row_columns(const Tokens& t) {
+  if (t.size() < 6 || !parse_size_bytes(t[0]) || !parse_size_bytes(t[1]) || nccl_type_bytes(std::string(t[2])) == 0) {
+    return std::nullopt;
+  }
+  Columns c;
+  std::size_t i = 3;
+  if (!parse_finite(t[i])) c.redop = true, ++i;
+  if (i < t.size() && t[i].find('.') == std::string_view::npos && parse_finite(t[i])) c.root = true, ++i;
+  const std::size_t rest = t.size() - i;
+  if (rest == 8) c.per_placement = 4;
+  else if (rest == 6) c.per_placement = 3;
+  else return std::nullopt;
+  return c;
+}
+
+/// "#  Rank  0 Group  0 Pid  1234 on  host device  0 [0000:07:00] NVIDIA H100 80GB HBM3", older
+/// lines without Group, rccl-tests lines without a device name.
+bool parse_rank_line(const Tokens& t, long long& rank, std::string& host, std::string& device) {
+  std::size_t i = 0;
+  while (i < t.size() && t[i] != "Rank") ++i;
+  if (i + 1 >= t.size()) return false;
+  const auto r = parse_count(t[i + 1], 1 << 24);
+  if (!r) return false;
+  std::size_t on = i + 2;
+  while (on < t.size() && t[on] != "on") ++on;
+  if (on + 1 >= t.size()) return false;
+  rank = *r;
+  host = valid_utf8(t[on + 1]);
+  std::string rest;
+  std::size_t d = on + 2;
+  while (d < t.size() && t[d] != "device") ++d;
+  d += 2;                                             // "device N"
+  if (d < t.size() && t[d].front() == '[') ++d;       // the bus id
+  for (; d < t.size(); ++d) rest += (rest.empty() ? "" : " ") + std::string(t[d]);
+  device = valid_utf8(rest.substr(0, 80));
+  return true;
+}
+
+/// A token naming an nccl-tests or rccl-tests program: "all_reduce_perf", "./build/alltoall_perf",
+/// or a wrapper script's "-t all_gather" (nccl-tests' own -t takes a number, never a name).
+std::string program_in(const Tokens& t) {
+  for (std::size_t k = 0; k + 1 < t.size(); ++k) {
+    if (t[k] != "-t" && t[k] != "--test") continue;
+    const std::string name = std::string(t[k + 1]) + (t[k + 1].ends_with("_perf") ? "" : "_perf");
+    if (op_of_nccl_program(name)) return name;
+  }
+  for (std::string_view tok : t) {
+    const auto at = tok.find("_perf");
+    if (at == std::string_view::npos || at == 0) continue;
+    std::string_view name = tok.substr(0, at + 5);
+    const auto slash = name.find_last_of('/');
+    if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+    if (!name.empty() && std::isalpha(static_cast<unsigned char>(name[0]))) return std::string(name);
+  }
+  return "";
+}
+
+std::string software_in(const std::string& line) {
+  for (const char* marker : {"nccl-tests version", "rccl-tests: Version", "RCCL version", "NCCL version"}) {
+    const auto at = line.find(marker);
+    if (at != std::string::npos) return valid_utf8(line.substr(at, 80));
+  }
+  return "";
+}
+
+NcclRow parse_row(const std::string& file, const LogLine& l, const Tokens& t, const Columns& c,
+                  bool in_place) {
+  auto fail = [&](const std::string& what) -> void {
+    throw InputError(fmt::format("{}:{}: {}", file, l.number, what));
+  };
+  NcclRow r;
+  r.line = l.number;
+  const auto size = parse_size_bytes(t[0]);
+  if (!size) fail(fmt::format("size: expected a whole number of bytes, got '{}'", t[0]));
+  const auto count = parse_size_bytes(t[1]);
+  if (!count) fail(fmt::format("count: expected a whole number of elements, got '{}'", t[1]));
+  r.size_bytes = static_cast<double>(*size);
+  r.count = static_cast<double>(*count);
+  r.type = std::string(t[2]);
+  if (c.redop) r.redop = std::string(t[3]);
+  if (c.root) {
+    const auto root = parse_finite(t[3 + c.redop]);
+    if (!root) fail(fmt::format("root: not a number: '{}'", t[3 + c.redop]));
+    r.root = static_cast<int>(*root);
+  }
+  const std::size_t at = c.time(in_place);
+  auto number = [&](std::size_t col, const char* what, double& value, int& decimals) {
+    const auto v = parse_finite(t[col]);
+    if (!v) fail(fmt::format("{}: not a number: '{}'", what, t[col]));
+    value = *v;
+    const auto dot = t[col].find('.');
+    decimals = dot == std::string_view::npos ? 0 : static_cast<int>(t[col].size() - dot - 1);
+  };
+  int unused = 0;
+  number(at, "time", r.time_us, unused);
+  number(at + 1, "algbw", r.algbw_GBps, r.algbw_decimals);
+  number(at + 2, "busbw", r.busbw_GBps, r.busbw_decimals);
+  return r;
+}
+
+/// Splits the file into blocks and parses their rows.
+std::vector<Block> read_blocks(const std::string& file, const LogText& text, bool in_place) {
+  std::vector<Block> blocks(1);
+  auto current = [&]() -> Block& { return blocks.back(); };
+  auto start_new_if_rows = [&] {
+    if (!current().rows.empty()) blocks.emplace_back();
+  };
+  for (std::size_t i = 0; i < text.lines.size(); ++i) {
+    const LogLine& l = text.lines[i];
+    const Tokens t = split_tokens(l.text);
+    if (t.empty()) continue;
+    if (const auto prog = program_in(t); !prog.empty() && !parse_size_bytes(t[0])) {
+      start_new_if_rows();
+      current().program = prog;
+      current().program_line = l.number;
+    }
+    if (auto s = software_in(l.text); !s.empty() && current().software.empty()) current().software = s;
+    if (is_comment(t)) {
+      long long rank = 0;
+      std::string host, device;
+      if (const auto c = header_columns(t)) {
+        start_new_if_rows();
+        current().columns = c;
+        current().header_line = l.number;
+      } else if (l.text.find("nThread") != std::string::npos && l.text.find("nGpus") != std::string::npos) {
+        start_new_if_rows();
+        for (std::size_t k = 0; k + 3 < t.size(); ++k) {
+          if (t[k] == "nThread" && t[k + 2] == "nGpus") {
+            const auto a = parse_count(t[k + 1], 1 << 16), b = parse_count(t[k + 3], 1 << 16);
+            if (a && b) current().threads_x_gpus = static_cast<int>(*a * *b);
+          }
+        }
+      } else if (parse_rank_line(t, rank, host, device)) {
+        if (!current().rows.empty()) blocks.emplace_back();
+        auto [it, fresh] = current().ranks.emplace(rank, RankLine{host, device, l.number});
+        if (!fresh) {
+          if (it->second.host != host) {
+            throw InputError(fmt::format("{}:{}: rank {} listed on host {} and, at line {}, on {}",
+                                         file, l.number, rank, host, it->second.line, it->second.host));
+          }
+          current().duplicate_rank_lines.push_back(l.number);
+        }
+      }
+      continue;
+    }
+    Block& b = current();
+    if (!b.columns) {
+      if (const auto c = row_columns(t)) {
+        b.columns = c;
+        b.inferred_columns = true;
+      } else {
+        continue;  // chatter before any table
+      }
+    }
+    const bool typed = t.size() > 2 && nccl_type_bytes(std::string(t[2])) > 0;
+    const bool sized = parse_size_bytes(t[0]).has_value();
+    if (!typed && !sized) {
+      if (!b.rows.empty()) b.skipped.push_back(l.number);  // NCCL INFO, warnings, "..." in the table
+      continue;
+    }
+    if (t.size() != b.columns->fields()) {
+      // A row cut short is the end of a paste only when no other row follows.
+      bool later_row = false;
+      for (std::size_t k = i + 1; k < text.lines.size() && !later_row; ++k) {
+        const Tokens u = split_tokens(text.lines[k].text);
+        later_row = u.size() == b.columns->fields() && parse_size_bytes(u[0]).has_value();
+      }
+      if (sized && typed && t.size() < b.columns->fields() && !later_row) {
+        b.cut_row = l.number;
+      } else if (sized && typed) {
+        throw InputError(fmt::format("{}:{}: {} fields, the header (line {}) has {} (truncated row?)",
+                                     file, l.number, t.size(), b.header_line, b.columns->fields()));
+      } else if (!b.rows.empty()) {
+        b.skipped.push_back(l.number);
+      }
+      continue;
+    }
+    b.rows.push_back(parse_row(file, l, t, *b.columns, in_place));
+  }
+  std::vector<Block> with_rows;
+  for (Block& b : blocks) {
+    if (!b.rows.empty()) with_rows.push_back(std::move(b));
+  }
+  return with_rows;
+}
+
+std::string line_list(const std::vector<std::size_t>& lines) {
+  std::string s;
+  for (std::size_t k = 0; k < lines.size() && k < 12; ++k) s += fmt::format("{}{}", k ? ", " : "", lines[k]);
+  return lines.size() > 12 ? s + fmt::format(" and {} more", lines.size() - 12) : s;
+}
+
+/// Identifies one block and adds its measurements to `table`.
+void import_block(ImportedTable& table, const Block& b, const ImportOptions& o) {
+  const std::string file = table.source.string();
+  const std::size_t first = b.rows.front().line, last = b.rows.back().line;
+  const std::string where = fmt::format("{}:{}-{}", file, first, last);
+  if (b.inferred_columns && !o.in_place) {
+    table.notes.push_back(fmt::format("lines {}-{}: no header; columns read from the rows", first, last));
+  }
+  if (!b.duplicate_rank_lines.empty()) {
+    table.warnings.push_back(fmt::format("lines {}: repeated rank lines ignored",
+                                         line_list(b.duplicate_rank_lines)));
+  }
+  if (!b.skipped.empty()) {
+    table.warnings.push_back(fmt::format("skipped line(s) {}: not table rows", line_list(b.skipped)));
+  }
+  if (b.cut_row > 0) {
+    table.warnings.push_back(fmt::format("line {}: a row cut short where the table ends, skipped",
+                                         b.cut_row));
+  }
+  const int listed = static_cast<int>(b.ranks.size());
+  const NcclIdentity id = identify_nccl_table(where, b.rows, b.columns->redop, b.columns->root,
+                                              b.program, listed, b.threads_x_gpus, o);
+  for (const auto& note : id.notes) table.notes.push_back(note);
+  std::vector<std::string> hosts;
+  if (listed == id.ranks) {
+    for (const auto& [r, line] : b.ranks) hosts.push_back(line.host);
+  } else if (o.nodes > 0) {
+    for (int r = 0; r < id.ranks; ++r) hosts.push_back(fmt::format("node{}", r * o.nodes / id.ranks));
+  } else if (listed > 0 || id.ranks > 8) {
+    std::set<std::string> seen;
+    for (const auto& [r, line] : b.ranks) seen.insert(line.host);
+    throw InputError(fmt::format(
+        "{}: {} ranks, {} rank line(s) listed ({} host(s)): cannot tell the nodes; give --nodes",
+        where, id.ranks, listed, seen.size()));
+  }
+  std::map<std::string, int> devices;
+  for (const auto& [r, line] : b.ranks) {
+    if (!line.device.empty()) ++devices[line.device];
+  }
+  std::string hardware;
+  for (const auto& [name, count] : devices) {
+    hardware += fmt::format("{}{} x {}", hardware.empty() ? "" : ", ", count, name);
+  }
+  if (table.hardware.empty()) table.hardware = hardware;
+  if (table.software.empty()) table.software = b.software;
+  const std::string tool = b.software.empty() ? "nccl-tests" : b.software;
+  const std::string origin = fmt::format("{} ({}), lines {}-{}", file, tool, first, last);
+  finish_nccl_rows(table, b.rows, id.op, id.ranks, hosts, origin);
 }
 
 }  // namespace
 
+bool looks_like_nccl_tests_line(const std::string& line) {
+  const Tokens t = split_tokens(line);
+  return header_columns(t).has_value() || row_columns(t).has_value();
+}
+
 ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const ImportOptions& o) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
   ImportedTable table;
   table.format = "nccl-tests";
   table.source = file;
-
-  static const std::regex kRank(
-      R"(Rank\s+(\d+)\s+(?:Group\s+\d+\s+)?Pid\s+\d+\s+on\s+(\S+)\s+device\s+\d+\s+\[[^\]]*\]\s+(.*\S))");
-  static const std::regex kProgram(R"(([A-Za-z_]+_perf)\b)");
-  static const std::regex kThreads(R"(nThread\s+(\d+)\s+nGpus\s+(\d+))");
-  static const std::regex kVersion(R"(nccl-tests version (\S+) nccl-headers=(\d+) nccl-library=(\d+))");
-
-  std::map<int, std::string> rank_host;
-  std::map<std::string, int> devices;
-  std::string program, hardware_note;
-  int threads_x_gpus = 0;
-  std::vector<std::string> header;
-  bool in_table = false;
-  std::vector<NcclRow> rows;
-  std::vector<std::size_t> log_lines;
-  std::string line;
-  std::smatch m;
-  for (std::size_t n = 1; std::getline(in, line); ++n) {
-    const auto tok = tokens_of(line);
-    if (tok.empty()) continue;
-    if (tok[0][0] == '#' || tok[0][0] == '>') {
-      if (std::regex_search(line, m, kRank)) {
-        rank_host[std::stoi(m[1])] = m[2];
-        ++devices[m[3]];
-      } else if (std::regex_search(line, m, kVersion)) {
-        table.software = fmt::format("nccl-tests {}, NCCL headers {}, library {}", m[1].str(),
-                                     m[2].str(), m[3].str());
-      } else if (std::regex_search(line, m, kThreads)) {
-        threads_x_gpus = std::stoi(m[1]) * std::stoi(m[2]);
-      }
-      if (line.find("HARDWARE:") != std::string::npos) {
-        hardware_note = line.substr(line.find("HARDWARE:") + 9);
-      }
-      if (line.find("Collective test starting:") != std::string::npos &&
-          std::regex_search(line, m, kProgram)) {
-        program = m[1];
-      } else if (program.empty() && std::regex_search(line, m, kProgram)) {
-        program = m[1];
-      }
-      // "#  size  count  type ..." (the first token may be "#" or "#size").
-      std::vector<std::string> h = tok;
-      if (h[0] == "#") h.erase(h.begin()); else h[0] = h[0].substr(1);
-      if (!h.empty() && h[0] == "size" && column(h, "time", 0) > 0) {
-        header = h;
-        in_table = true;
-      }
-      if (line.find("Out of bounds values") != std::string::npos) in_table = false;
+  const LogText text = read_log_text(file);
+  table.notes = text.notes;
+  const std::vector<Block> blocks = read_blocks(file.string(), text, o.in_place);
+  if (blocks.empty()) {
+    throw InputError(fmt::format("{}: no nccl-tests table (no '# size count type ...' header and "
+                                 "no rows of size, count, type, time, algbw, busbw)", file.string()));
+  }
+  // A table of a collective meshbench has no op for (reduce_perf, gather_perf) is set aside when
+  // the file holds others; alone, it is refused.
+  std::vector<std::string> unsupported;
+  for (const Block& b : blocks) {
+    const bool has_no_op = o.op.empty() && !b.program.empty() && !op_of_nccl_program(b.program);
+    if (has_no_op && blocks.size() > 1) {
+      unsupported.push_back(fmt::format("{} (lines {}-{})", b.program, b.rows.front().line,
+                                        b.rows.back().line));
       continue;
     }
-    if (!in_table) continue;
-    double size = 0;
-    if (!parse_double(tok[0], size)) {
-      log_lines.push_back(n);  // e.g. "host:pid:tid [0] NCCL INFO ..." inside the table
-      continue;
-    }
-    if (tok.size() != header.size()) {
-      throw InputError(fmt::format("{}:{}: {} fields, the header has {} (truncated row?)",
-                                   file.string(), n, tok.size(), header.size()));
-    }
-    const int nth = o.in_place ? 1 : 0;
-    const int c_time = column(header, "time", nth), c_alg = column(header, "algbw", nth),
-              c_bus = column(header, "busbw", nth);
-    if (c_time < 0 || c_alg < 0 || c_bus < 0) {
-      throw InputError(fmt::format("{}: header has no {} time/algbw/busbw columns",
-                                   file.string(), o.in_place ? "in-place" : "out-of-place"));
-    }
-    NcclRow r;
-    r.line = n;
-    r.size_bytes = size;
-    r.type = tok[2];
-    auto number = [&](int col, const char* what) {
-      double v = 0;
-      if (!parse_double(tok[static_cast<std::size_t>(col)], v) || !std::isfinite(v)) {
-        throw InputError(fmt::format("{}:{}: {}: not a number: '{}'", file.string(), n, what,
-                                     tok[static_cast<std::size_t>(col)]));
-      }
-      return v;
-    };
-    r.count = number(1, "count");
-    r.time_us = number(c_time, "time");
-    r.algbw_GBps = number(c_alg, "algbw");
-    r.busbw_GBps = number(c_bus, "busbw");
-    rows.push_back(r);
+    import_block(table, b, o);
   }
-  if (header.empty()) {
-    throw InputError(fmt::format("{}: no nccl-tests table (no '# size count type ...' header)",
-                                 file.string()));
-  }
-  if (!log_lines.empty()) {
+  if (!unsupported.empty()) {
     std::string list;
-    for (std::size_t l : log_lines) list += fmt::format("{}{}", list.empty() ? "" : ", ", l);
-    table.warnings.push_back(fmt::format("skipped line(s) {}: not table rows", list));
+    for (const auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+    table.warnings.push_back(fmt::format("tables of collectives meshbench has no op for, set aside: {}", list));
   }
-
-  int ranks = o.ranks;
-  if (ranks == 0) ranks = static_cast<int>(rank_host.size());
-  if (ranks == 0 && threads_x_gpus > 0) {
-    ranks = threads_x_gpus;
-    table.warnings.push_back(fmt::format(
-        "no '# Rank' lines: assuming {} ranks on one node from nThread x nGpus", ranks));
-  }
-  if (ranks == 0) {
-    throw InputError(fmt::format("{}: cannot tell the rank count; give --ranks", file.string()));
-  }
-  std::vector<std::string> hosts;
-  if (o.ranks == 0 || o.ranks == static_cast<int>(rank_host.size())) {
-    for (const auto& [r, h] : rank_host) hosts.push_back(h);
-  }
-  if (o.nodes > 0 && hosts.empty()) {  // stated by the user: ranks spread evenly
-    for (int r = 0; r < ranks; ++r) hosts.push_back(fmt::format("node{}", r * o.nodes / ranks));
-  }
-  for (const auto& [name, count] : devices) {
-    table.hardware += fmt::format("{}{} x {}", table.hardware.empty() ? "" : ", ", count, name);
-  }
-  if (!hardware_note.empty()) table.hardware += (table.hardware.empty() ? "" : "; ") + hardware_note;
-
-  std::string op = o.op;
-  if (op.empty() && !program.empty()) {
-    const auto mapped = op_of_nccl_program(program);
-    if (!mapped) {
-      throw InputError(fmt::format("{}: {} has no meshbench op (supported: all_reduce, "
-                                   "all_gather, reduce_scatter, alltoall, broadcast, sendrecv)",
-                                   file.string(), program));
-    }
-    op = *mapped;
-  }
-  if (op.empty()) {
-    // Old outputs do not name the test: the columns and element counts tell it.
-    const bool redop = column(header, "redop", 0) >= 0;
-    for (const NcclRow& r : rows) {
-      const double eb = static_cast<double>(nccl_type_bytes(r.type));
-      if (r.size_bytes == 0 || eb == 0) continue;
-      if (redop && r.count * eb == r.size_bytes) op = "all_reduce";
-      else if (redop && r.count * eb * ranks == r.size_bytes) op = "reduce_scatter";
-      else if (!redop && r.count * eb * ranks == r.size_bytes) op = "all_gather";
-      break;
-    }
-    if (op.empty()) {
-      throw InputError(fmt::format("{}: cannot tell which collective this is; give --op",
-                                   file.string()));
-    }
-    table.warnings.push_back(fmt::format("op not named in the file: taken as {} from its columns",
-                                         op));
-  }
-  finish_nccl_rows(table, rows, op, ranks, hosts);
   return table;
 }
 

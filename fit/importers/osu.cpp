@@ -1,134 +1,350 @@
-// OSU micro-benchmarks latency output (osu_latency and the collective latency tests such as
-// osu_allreduce): "# OSU MPI <Name> Test vX" then "# Size  <Avg> Latency(us) [...]" and rows of
-// size and microseconds. OSU does not print the rank count: --ranks is required (and --nodes
-// for the tier). Sizes are converted to the nccl-tests convention of patterns/collective.hpp:
-// OSU's all-gather and all-to-all sizes are per rank (per peer), so they are multiplied by the
-// rank count; all-reduce, reduce-scatter and broadcast sizes are the buffer already.
-// Bandwidth tests (osu_bw, osu_bibw) report MB/s over a window of messages, not a time per
-// message: they are refused.
+// OSU micro-benchmarks output (5.x to 7.x), as people paste it: several tests in one file, the
+// launcher's command line and prompts around them, `time` output after a table, "-f" (min, max,
+// iterations), "-z" (P50/P90/P99) and "Validation" columns, "# Datatype:" lines, device-buffer
+// headers. Each "OSU ... Test" title starts a block; its "Size" header names the metric; rows of
+// size and value follow until a line that is not a row.
+//
+// Latency tests become time series. OSU's all-gather and all-to-all sizes are per rank (per
+// peer): they are multiplied by the rank count to give nccl-tests sizes (patterns/collective.hpp);
+// all-reduce, reduce-scatter and broadcast sizes are the buffer already. Bandwidth tests (osu_bw,
+// osu_bibw, osu_mbw_mr) report MB/s over a window of messages in flight: they become streaming-
+// bandwidth series (group "streaming_bw:<test>", time = size / bandwidth per message), which the
+// fitter keeps apart from latency series and the profile leaves out (their alpha is no latency).
+//
+// OSU prints no rank count. It comes from --ranks/--nodes, else from the launcher line before
+// the block (mpirun/mpiexec -n/-np, -N/-npernode/-ppn, -H host:slots; srun/salloc/#SBATCH -n,
+// -N, --ntasks-per-node), printed with the line it came from; point-to-point tests have 2 ranks.
 
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
+#include <optional>
 
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/importers/log_text.hpp"
 #include "patterns/collective.hpp"
 
 namespace meshbench::fit {
+namespace {
 
-ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions& o) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  ImportedTable table;
-  table.format = "osu";
-  table.source = file;
-  static const std::regex kTitle(R"(#\s*OSU MPI[-\w]*\s+(.+?)\s+Test\s+(v\S+))");
-  static const std::map<std::string, std::pair<std::string, bool>> kTests = {
-      // OSU test name -> (op, size is per rank and must be multiplied by the rank count)
-      {"Latency", {"ping_pong", false}},          {"Allreduce Latency", {"all_reduce", false}},
-      {"Allgather Latency", {"all_gather", true}}, {"Reduce_scatter Latency", {"reduce_scatter", false}},
-      {"All-to-All Personalized Exchange Latency", {"all_to_all", true}},
-      {"Alltoall Latency", {"all_to_all", true}},  {"Broadcast Latency", {"broadcast", false}}};
+using Tokens = std::vector<std::string_view>;
 
-  std::string op = o.op, test;
-  bool per_rank = false;
-  std::string line;
-  std::smatch m;
-  std::map<std::uint64_t, std::size_t> seen;
-  struct Row { std::size_t line; double size, time; };
+struct OsuTest {
+  const char* title;  ///< the words between "OSU MPI..." and "Test"
+  const char* op;     ///< meshbench op ("" = none)
+  bool per_rank;      ///< OSU size is per rank / per peer
+  bool bandwidth;     ///< MB/s over a window
+  int ranks;          ///< fixed rank count (point to point), 0 = the run's
+};
+
+const OsuTest kTests[] = {
+    {"Latency", "ping_pong", false, false, 2},
+    {"Allreduce Latency", "all_reduce", false, false, 0},
+    {"Allgather Latency", "all_gather", true, false, 0},
+    {"Reduce_scatter Latency", "reduce_scatter", false, false, 0},
+    {"All-to-All Personalized Exchange Latency", "all_to_all", true, false, 0},
+    {"Alltoall Latency", "all_to_all", true, false, 0},
+    {"Broadcast Latency", "broadcast", false, false, 0},
+    {"Bandwidth", "send_recv", false, true, 2},
+    {"Bi-Directional Bandwidth", "send_recv", false, true, 2},
+    {"Multiple Bandwidth / Message Rate", "send_recv", false, true, 0},
+};
+
+/// The launch geometry a command line states.
+struct Geometry {
+  int ranks = 0, nodes = 0, per_node = 0;
+  std::size_t line = 0;
+  bool complete() const { return ranks > 0 && nodes > 0; }
+};
+
+std::optional<int> small_int(std::string_view t) {
+  const auto v = parse_count(t, 1 << 24);
+  if (!v || *v < 1) return std::nullopt;
+  return static_cast<int>(*v);
+}
+
+/// "--key=value", "--key value" or, for a one-letter option, "-N2".
+std::optional<int> option(const Tokens& t, std::size_t& k, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    if (t[k] == name && k + 1 < t.size()) return small_int(t[++k]);
+    if (name.size() == 2 && t[k].size() > 2 && t[k].substr(0, 2) == name) {
+      if (auto v = small_int(t[k].substr(2))) return v;
+    }
+    if (t[k].size() > name.size() + 1 && t[k].substr(0, name.size()) == name && t[k][name.size()] == '=') {
+      return small_int(t[k].substr(name.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Geometry> geometry_of(const LogLine& l) {
+  const Tokens t = split_tokens(l.text);
+  std::size_t at = 0;
+  while (at < t.size() && t[at] != "mpirun" && t[at] != "mpiexec" && t[at] != "srun" &&
+         t[at] != "salloc" && t[at] != "sbatch" && t[at] != "#SBATCH" &&
+         !t[at].ends_with("/mpirun") && !t[at].ends_with("/mpiexec")) {
+    ++at;
+  }
+  if (at == t.size()) return std::nullopt;
+  const bool slurm = t[at] == "srun" || t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
+  Geometry g;
+  g.line = l.number;
+  bool conflict = false;
+  auto set_per_node = [&](int v) {
+    conflict = conflict || (g.per_node > 0 && g.per_node != v);
+    g.per_node = v;
+  };
+  for (std::size_t k = at + 1; k < t.size(); ++k) {
+    if (auto v = option(t, k, {"-n", "-np", "--ntasks", "--np"})) g.ranks = *v;
+    else if (slurm && (v = option(t, k, {"-N", "--nodes"}))) g.nodes = *v;
+    else if (!slurm && (v = option(t, k, {"-N", "-npernode", "--npernode", "-ppn", "--ppn"}))) set_per_node(*v);
+    else if ((v = option(t, k, {"--ntasks-per-node", "--tasks-per-node"}))) set_per_node(*v);
+    else if (!slurm && (t[k] == "-H" || t[k] == "--host" || t[k] == "-hosts") && k + 1 < t.size()) {
+      // "-H a:32,b:32": nodes and slots.
+      std::string_view list = t[++k];
+      int hosts = 0, slots = 0;
+      bool counted = true;
+      while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view h = list.substr(0, comma);
+        ++hosts;
+        const auto colon = h.find(':');
+        const auto s = colon == std::string_view::npos ? std::nullopt : small_int(h.substr(colon + 1));
+        if (s) slots += *s; else counted = false;
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      }
+      g.nodes = hosts;
+      if (counted && g.ranks == 0) g.ranks = slots;
+    } else if (!slurm && (t[k] == "--map-by" || t[k] == "-map-by") && k + 1 < t.size()) {
+      const std::string_view m = t[++k];  // ppr:N:node
+      if (m.rfind("ppr:", 0) == 0 && m.ends_with(":node")) {
+        if (auto v = small_int(m.substr(4, m.size() - 9))) set_per_node(*v);
+      }
+    }
+  }
+  if (conflict) g.per_node = 0;  // "-N 2 ... -map-by ppr:1:node": the line does not say
+  if (g.nodes == 0 && g.ranks > 0 && g.per_node > 0 && g.ranks % g.per_node == 0) g.nodes = g.ranks / g.per_node;
+  if (g.ranks == 0 && g.nodes > 0 && g.per_node > 0) g.ranks = g.nodes * g.per_node;
+  if (g.ranks == 0 && g.nodes == 0) return std::nullopt;
+  return g;
+}
+
+struct Row {
+  std::size_t line;
+  std::uint64_t size;
+  double value;
+};
+
+struct Block {
+  std::string test, version;
+  std::size_t title_line = 0;
+  std::string unit;  ///< "us" or "MB/s"
+  int pairs = 0;     ///< osu_mbw_mr "[ pairs: N ]"
+  std::string dtype = "unknown";
+  std::optional<Geometry> launch;
   std::vector<Row> rows;
+  bool closed = false;  ///< a non-row line ended the table
+};
+
+/// "# OSU MPI-CUDA Allreduce Latency Test v7.5" (also without '#', and "OSU NCCL-CUDA ...").
+bool parse_title(const std::string& line, std::string& test, std::string& version) {
+  const auto osu = line.find("OSU ");
+  const auto at = line.rfind(" Test");
+  if (osu == std::string::npos || at == std::string::npos || at < osu || line.size() > 400) return false;
+  std::string_view words = std::string_view(line).substr(osu + 4, at - osu - 4);
+  const auto space = words.find(' ');  // "MPI", "MPI-CUDA", "NCCL-CUDA", "MPI-ROCM"
+  if (space == std::string_view::npos) return false;
+  test = std::string(words.substr(space + 1));
+  const Tokens rest = split_tokens(std::string_view(line).substr(at + 5));
+  version = rest.empty() ? "" : std::string(rest[0]);
+  return true;
+}
+
+std::vector<Block> read_blocks(const std::string& file, const LogText& text) {
+  std::vector<Block> blocks;
+  std::optional<Geometry> launch;
   bool header = false;
-  for (std::size_t n = 1; std::getline(in, line); ++n) {
-    if (std::regex_search(line, m, kTitle)) {
-      test = m[1];
-      table.software = fmt::format("OSU micro-benchmarks {}", m[2].str());
+  for (const LogLine& l : text.lines) {
+    std::string test, version;
+    if (parse_title(l.text, test, version)) {
+      blocks.push_back({});
+      blocks.back().test = test;
+      blocks.back().version = version;
+      blocks.back().title_line = l.number;
+      blocks.back().launch = launch;
+      header = false;
       continue;
     }
-    if (line.find("# Size") != std::string::npos || line.find("#Size") != std::string::npos) {
-      if (line.find("MB/s") != std::string::npos) {
-        throw InputError(fmt::format("{}:{}: an OSU bandwidth test (MB/s over a window of "
-                                     "messages) is not a time per message: import osu_latency "
-                                     "or a collective latency test instead", file.string(), n));
+    if (auto g = geometry_of(l)) launch = g;
+    if (blocks.empty()) continue;
+    Block& b = blocks.back();
+    const Tokens t = split_tokens(l.text);
+    if (t.empty()) continue;
+    if (l.text.find("pairs:") != std::string::npos) {
+      for (std::size_t k = 0; k + 1 < t.size(); ++k) {
+        if (t[k] == "pairs:") b.pairs = small_int(t[k + 1]).value_or(0);
       }
-      if (line.find("us") == std::string::npos) {
-        throw InputError(fmt::format("{}:{}: latency column in unknown units: '{}'",
-                                     file.string(), n, line));
-      }
+    }
+    if (const auto d = l.text.find("Datatype:"); d != std::string::npos) {
+      const Tokens dt = split_tokens(std::string_view(l.text).substr(d + 9));
+      if (!dt.empty()) b.dtype = valid_utf8(std::string(dt[0]).substr(0, 40));
+      if (!b.dtype.empty() && b.dtype.back() == '.') b.dtype.pop_back();
+      continue;
+    }
+    const bool comment = t[0][0] == '#' || t[0] == "\\#";
+    const auto size_at = l.text.find("Size");
+    if (size_at != std::string::npos && (comment || t[0] == "Size") && !header) {
+      if (l.text.find("MB/s") != std::string::npos) b.unit = "MB/s";
+      else if (l.text.find("(us)") != std::string::npos || l.text.find("Latency") != std::string::npos) b.unit = "us";
+      else throw InputError(fmt::format("{}:{}: OSU header in unknown units: '{}'", file, l.number, valid_utf8(l.text.substr(0, 80))));
       header = true;
       continue;
     }
-    if (line.empty() || line[0] == '#' || !header) continue;
-    std::istringstream fields(line);
-    std::string size_text, time_text;
-    fields >> size_text >> time_text;
-    char* end = nullptr;
-    const double size = std::strtod(size_text.c_str(), &end);
-    if (end != size_text.c_str() + size_text.size() || size < 0) {
-      throw InputError(fmt::format("{}:{}: size: not a size: '{}'", file.string(), n, size_text));
-    }
-    const double time = std::strtod(time_text.c_str(), &end);
-    if (time_text.empty() || end != time_text.c_str() + time_text.size() || !std::isfinite(time) ||
-        time <= 0) {
-      throw InputError(fmt::format("{}:{}: latency must be a number > 0 (us), got '{}'",
-                                   file.string(), n, time_text));
-    }
-    if (const auto [it, fresh] = seen.emplace(static_cast<std::uint64_t>(size), n); !fresh) {
-      throw InputError(fmt::format("{}:{}: size {} appears twice (lines {} and {})",
-                                   file.string(), n, size, it->second, n));
-    }
-    rows.push_back({n, size, time});
-  }
-  if (!header) throw InputError(fmt::format("{}: no OSU '# Size' header", file.string()));
-  if (op.empty()) {
-    const auto it = kTests.find(test);
-    if (it == kTests.end()) {
-      throw InputError(fmt::format("{}: OSU test '{}' has no meshbench op; give --op",
-                                   file.string(), test));
-    }
-    op = it->second.first;
-    per_rank = it->second.second;
-  } else {
-    per_rank = op == "all_gather" || op == "all_to_all";
-  }
-  const auto op_enum = parse_op(op);
-  if (!op_enum) throw InputError(fmt::format("--op: unknown op '{}'", op));
-  if (o.ranks < 1) {
-    throw InputError(fmt::format("{}: OSU output does not give the rank count: pass --ranks "
-                                 "(and --nodes)", file.string()));
-  }
-  const int nodes = std::max(1, o.nodes);
-  std::vector<std::size_t> zero;
-  for (const Row& r : rows) {
-    if (r.size == 0) {
-      zero.push_back(r.line);
+    if (comment || !header || b.closed) continue;
+    const auto size = parse_size_bytes(t[0]);
+    const auto value = t.size() >= 2 ? parse_finite(t[1]) : std::nullopt;
+    const bool numeric_row = size && value;
+    if (!numeric_row) {
+      // The table ends at the first line that is not a row: `time` output, a prompt, the next
+      // command. Something that starts like a row but is malformed is an error, not an end.
+      // ("193.84user 0.52system ..." of GNU time is no row: its first token is no number.)
+      auto number_like = [](std::string_view x) {
+        return x == "inf" || x == "nan" || x == "-inf" || parse_finite(x).has_value();
+      };
+      const bool row_like = t.size() >= 2 && t.size() <= 12 && number_like(t[0]) && number_like(t[1]);
+      if (row_like && b.rows.size() < 100000) {
+        if (!size) throw InputError(fmt::format("{}:{}: size: expected a whole number of bytes, got '{}'", file, l.number, t[0]));
+        throw InputError(fmt::format("{}:{}: {}: not a number: '{}'", file, l.number,
+                                     b.unit == "MB/s" ? "bandwidth" : "latency", t[1]));
+      }
+      if (!b.rows.empty()) b.closed = true;
       continue;
     }
-    Measurement meas;
-    meas.op = op;
-    meas.dtype = "unknown";
-    meas.ranks = op == "ping_pong" ? 2 : o.ranks;
-    meas.nodes = nodes;
-    meas.ranks_per_node = (meas.ranks + nodes - 1) / nodes;
-    meas.tier = nodes > 1 ? "inter" : "intra";
-    meas.group = "all";
-    meas.bytes = static_cast<std::uint64_t>(per_rank ? r.size * o.ranks : r.size);
-    meas.time_us = r.time;
-    meas.busbw_factor = busbw_factor(*op_enum, meas.ranks);
-    meas.line = r.line;
-    table.measurements.push_back(meas);
+    for (std::string_view tok : t) {
+      if (tok == "Fail") throw InputError(fmt::format("{}:{}: validation failed (Fail): wrong results are not timings", file, l.number));
+    }
+    if (!(*value > 0)) {
+      throw InputError(fmt::format("{}:{}: {} must be a number > 0, got '{}'", file, l.number,
+                                   b.unit == "MB/s" ? "bandwidth" : "latency", t[1]));
+    }
+    b.rows.push_back({l.number, *size, *value});
   }
-  if (!zero.empty()) {
+  return blocks;
+}
+
+const OsuTest* find_test(const std::string& title) {
+  for (const OsuTest& t : kTests) {
+    if (title == t.title) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions& o) {
+  ImportedTable table;
+  table.format = "osu";
+  table.source = file;
+  const LogText text = read_log_text(file);
+  table.notes = text.notes;
+  const std::vector<Block> blocks = read_blocks(file.string(), text);
+  std::vector<std::string> set_aside;
+  std::size_t imported = 0;
+  for (const Block& b : blocks) {
+    if (b.rows.empty()) continue;
+    const std::string where = fmt::format("{}:{}-{}", file.string(), b.title_line, b.rows.back().line);
+    const OsuTest* test = find_test(b.test);
+    std::string op = o.op;
+    if (op.empty()) {
+      if (!test || !*test->op) {
+        set_aside.push_back(fmt::format("'{}' (lines {}-{})", b.test, b.title_line, b.rows.back().line));
+        continue;
+      }
+      op = test->op;
+    }
+    const auto op_enum = parse_op(op);
+    if (!op_enum) throw InputError(fmt::format("--op: unknown op '{}'", op));
+    const bool bandwidth = b.unit == "MB/s";
+    const bool per_rank = test ? test->per_rank : (op == "all_gather" || op == "all_to_all");
+    // Ranks and nodes: the flags, else the launcher line, else a fixed count.
+    int ranks = o.ranks, nodes = o.nodes;
+    std::string from = o.ranks > 0 ? "--ranks" : "";
+    if (test && test->ranks > 0 && ranks == 0) ranks = test->ranks, from = "the test (point to point)";
+    if (test && b.pairs > 0 && ranks == 0) ranks = 2 * b.pairs, from = "its '[ pairs: N ]' line";
+    if (b.launch && ranks == 0 && b.launch->ranks > 0) {
+      ranks = b.launch->ranks;
+      from = fmt::format("the launcher line {}", b.launch->line);
+    }
+    if (b.launch && nodes == 0 && b.launch->nodes > 0 && (o.ranks == 0 || o.ranks == b.launch->ranks)) {
+      nodes = b.launch->nodes;
+      table.notes.push_back(fmt::format("{}: {} node(s) from the launcher line {}", where, nodes, b.launch->line));
+    }
+    if (ranks < 1) {
+      throw InputError(fmt::format("{}: OSU output does not give the rank count and no launcher "
+                                   "line states it: pass --ranks (and --nodes)", where));
+    }
+    if (nodes < 1) {
+      throw InputError(fmt::format("{}: {} ranks, but nothing states the nodes they span: pass --nodes",
+                                   where, ranks));
+    }
+    if (nodes > ranks) {
+      throw InputError(fmt::format("{}: {} nodes for {} ranks", where, nodes, ranks));
+    }
+    table.notes.push_back(fmt::format("{}: {} '{}' ({}), {} ranks from {}", where,
+                                      bandwidth ? "streaming bandwidth" : "op " + op, b.test,
+                                      b.version, ranks, from.empty() ? "--ranks" : from));
+    if (table.software.empty()) table.software = fmt::format("OSU micro-benchmarks {}", b.version);
+    const std::string origin = fmt::format("{} (OSU micro-benchmarks {}, '{}'), lines {}-{}",
+                                           file.string(), b.version, b.test, b.title_line, b.rows.back().line);
+    std::map<std::uint64_t, std::size_t> seen;
+    std::vector<std::size_t> zero;
+    for (const Row& r : b.rows) {
+      if (r.size == 0) {
+        zero.push_back(r.line);
+        continue;
+      }
+      if (const auto [it, fresh] = seen.emplace(r.size, r.line); !fresh) {
+        throw InputError(fmt::format("{}:{}: size {} appears twice (lines {} and {})",
+                                     file.string(), r.line, r.size, it->second, r.line));
+      }
+      Measurement m;
+      m.op = op;
+      m.dtype = b.dtype;
+      m.ranks = ranks;
+      m.nodes = nodes;
+      m.ranks_per_node = (ranks + nodes - 1) / nodes;
+      m.tier = nodes > 1 ? "inter" : "intra";
+      m.group = bandwidth ? "streaming_bw:" + b.test : "all";
+      const double bytes = per_rank ? static_cast<double>(r.size) * ranks : static_cast<double>(r.size);
+      m.bytes = static_cast<std::uint64_t>(bytes);
+      // MB/s = 1e6 bytes per second: the time one message takes at the streaming rate.
+      m.time_us = bandwidth ? static_cast<double>(r.size) / r.value : r.value;
+      m.busbw_factor = busbw_factor(*op_enum, ranks);
+      m.line = r.line;
+      m.origin = origin;
+      table.measurements.push_back(m);
+      ++imported;
+    }
+    if (!zero.empty()) {
+      std::string list;
+      for (std::size_t l : zero) list += fmt::format("{}{}", list.empty() ? "" : ", ", l);
+      table.warnings.push_back(fmt::format("skipped line(s) {}: size 0", list));
+    }
+  }
+  if (!set_aside.empty()) {
     std::string list;
-    for (std::size_t l : zero) list += fmt::format("{}{}", list.empty() ? "" : ", ", l);
-    table.warnings.push_back(fmt::format("skipped line(s) {}: size 0", list));
+    for (const auto& s : set_aside) list += (list.empty() ? "" : ", ") + s;
+    if (imported == 0) {
+      throw InputError(fmt::format("{}: OSU test(s) {} measure no collective meshbench has (it has all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, ping_pong and send_recv)", file.string(), list));
+    }
+    table.warnings.push_back(fmt::format("OSU tests meshbench has no op for, set aside: {}", list));
   }
-  if (table.measurements.empty()) throw InputError(fmt::format("{}: no data rows", file.string()));
+  if (imported == 0) {
+    throw InputError(fmt::format("{}: no OSU table (an 'OSU ... Test' title, a 'Size' header and "
+                                 "rows of size and value)", file.string()));
+  }
   return table;
 }
 
