@@ -121,6 +121,11 @@ std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
                       sum.n_half_bytes ? format_bytes_approx(*sum.n_half_bytes) : "-");
   }
   md += "\nn_1/2: the size at which the fitted busbw reaches half the peak measured busbw.\n\n"
+        "## Sources\n\n";
+  for (const auto& s : fits) {
+    for (const auto& o : s.origins()) md += fmt::format("- {}: {}\n", s.key.label(), o);
+  }
+  md += "\n"
         "## busbw per size\n\n| size |";
   std::string rule = "|---:|";
   for (const auto& s : fits) {
@@ -155,24 +160,17 @@ std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
   return md;
 }
 
-void write_bandwidth_table_csv(const std::vector<SeriesFit>& fits,
-                               const std::filesystem::path& file) {
-  std::ofstream out(file);
-  if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", file.string()));
-  out << "bytes";
-  for (const auto& s : fits) {
-    fmt::print(out, ",{0} busbw_GBps,{0} busbw_fit_GBps", s.key.label());
-  }
-  out << "\n";
+std::string bandwidth_table_csv(const std::vector<SeriesFit>& fits) {
+  std::string out = "bytes";
+  for (const auto& s : fits) out += fmt::format(",{0} busbw_GBps,{0} busbw_fit_GBps", s.key.label());
+  out += "\n";
   auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.9g}", *v) : ""; };
   for (std::uint64_t bytes : all_sizes(fits)) {
-    out << bytes;
-    for (const auto& s : fits) {
-      out << "," << num(measured_busbw(s, bytes)) << "," << num(fitted_busbw(s, bytes));
-    }
-    out << "\n";
+    out += std::to_string(bytes);
+    for (const auto& s : fits) out += "," + num(measured_busbw(s, bytes)) + "," + num(fitted_busbw(s, bytes));
+    out += "\n";
   }
-  if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", file.string()));
+  return out;
 }
 
 }  // namespace meshbench::fit

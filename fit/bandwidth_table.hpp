@@ -22,8 +22,7 @@ std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits);
 /// CSV: one row per power-of-two size: bytes, then for each series "<label> busbw_GBps" and
 /// "<label> busbw_fit_GBps". Measured values at a size are the median over its rows
 /// (repetitions). Cells with no measurement (or outside the measured range, for the fit) are
-/// empty. Throws std::runtime_error naming the file if it cannot be written.
-void write_bandwidth_table_csv(const std::vector<SeriesFit>& fits,
-                               const std::filesystem::path& file);
+/// empty.
+std::string bandwidth_table_csv(const std::vector<SeriesFit>& fits);
 
 }  // namespace meshbench::fit

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 
+#include "fit/atomic_outputs.hpp"
 #include "fit/bandwidth_table.hpp"
 #include "fit/compare_command.hpp"
 #include "fit/csv_table.hpp"
@@ -105,6 +106,7 @@ int run_fit(FitOptions o) {
   std::map<SeriesKey, std::string> series_file;  // one file per series: never mix two tables
   for (const auto& name : o.inputs) {
     tables.push_back(import_table(name, o.import));
+    for (const auto& n : tables.back().notes) fmt::print(stderr, "meshfit: inferred: {}\n", n);
     for (const auto& w : tables.back().warnings) {
       fmt::print(stderr, "meshfit: warning: {}: {}\n", name, w);
     }
@@ -138,25 +140,22 @@ int run_fit(FitOptions o) {
   if (ec) throw InputError(fmt::format("--out: cannot create '{}': {}", out.string(), ec.message()));
 
   const auto doc = fits_to_json(fits, input, o.time_column);
-  {
-    std::ofstream json(out / "fit.json");
-    json << doc.dump(2) << "\n";
-    if (!json) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "fit.json").string()));
-  }
-  {
-    std::ofstream md(out / "bandwidth_table.md");
-    md << bandwidth_table_markdown(fits);
-    if (!md) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "bandwidth_table.md").string()));
-  }
-  write_bandwidth_table_csv(fits, out / "bandwidth_table.csv");
-  {
-    std::ofstream profile(out / "profile.json");
-    profile << make_profile(fits, tables, o.algorithm, compute).dump(2) << "\n";
-    if (!profile) throw std::runtime_error(fmt::format("cannot write '{}'", (out / "profile.json").string()));
-  }
+  // Every output is built first and written to a temporary name; only when all are written are
+  // they renamed over the old ones, so a failure never leaves a folder half old, half new.
+  // Strings from the inputs (host names) may hold invalid UTF-8: dump replaces it.
+  auto dump = [](const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
+  const std::string profile_text = dump(make_profile(fits, tables, o.algorithm, compute));
+  AtomicOutputs outputs(out);
+  outputs.write("fit.json", dump(doc));
+  outputs.write("bandwidth_table.md", bandwidth_table_markdown(fits));
+  outputs.write("bandwidth_table.csv", bandwidth_table_csv(fits));
+  outputs.write("profile.json", profile_text);
+  outputs.commit();
 
   if (o.format == "json") {
-    std::cout << doc.dump(2) << "\n";
+    std::cout << dump(doc);
   } else {
     print_text(fits);
     fmt::print("wrote {}, {}, {}, {}\n", (out / "fit.json").string(),

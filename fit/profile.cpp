@@ -78,6 +78,7 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
         {"algorithm", algorithm_name(alg)},
         {"busbw_factor", s.busbw_factor},
         {"source", s.points.empty() ? "" : s.points.front().source},
+        {"origin", s.origins()},
         {"n_points", s.points.size()},
         {"outliers", s.outliers.size()},
         {"median_abs_rel_error", s.accuracy.median_abs_rel_error},
@@ -89,7 +90,7 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
   for (const ImportedTable& t : tables) {
     provenance.push_back({{"source", t.source.string()}, {"format", t.format}, {"hosts", t.hosts},
                           {"software", t.software}, {"hardware", t.hardware},
-                          {"warnings", t.warnings}});
+                          {"warnings", t.warnings}, {"notes", t.notes}});
   }
   nlohmann::json doc{
       {"schema", "meshbench.profile/1"},

@@ -28,23 +28,62 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
     return std::span<const TimePoint>(points.data() + starts[a], starts[b] - starts[a]);
   };
 
-  // cost[a][b]: SSR of one line over distinct sizes [a, b), infinite if too few sizes.
+  // Breakpoint candidates (indices into the distinct sizes): every one for up to kExact sizes,
+  // where the search is exact; beyond, kCandidates evenly spaced ones, so that 100,000 sizes
+  // cost what 128 do (the regimes of a protocol switch span many sizes; a breakpoint a few
+  // sizes off changes the fit little, and the final fits below are exact on their ranges).
+  constexpr std::size_t kExact = 96, kCandidates = 128;
+  std::vector<std::size_t> cand;
+  if (sizes <= kExact) {
+    for (std::size_t i = 0; i <= sizes; ++i) cand.push_back(i);
+  } else {
+    for (std::size_t i = 0; i <= kCandidates; ++i) {
+      const std::size_t c = i * sizes / kCandidates;
+      if (cand.empty() || c != cand.back()) cand.push_back(c);
+    }
+  }
+  const std::size_t nc = cand.size();
+  // Segment cost over distinct sizes [cand[a], cand[b]): the SSR of one weighted line, from
+  // prefix sums of the weighted normal equations (w = 1/t^2; x scaled by the largest size).
+  const double scale = points.back().bytes > 0 ? points.back().bytes : 1;
+  std::vector<long double> S(points.size() + 1), Sx(S.size()), Sy(S.size()), Sxx(S.size()),
+      Sxy(S.size()), Syy(S.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const long double x = points[i].bytes / scale, y = points[i].time_us, w = 1 / (y * y);
+    S[i + 1] = S[i] + w;
+    Sx[i + 1] = Sx[i] + w * x;
+    Sy[i + 1] = Sy[i] + w * y;
+    Sxx[i + 1] = Sxx[i] + w * x * x;
+    Sxy[i + 1] = Sxy[i] + w * x * y;
+    Syy[i + 1] = Syy[i] + w * y * y;
+  }
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> cost(sizes + 1, std::vector<double>(sizes + 1, kInf));
-  for (std::size_t a = 0; a < sizes; ++a) {
-    for (std::size_t b = a + m; b <= sizes; ++b) cost[a][b] = fit_line(span_of(a, b)).sum_sq_rel_residual;
+  auto segment_cost = [&](std::size_t a, std::size_t b) -> double {  // distinct sizes [a, b)
+    if (b < a + m) return kInf;
+    if (sizes <= kExact) return fit_line(span_of(a, b)).sum_sq_rel_residual;
+    const std::size_t i = starts[a], j = starts[b];
+    const long double s0 = S[j] - S[i], sx = Sx[j] - Sx[i], sy = Sy[j] - Sy[i],
+                      sxx = Sxx[j] - Sxx[i], sxy = Sxy[j] - Sxy[i], syy = Syy[j] - Syy[i];
+    const long double det = s0 * sxx - sx * sx;
+    if (!(det > 0)) return fit_line(span_of(a, b)).sum_sq_rel_residual;
+    const long double beta = (s0 * sxy - sx * sy) / det, alpha = (sy - beta * sx) / s0;
+    return static_cast<double>(std::max<long double>(0, syy - alpha * sy - beta * sxy));
+  };
+  std::vector<std::vector<double>> cost(nc, std::vector<double>(nc, kInf));
+  for (std::size_t a = 0; a < nc; ++a) {
+    for (std::size_t b = a + 1; b < nc; ++b) cost[a][b] = segment_cost(cand[a], cand[b]);
   }
 
   const double n = static_cast<double>(points.size());
   double best_bic = kInf;
   std::vector<std::size_t> best_cuts;
-  // best[k][b]: least SSR of sizes [0, b) in k regimes; from[k][b]: where the last one starts.
+  // best[k][b]: least SSR of candidates [0, b) in k regimes; from[k][b]: where the last starts.
   const std::size_t kmax = std::min(options.max_regimes, sizes / m);
-  std::vector<std::vector<double>> best(kmax + 1, std::vector<double>(sizes + 1, kInf));
-  std::vector<std::vector<std::size_t>> from(kmax + 1, std::vector<std::size_t>(sizes + 1, 0));
+  std::vector<std::vector<double>> best(kmax + 1, std::vector<double>(nc, kInf));
+  std::vector<std::vector<std::size_t>> from(kmax + 1, std::vector<std::size_t>(nc, 0));
   best[0][0] = 0;
   for (std::size_t k = 1; k <= kmax; ++k) {
-    for (std::size_t b = 1; b <= sizes; ++b) {
+    for (std::size_t b = 1; b < nc; ++b) {
       for (std::size_t a = 0; a < b; ++a) {
         const double c = best[k - 1][a] + cost[a][b];
         if (c < best[k][b]) {
@@ -53,13 +92,13 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
         }
       }
     }
-    if (best[k][sizes] == kInf) continue;
+    if (best[k][nc - 1] == kInf) continue;
     const double p = 3.0 * static_cast<double>(k) - 1.0;
-    const double bic = n * std::log(std::max(best[k][sizes] / n, 1e-12)) + p * std::log(n);
+    const double bic = n * std::log(std::max(best[k][nc - 1] / n, 1e-12)) + p * std::log(n);
     if (bic < best_bic) {
       best_bic = bic;
       best_cuts.clear();
-      for (std::size_t kk = k, b = sizes; kk > 0; b = from[kk][b], --kk) best_cuts.push_back(b);
+      for (std::size_t kk = k, b = nc - 1; kk > 0; b = from[kk][b], --kk) best_cuts.push_back(cand[b]);
       best_cuts.push_back(0);
       std::reverse(best_cuts.begin(), best_cuts.end());
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -29,6 +30,15 @@ const LineFit* SeriesFit::regime_for(double bytes) const {
   return &regimes.back();
 }
 
+std::vector<std::string> SeriesFit::origins() const {
+  std::vector<std::string> out;
+  for (const Measurement& m : points) {
+    const std::string& o = m.origin.empty() ? m.source : m.origin;
+    if (!o.empty() && std::find(out.begin(), out.end(), o) == out.end()) out.push_back(o);
+  }
+  return out;
+}
+
 std::optional<double> SeriesFit::predicted_time_us(double bytes) const {
   const LineFit* r = regime_for(bytes);
   if (!r) return std::nullopt;
@@ -45,10 +55,11 @@ double abs_rel_error(const SeriesFit& s, const Measurement& m) {
 FitAccuracy accuracy_of(const SeriesFit& s) {
   FitAccuracy a;
   std::vector<double> all, inliers;
+  std::set<std::pair<std::size_t, std::uint64_t>> outliers;
+  for (const Measurement& o : s.outliers) outliers.emplace(o.line, o.bytes);
   for (const Measurement& m : s.points) {
     const double e = abs_rel_error(s, m);
-    const bool outlier = std::any_of(s.outliers.begin(), s.outliers.end(),
-                                     [&](const Measurement& o) { return o.line == m.line; });
+    const bool outlier = outliers.count({m.line, m.bytes}) > 0;
     all.push_back(e);
     a.max_abs_rel_error = std::max(a.max_abs_rel_error, e);
     if (m.bytes >= 65536) a.max_abs_rel_error_ge_64KiB = std::max(a.max_abs_rel_error_ge_64KiB, e);
@@ -89,9 +100,10 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
     try {
       s.regimes = fit_points(s.points, options);
       // Set aside the worst point while one is far off, then refit without it.
-      const auto budget = std::max<std::size_t>(
-          1, static_cast<std::size_t>(outlier_options.max_fraction *
-                                      static_cast<double>(s.points.size())));
+      const auto budget = std::min<std::size_t>(
+          outlier_options.max_points,
+          std::max<std::size_t>(1, static_cast<std::size_t>(outlier_options.max_fraction *
+                                                            static_cast<double>(s.points.size()))));
       std::vector<Measurement> kept = s.points;
       while (s.outliers.size() < budget) {
         auto worst = std::max_element(kept.begin(), kept.end(), [&](const auto& a, const auto& b) {
@@ -174,6 +186,8 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
         {"nodes", s.key.nodes},
         {"ranks_per_node", s.key.ranks_per_node},
         {"group", s.key.group},
+        {"metric", s.key.group.rfind("streaming_bw:", 0) == 0 ? "streaming_bandwidth" : "time"},
+        {"origin", s.origins()},
         {"busbw_factor", s.busbw_factor},
         {"n_points", s.points.size()},
         {"fitted", !s.regimes.empty()},

@@ -31,8 +31,10 @@ struct OutlierOptions {
   /// A point this far from the fit (|fit - t| / t) is an outlier candidate: a glitch such as a
   /// single slow size in an otherwise smooth nccl-tests table.
   double rel_residual = 0.5;
-  /// At most this fraction of a series' points may be set aside (at least 1).
+  /// At most this fraction of a series' points may be set aside (at least 1), and at most
+  /// max_points (each costs a refit: a glitch is a few points, not thousands).
   double max_fraction = 0.1;
+  std::size_t max_points = 32;
 };
 
 /// How well the fit follows the measurements (outliers included, so nothing is hidden).
@@ -58,6 +60,9 @@ struct SeriesFit {
   const LineFit* regime_for(double bytes) const;
   /// Predicted time, or nullopt when the series is not fitted.
   std::optional<double> predicted_time_us(double bytes) const;
+  /// Where its points came from: the distinct Measurement::origin (file, tool, line range) of
+  /// its points, else their source files.
+  std::vector<std::string> origins() const;
 };
 
 /// Groups `measurements` into series and fits each with fit_regimes. A point whose relative

@@ -59,6 +59,19 @@ def label(series):
     return f"{series['op']} ({series['dtype']}, n={series['ranks']}, {tier}, {series['group']})"
 
 
+def source_note(fig, series):
+    """Where the series came from (file, tool, line range), in small print under the chart."""
+    origins = []
+    for s in series:
+        for o in s.get("origin", []):
+            if o not in origins:
+                origins.append(o)
+    if origins:
+        text = "source: " + "; ".join(origins)
+        fig.text(0.005, 0.002, text if len(text) < 400 else text[:397] + "...", fontsize=6,
+                 va="bottom", ha="left", wrap=True)
+
+
 def size_axis(ax):
     ax.set_xscale("log", base=2)
     ax.set_xlabel("size (bytes, nccl-tests convention)")
@@ -81,7 +94,8 @@ def plot_busbw(series, time_column, out):
     ax.set_ylabel(f"busbw (GB/s, from {time_column})")
     ax.set_title("Bus bandwidth vs size: points measured, lines fitted (one per regime)")
     ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    source_note(fig, series)
     fig.savefig(out, dpi=110)
     plt.close(fig)
 
@@ -121,7 +135,8 @@ def plot_op(op, series, time_column, out):
     ax.grid(True, which="major", alpha=0.3)
     res.set_ylabel("fit - measured (%)")
     size_axis(res)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    source_note(fig, series)
     fig.savefig(out, dpi=110)
     plt.close(fig)
 

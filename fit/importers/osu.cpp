@@ -267,7 +267,7 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
     const auto op_enum = parse_op(op);
     if (!op_enum) throw InputError(fmt::format("--op: unknown op '{}'", op));
     const bool bandwidth = b.unit == "MB/s";
-    const bool per_rank = test ? test->per_rank : (op == "all_gather" || op == "all_to_all");
+    const bool per_rank = o.op.empty() && test ? test->per_rank : (op == "all_gather" || op == "all_to_all");
     // Ranks and nodes: the flags, else the launcher line, else a fixed count.
     int ranks = o.ranks, nodes = o.nodes;
     std::string from = o.ranks > 0 ? "--ranks" : "";
