@@ -216,8 +216,8 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
     id.notes.push_back(fmt::format("{}: {} ranks from the rank lines", where, listed_ranks));
   } else if (threads_x_gpus > 0) {
     id.ranks = threads_x_gpus;
-    id.notes.push_back(fmt::format("{}: {} ranks from nThread x nGpus (one process assumed)",
-                                   where, threads_x_gpus));
+    id.notes.push_back(fmt::format("{}: {} ranks from nThread x nGpus of one process", where,
+                                   threads_x_gpus));
   } else {
     throw InputError(fmt::format("{}: cannot tell the rank count (no rank lines, and busbw/algbw "
                                  "does not pin it); give --ranks", where));
@@ -240,6 +240,25 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
   int g = per_host.empty() ? ranks : 0;
   for (const auto& [h, n] : per_host) g = std::max(g, n);
 
+  // nccl-tests before 2.x computed all_gather's and reduce_scatter's algbw from the per-rank
+  // size (size / ranks): recognised when every row with a readable bandwidth says so; the time
+  // is what is fitted.
+  bool per_rank_bw = false;
+  if ((*op_enum == CollectiveOp::kAllGather || *op_enum == CollectiveOp::kReduceScatter) && ranks > 1) {
+    int modern = 0, old = 0;
+    for (const NcclRow& r : rows) {
+      if (r.size_bytes == 0 || r.algbw_GBps < 0.05) continue;
+      const double whole = r.size_bytes / r.time_us / 1e3, part = whole / ranks;
+      modern += std::abs(r.algbw_GBps - whole) <= 0.011 + 0.03 * whole;
+      old += std::abs(r.algbw_GBps - part) <= 0.011 + 0.03 * part;
+    }
+    per_rank_bw = old > 0 && modern == 0;
+    if (per_rank_bw) {
+      table.notes.push_back(fmt::format("{}: algbw = size / ranks / time (the pre-2.x all_gather and "
+                                        "reduce_scatter convention): bandwidth columns not checked, times used",
+                                        origin));
+    }
+  }
   std::map<double, std::size_t> seen;  // size -> line, in the current sweep
   double previous = -1;
   std::vector<std::size_t> zero_lines;
@@ -254,13 +273,14 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
     }
     // nccl-tests prints algbw and busbw with 2 decimals (fewer when wide): allow that rounding.
     const double algbw = r.size_bytes / r.time_us / 1e3;
-    if (std::abs(r.algbw_GBps - algbw) > 0.011 + 0.03 * algbw) {
+    if (!per_rank_bw && std::abs(r.algbw_GBps - algbw) > 0.011 + 0.03 * algbw) {
       throw InputError(fmt::format(
           "{}: algbw {} GB/s but size/time = {:.4g} GB/s: columns in other units or out of "
           "order?", where, r.algbw_GBps, algbw));
     }
     // Both columns are rounded to 0.01: algbw's rounding grows by the factor.
-    if (std::abs(r.busbw_GBps - r.algbw_GBps * factor) > 0.006 * (1 + factor) + 0.03 * r.busbw_GBps) {
+    if (!per_rank_bw &&
+        std::abs(r.busbw_GBps - r.algbw_GBps * factor) > 0.006 * (1 + factor) + 0.03 * r.busbw_GBps) {
       throw InputError(fmt::format(
           "{}: busbw {} GB/s is not algbw {} x {:.4g}, the {} factor for {} ranks: wrong op or "
           "rank count (--op, --ranks)?", where, r.busbw_GBps, r.algbw_GBps, factor, op, ranks));

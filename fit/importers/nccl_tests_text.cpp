@@ -39,7 +39,8 @@ struct RankLine {
 struct Block {
   std::string program;        ///< e.g. all_gather_perf (from a command line or the banner)
   std::size_t program_line = 0;
-  int threads_x_gpus = 0;
+  int threads_x_gpus = 0;     ///< nThread x nGpus: the ranks of one process
+  bool one_process = false;   ///< the command line runs the program without a launcher
   std::map<long long, RankLine> ranks;
   std::vector<std::size_t> duplicate_rank_lines;
   std::optional<Columns> columns;
@@ -189,6 +190,22 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
       start_new_if_rows();
       current().program = prog;
       current().program_line = l.number;
+      // "./build/sendrecv_perf -b 128M -e 1G -g 8": no mpirun or srun on the line, so one
+      // process with -t threads x -g GPUs ranks.
+      bool launcher = false;
+      int threads = 1, gpus = 1;
+      for (std::size_t k = 0; k < t.size(); ++k) {
+        launcher = launcher || t[k] == "mpirun" || t[k] == "mpiexec" || t[k] == "srun" ||
+                   t[k].ends_with("/mpirun") || t[k] == "kubectl" || t[k] == "ssh";
+        if (k + 1 < t.size() && (t[k] == "-g" || t[k] == "-t")) {
+          if (const auto v = parse_count(t[k + 1], 1 << 12)) (t[k] == "-g" ? gpus : threads) = static_cast<int>(*v);
+        }
+      }
+      const bool command = t[0].find(prog) != std::string_view::npos || t[0] == "$" || t[0] == "#";
+      if (!launcher && command && l.text.find(" -g ") != std::string::npos) {
+        current().one_process = true;
+        current().threads_x_gpus = threads * gpus;
+      }
     }
     if (auto s = software_in(l.text); !s.empty() && current().software.empty()) current().software = s;
     if (is_comment(t)) {
@@ -287,14 +304,15 @@ void import_block(ImportedTable& table, const Block& b, const ImportOptions& o) 
   }
   const int listed = static_cast<int>(b.ranks.size());
   const NcclIdentity id = identify_nccl_table(where, b.rows, b.columns->redop, b.columns->root,
-                                              b.program, listed, b.threads_x_gpus, o);
+                                              b.program, listed, b.one_process ? b.threads_x_gpus : 0, o);
   for (const auto& note : id.notes) table.notes.push_back(note);
   std::vector<std::string> hosts;
   if (listed == id.ranks) {
     for (const auto& [r, line] : b.ranks) hosts.push_back(line.host);
   } else if (o.nodes > 0) {
     for (int r = 0; r < id.ranks; ++r) hosts.push_back(fmt::format("node{}", r * o.nodes / id.ranks));
-  } else if (listed > 0 || id.ranks > 8) {
+  } else if (!(b.one_process && id.ranks == b.threads_x_gpus)) {
+    // Without rank lines the nodes are known only when one process holds every rank.
     std::set<std::string> seen;
     for (const auto& [r, line] : b.ranks) seen.insert(line.host);
     throw InputError(fmt::format(
