@@ -261,11 +261,15 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
   }
   std::map<double, std::size_t> seen;  // size -> line, in the current sweep
   double previous = -1;
-  std::vector<std::size_t> zero_lines;
+  std::vector<std::size_t> zero_lines, wrong_lines;
   for (const NcclRow& r : rows) {
     const std::string where = fmt::format("{}:{}", table.source.string(), r.line);
     if (r.size_bytes == 0) {
       zero_lines.push_back(r.line);
+      continue;
+    }
+    if (r.wrong > 0) {
+      wrong_lines.push_back(r.line);
       continue;
     }
     if (!(std::isfinite(r.time_us) && r.time_us > 0)) {
@@ -310,6 +314,11 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
   if (!zero_lines.empty()) {
     table.warnings.push_back(fmt::format("skipped line(s) {}: size 0 (fewer elements than ranks)",
                                          line_list(zero_lines)));
+  }
+  if (!wrong_lines.empty()) {
+    table.warnings.push_back(fmt::format("skipped line(s) {}: #wrong > 0 (nccl-tests found wrong "
+                                         "results there: the run failed, not a timing)",
+                                         line_list(wrong_lines)));
   }
   if (table.measurements.empty()) {
     throw InputError(fmt::format("{}: no data rows", table.source.string()));

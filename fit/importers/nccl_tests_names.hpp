@@ -29,6 +29,7 @@ struct NcclRow {
   std::optional<int> root;            ///< when the table has a root column
   double time_us = 0, algbw_GBps = 0, busbw_GBps = 0;
   int algbw_decimals = 2, busbw_decimals = 2;  ///< as printed (their rounding)
+  long long wrong = 0;                ///< #wrong: elements nccl-tests found wrong
 };
 
 /// What a table is, and how that was decided.
@@ -56,7 +57,8 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
 
 /// Checks the rows against size/time and the op's busbw factor at `ranks`, turns them into
 /// Measurements with tier from `rank_hosts` (host of each rank; empty: one node) and `origin`
-/// (file, tool, line range), and fills table.hosts. Rows of size 0 are skipped with a warning;
+/// (file, tool, line range), and fills table.hosts. Rows of size 0, and rows with wrong results
+/// (#wrong > 0: the run failed there, its time is no measurement), are skipped with a warning;
 /// sizes may repeat only as whole repeated sweeps (nccl-tests -N cycles). Throws InputError
 /// (see import_table) naming "FILE:LINE".
 void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows,

@@ -22,10 +22,16 @@ namespace {
 
 using Tokens = std::vector<std::string_view>;
 
+/// A rank line whose number is out of range; read_blocks adds the file and line.
+struct RankLineError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 /// Column layout of a data row.
 struct Columns {
   bool redop = false, root = false;
   int per_placement = 4;  ///< time algbw busbw #wrong (or error)
+  bool wrong_count = true;  ///< the 4th is "#wrong" (a count), not the old "error" (a max error)
   std::size_t fields() const { return 3 + redop + root + 2 * per_placement; }
   std::size_t time(bool in_place) const { return 3 + redop + root + (in_place ? per_placement : 0); }
 };
@@ -70,6 +76,7 @@ std::optional<Columns> header_columns(Tokens t) {
   if (i < t.size() && t[i] == "root") c.root = true, ++i;
   if (i + 3 > t.size() || t[i] != "time" || t[i + 1] != "algbw" || t[i + 2] != "busbw") return std::nullopt;
   c.per_placement = (i + 3 < t.size() && t[i + 3] != "time") ? 4 : 3;
+  c.wrong_count = c.per_placement == 4 && t[i + 3] == "#wrong";
   return c;
 }
 
@@ -97,7 +104,13 @@ bool parse_rank_line(const Tokens& t, long long& rank, std::string& host, std::s
   while (i < t.size() && t[i] != "Rank") ++i;
   if (i + 1 >= t.size()) return false;
   const auto r = parse_count(t[i + 1], 1 << 24);
-  if (!r) return false;
+  if (!r) {
+    if (parse_count(t[i + 1], 1LL << 60) || t[i + 1].size() > 18) {
+      throw RankLineError(fmt::format("rank {}: more ranks than any run has (at most 2^24)",
+                                      std::string(t[i + 1]).substr(0, 24)));
+    }
+    return false;
+  }
   std::size_t on = i + 2;
   while (on < t.size() && t[on] != "on") ++on;
   if (on + 1 >= t.size()) return false;
@@ -170,6 +183,9 @@ NcclRow parse_row(const std::string& file, const LogLine& l, const Tokens& t, co
   };
   int unused = 0;
   number(at, "time", r.time_us, unused);
+  if (c.per_placement == 4 && c.wrong_count) {
+    r.wrong = parse_count(t[at + 3], 1LL << 50).value_or(0);  // "N/A" without validation
+  }
   number(at + 1, "algbw", r.algbw_GBps, r.algbw_decimals);
   number(at + 2, "busbw", r.busbw_GBps, r.busbw_decimals);
   return r;
@@ -223,7 +239,13 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
             if (a && b) current().threads_x_gpus = static_cast<int>(*a * *b);
           }
         }
-      } else if (parse_rank_line(t, rank, host, device)) {
+      } else if ([&] {
+                   try {
+                     return parse_rank_line(t, rank, host, device);
+                   } catch (const RankLineError& e) {
+                     throw InputError(fmt::format("{}:{}: {}", file, l.number, e.what()));
+                   }
+                 }()) {
         if (!current().rows.empty()) blocks.emplace_back();
         auto [it, fresh] = current().ranks.emplace(rank, RankLine{host, device, l.number});
         if (!fresh) {

@@ -156,7 +156,10 @@ bool parse_title(const std::string& line, std::string& test, std::string& versio
   std::string_view words = std::string_view(line).substr(osu + 4, at - osu - 4);
   const auto space = words.find(' ');  // "MPI", "MPI-CUDA", "NCCL-CUDA", "MPI-ROCM"
   if (space == std::string_view::npos) return false;
-  test = std::string(words.substr(space + 1));
+  // The library word names no operation; "MPI_Put" (one-sided tests) does and stays in the name,
+  // so that "OSU MPI_Put Latency Test" is never read as osu_latency.
+  const std::string_view library = words.substr(0, space);
+  test = std::string(library.find('_') == std::string_view::npos ? words.substr(space + 1) : words);
   const Tokens rest = split_tokens(std::string_view(line).substr(at + 5));
   version = rest.empty() ? "" : std::string(rest[0]);
   return true;

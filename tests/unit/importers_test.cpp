@@ -131,9 +131,9 @@ TEST(Importers, BadTablesNameTheLine) {
     return std::string("no error");
   };
   EXPECT_NE(message("nccl_truncated.txt").find("nccl_truncated.txt:4: 6 fields"), std::string::npos);
-  EXPECT_NE(message("nccl_nan.txt").find(":4: time: not a number: 'nan'"), std::string::npos);
-  EXPECT_NE(message("nccl_negative.txt").find(":4: time must be a number > 0"), std::string::npos);
-  EXPECT_NE(message("nccl_duplicate.txt").find("appears twice (lines 4 and 5)"), std::string::npos);
+  EXPECT_NE(message("nccl_nan.txt").find(":7: time: not a number: 'nan'"), std::string::npos);
+  EXPECT_NE(message("nccl_negative.txt").find(":7: time must be a number > 0"), std::string::npos);
+  EXPECT_NE(message("nccl_duplicate.txt").find("appears twice (lines 7 and 8)"), std::string::npos);
   EXPECT_NE(message("nccl_mixed_units.txt").find("other units"), std::string::npos);
   EXPECT_NE(message("unknown_format.txt").find("unknown format"), std::string::npos);
 }

@@ -1,0 +1,159 @@
+// The importers on the corpus of real logs in tests/data/logs (sources in its INDEX files). Each
+// row of expected.csv names a file, the flags a user would pass, and either the series it must
+// import (op, group, ranks, nodes x ranks per node, dtype, size range, rows) or the refusal it
+// must give (a part of the one-line message). The expectations come from reading each log by
+// hand (INDEX_NCCL.md, INDEX_OSU.md), not from running the importer.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fit/csv_table.hpp"
+#include "fit/importers/import.hpp"
+
+namespace meshbench::fit {
+namespace {
+
+const std::filesystem::path kLogs = std::filesystem::path(MESHBENCH_TEST_DATA) / "logs";
+
+ImportOptions options_of(const std::string& flags) {
+  ImportOptions o;
+  std::istringstream in(flags);
+  for (std::string flag, value; in >> flag;) {
+    if (flag == "--in-place") {
+      o.in_place = true;
+      continue;
+    }
+    in >> value;
+    if (flag == "--ranks") o.ranks = std::stoi(value);
+    else if (flag == "--nodes") o.nodes = std::stoi(value);
+    else if (flag == "--op") o.op = value;
+    else ADD_FAILURE() << "unknown flag in expected.csv: " << flag;
+  }
+  return o;
+}
+
+TEST(LogCorpus, EveryFileImportsAsExpectedOrIsRefusedWithTheHint) {
+  const CsvTable expected = CsvTable::read(kLogs / "expected.csv");
+  auto col = [&](const CsvRow& r, const char* name) { return r.fields[expected.column(name)]; };
+  std::size_t checked = 0;
+  for (const CsvRow& row : expected.rows()) {
+    const std::string file = col(row, "file"), flags = col(row, "flags");
+    SCOPED_TRACE(file + " " + flags);
+    const ImportOptions o = options_of(flags);
+    if (col(row, "outcome") == "refuse") {
+      try {
+        const ImportedTable t = import_table(kLogs / file, o);
+        ADD_FAILURE() << "imported " << t.measurements.size() << " rows, expected a refusal";
+      } catch (const InputError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find(col(row, "refusal")), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+        EXPECT_NE(what.find(file), std::string::npos) << what;  // names the file
+      }
+      ++checked;
+      continue;
+    }
+    ImportedTable t;
+    try {
+      t = import_table(kLogs / file, o);
+    } catch (const InputError& e) {
+      ADD_FAILURE() << "refused: " << e.what();
+      continue;
+    }
+    std::vector<const Measurement*> series;
+    for (const Measurement& m : t.measurements) {
+      if (m.op == col(row, "op") && m.group == col(row, "group")) series.push_back(&m);
+    }
+    ASSERT_FALSE(series.empty()) << "no " << col(row, "op") << " " << col(row, "group") << " series";
+    EXPECT_EQ(series.size(), std::stoul(col(row, "rows")));
+    const Measurement& first = *series.front();
+    EXPECT_EQ(first.ranks, std::stoi(col(row, "ranks")));
+    EXPECT_EQ(first.nodes, std::stoi(col(row, "nodes")));
+    EXPECT_EQ(first.ranks_per_node, std::stoi(col(row, "ranks_per_node")));
+    EXPECT_EQ(first.tier, first.nodes > 1 ? "inter" : "intra");
+    EXPECT_EQ(first.dtype, col(row, "dtype"));
+    EXPECT_EQ(first.bytes, std::stoull(col(row, "first_bytes")));
+    EXPECT_EQ(series.back()->bytes, std::stoull(col(row, "last_bytes")));
+    EXPECT_FALSE(first.origin.empty());  // provenance travels with every point
+    ++checked;
+  }
+  EXPECT_GE(checked, 40u);
+}
+
+/// A small all_reduce table on 4 ranks, 4 rank lines on 2 hosts, with `row` appended.
+std::string table_with(const std::string& extra_rank_line, const std::string& rows) {
+  std::string t = "# nThread 1 nGpus 1 minBytes 8 maxBytes 64\n# Using devices\n";
+  for (int r = 0; r < 4; ++r) {
+    t += "#  Rank  " + std::to_string(r) + " Group  0 Pid 1 on host" + std::to_string(r / 2) +
+         " device  " + std::to_string(r % 2) + " [0x01] GPU\n";
+  }
+  t += extra_rank_line;
+  t += "#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n";
+  return t + rows;
+}
+
+const char* kRows =
+    "     1048576        262144     float     sum      -1    100.0   10.49   15.73      0    100.0   10.49   15.73      0\n"
+    "     2097152        524288     float     sum      -1    180.0   11.65   17.48      0    180.0   11.65   17.48      0\n"
+    "     4194304       1048576     float     sum      -1    340.0   12.34   18.50      0    340.0   12.34   18.50      0\n";
+
+std::string import_error(const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / "meshbench_bad_log.txt";
+  std::ofstream(path, std::ios::binary) << text;
+  try {
+    import_table(path, {});
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "imported";
+}
+
+ImportedTable import_text(const std::string& text, ImportOptions o = {}) {
+  const auto path = std::filesystem::temp_directory_path() / "meshbench_edge_log.txt";
+  std::ofstream(path, std::ios::binary) << text;
+  return import_table(path, o);
+}
+
+TEST(LogEdgeCases, PrefixesBomCyclesAndRepeatedRankLines) {
+  // pdsh prefixes on every line, a UTF-8 BOM: the same table.
+  std::string pdsh;
+  std::istringstream lines(table_with("", kRows));
+  for (std::string l; std::getline(lines, l);) pdsh += "node7: " + l + "\n";
+  const ImportedTable a = import_text("\xEF\xBB\xBF" + pdsh);
+  ASSERT_EQ(a.measurements.size(), 3u);
+  EXPECT_EQ(a.measurements.front().ranks, 4);
+  EXPECT_EQ(a.measurements.front().nodes, 2);
+  // -N 2 cycles: the sweep printed twice is two repetitions, not a duplicate.
+  EXPECT_EQ(import_text(table_with("", std::string(kRows) + kRows)).measurements.size(), 6u);
+  // A rank line pasted twice is one rank, with a warning.
+  const ImportedTable d = import_text(table_with("#  Rank  3 Group  0 Pid 1 on host1 device  1 [0x01] GPU\n", kRows));
+  EXPECT_EQ(d.measurements.front().ranks, 4);
+  EXPECT_FALSE(d.warnings.empty());
+  // A host name with invalid UTF-8 is kept, made valid.
+  const ImportedTable u = import_text(table_with("", kRows).replace(table_with("", kRows).find("host0"), 5, "h\xff\xfe" "0"));
+  EXPECT_EQ(u.hosts.front(), "h??0");
+}
+
+TEST(LogEdgeCases, BadValuesAreOneLineNamingTheLine) {
+  auto row = [](const std::string& size) {
+    return "  " + size + "        262144     float     sum      -1    100.0   10.49   15.73      0    100.0   10.49   15.73      0\n";
+  };
+  for (const char* size : {"inf", "1e30", "0.5", "-8", "8.5", "18446744073709551616"}) {
+    const std::string e = import_error(table_with("", std::string(kRows) + row(size)));
+    EXPECT_NE(e.find(":11: size: expected a whole number of bytes"), std::string::npos) << size << ": " << e;
+  }
+  const std::string big = import_error(table_with("#  Rank 99999999999 Group 0 Pid 1 on h device 0 [0x01] GPU\n", kRows));
+  EXPECT_NE(big.find(":7: rank 99999999999: more ranks than any run has"), std::string::npos) << big;
+  // A 100 KB rank line costs linear time and is no rank line.
+  const std::string long_line = "#  Rank  4 Group  0 Pid 1 on " + std::string(100000, 'x') + "\n";
+  EXPECT_EQ(import_error(table_with(long_line, kRows)).find("crash"), std::string::npos);
+  for (const std::string& e : {import_error("\xEF\xBB\xBF"), import_error(table_with("", ""))}) {
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
+}  // namespace
+}  // namespace meshbench::fit
