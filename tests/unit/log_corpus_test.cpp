@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "fit/csv_table.hpp"
@@ -153,6 +154,53 @@ TEST(LogEdgeCases, BadValuesAreOneLineNamingTheLine) {
   for (const std::string& e : {import_error("\xEF\xBB\xBF"), import_error(table_with("", ""))}) {
     EXPECT_EQ(e.find('\n'), std::string::npos) << e;
   }
+}
+
+TEST(LogEdgeCases, MutatedCorpusLogsAreImportedOrRefusedWithAnInputError) {
+  // Every real log, mutated: cut at a random byte, a line deleted or repeated, a number replaced
+  // by nan, inf, -1, 0.5, 1e308 or 2^64, a byte flipped. The importer reads it or throws
+  // InputError with one line; never another exception, never a crash.
+  const char* numbers[] = {"nan", "inf", "-1", "0.5", "1e308", "18446744073709551616", "0", "N/A"};
+  std::mt19937 rng(12);
+  const auto path = std::filesystem::temp_directory_path() / "meshbench_mutated_log.txt";
+  int mutants = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kLogs)) {
+    if (entry.path().extension() != ".txt") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (int i = 0; i < 25; ++i, ++mutants) {
+      std::string m = text;
+      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, m.size())(rng);
+      const std::size_t line_start = m.rfind('\n', at == 0 ? 0 : at - 1) == std::string::npos ? 0 : m.rfind('\n', at == 0 ? 0 : at - 1) + 1;
+      const std::size_t line_end = std::min(m.find('\n', at), m.size());
+      switch (i % 5) {
+        case 0: m.resize(at); break;
+        case 1: m.erase(line_start, line_end - line_start); break;
+        case 2: m.insert(line_start, m.substr(line_start, line_end - line_start) + "\n"); break;
+        case 3: {
+          // Replace the number the position falls in.
+          std::size_t a = at, b = at;
+          while (a > 0 && (std::isdigit(static_cast<unsigned char>(m[a - 1])) || m[a - 1] == '.')) --a;
+          while (b < m.size() && (std::isdigit(static_cast<unsigned char>(m[b])) || m[b] == '.')) ++b;
+          m.replace(a, b - a, numbers[std::uniform_int_distribution<std::size_t>(0, std::size(numbers) - 1)(rng)]);
+          break;
+        }
+        default: if (at < m.size()) m[at] = static_cast<char>(rng() & 0xff);
+      }
+      std::ofstream(path, std::ios::binary) << m;
+      try {
+        const ImportedTable t = import_table(path, {});
+        for (const Measurement& x : t.measurements) {
+          EXPECT_TRUE(std::isfinite(x.time_us) && x.time_us > 0 && x.bytes > 0 && x.ranks > 0) << entry.path();
+        }
+      } catch (const InputError& e) {
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << entry.path() << " mutant " << i << ": " << e.what();
+      }
+    }
+  }
+  EXPECT_GT(mutants, 1000);
 }
 
 }  // namespace
