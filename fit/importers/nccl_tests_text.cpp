@@ -22,10 +22,6 @@ namespace {
 
 using Tokens = std::vector<std::string_view>;
 
-/// A rank line whose number is out of range; read_blocks adds the file and line.
-struct RankLineError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// Column layout of a data row.
 struct Columns {
@@ -55,6 +51,7 @@ struct Block {
   std::vector<NcclRow> rows;
   std::vector<std::size_t> skipped;
   std::size_t cut_row = 0;        ///< a row cut short where the paste ends
+  std::size_t cut_fields = 0;
   std::string software;
 };
 
@@ -99,15 +96,17 @@ std::optional<Columns> row_columns(const Tokens& t) {
 
 /// "#  Rank  0 Group  0 Pid  1234 on  host device  0 [0000:07:00] NVIDIA H100 80GB HBM3", older
 /// lines without Group, rccl-tests lines without a device name.
-bool parse_rank_line(const Tokens& t, long long& rank, std::string& host, std::string& device) {
+/// Throws InputError naming `where` ("FILE:LINE") for a rank number beyond 2^24.
+bool parse_rank_line(const std::string& where, const Tokens& t, long long& rank, std::string& host,
+                     std::string& device) {
   std::size_t i = 0;
   while (i < t.size() && t[i] != "Rank") ++i;
   if (i + 1 >= t.size()) return false;
   const auto r = parse_count(t[i + 1], 1 << 24);
   if (!r) {
     if (parse_count(t[i + 1], 1LL << 60) || t[i + 1].size() > 18) {
-      throw RankLineError(fmt::format("rank {}: more ranks than any run has (at most 2^24)",
-                                      std::string(t[i + 1]).substr(0, 24)));
+      throw InputError(fmt::format("{}: rank {}: more ranks than any run has (at most 2^24)", where,
+                                   std::string(t[i + 1]).substr(0, 24)));
     }
     return false;
   }
@@ -198,8 +197,7 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
   auto start_new_if_rows = [&] {
     if (!current().rows.empty()) blocks.emplace_back();
   };
-  for (std::size_t i = 0; i < text.lines.size(); ++i) {
-    const LogLine& l = text.lines[i];
+  for (const LogLine& l : text.lines) {
     const Tokens t = split_tokens(l.text);
     if (t.empty()) continue;
     if (const auto prog = program_in(t); !prog.empty() && !parse_size_bytes(t[0])) {
@@ -239,14 +237,8 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
             if (a && b) current().threads_x_gpus = static_cast<int>(*a * *b);
           }
         }
-      } else if ([&] {
-                   try {
-                     return parse_rank_line(t, rank, host, device);
-                   } catch (const RankLineError& e) {
-                     throw InputError(fmt::format("{}:{}: {}", file, l.number, e.what()));
-                   }
-                 }()) {
-        if (!current().rows.empty()) blocks.emplace_back();
+      } else if (parse_rank_line(fmt::format("{}:{}", file, l.number), t, rank, host, device)) {
+        start_new_if_rows();
         auto [it, fresh] = current().ranks.emplace(rank, RankLine{host, device, l.number});
         if (!fresh) {
           if (it->second.host != host) {
@@ -273,23 +265,23 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
       if (!b.rows.empty()) b.skipped.push_back(l.number);  // NCCL INFO, warnings, "..." in the table
       continue;
     }
+    auto truncated = [&](std::size_t line, std::size_t fields) {
+      return InputError(fmt::format("{}:{}: {} fields, the header (line {}) has {} (truncated row?)",
+                                    file, line, fields, b.header_line, b.columns->fields()));
+    };
     if (t.size() != b.columns->fields()) {
-      // A row cut short is the end of a paste only when no other row follows.
-      bool later_row = false;
-      for (std::size_t k = i + 1; k < text.lines.size() && !later_row; ++k) {
-        const Tokens u = split_tokens(text.lines[k].text);
-        later_row = u.size() == b.columns->fields() && parse_size_bytes(u[0]).has_value();
-      }
-      if (sized && typed && t.size() < b.columns->fields() && !later_row) {
+      // A row cut short is the end of a paste, unless a full row follows (checked below).
+      if (sized && typed && t.size() < b.columns->fields() && b.cut_row == 0) {
         b.cut_row = l.number;
+        b.cut_fields = t.size();
       } else if (sized && typed) {
-        throw InputError(fmt::format("{}:{}: {} fields, the header (line {}) has {} (truncated row?)",
-                                     file, l.number, t.size(), b.header_line, b.columns->fields()));
+        throw truncated(l.number, t.size());
       } else if (!b.rows.empty()) {
         b.skipped.push_back(l.number);
       }
       continue;
     }
+    if (b.cut_row > 0) throw truncated(b.cut_row, b.cut_fields);
     b.rows.push_back(parse_row(file, l, t, *b.columns, in_place));
   }
   std::vector<Block> with_rows;
