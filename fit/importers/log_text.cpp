@@ -27,6 +27,15 @@ std::size_t launcher_prefix(std::string_view line, std::string& kind) {
 }
 
 std::size_t launcher_prefix_at(std::string_view s, std::string& kind) {
+  // A Markdown block quote ("> " before every line of a pasted log).
+  if (s.size() >= 2 && s[0] == '>' && (s[1] == ' ' || s[1] == '\t')) {
+    kind = "block quote '> '";
+    return 2;
+  }
+  if (s == ">") {
+    kind = "block quote '> '";
+    return 1;
+  }
   // Ray / SkyPilot: "(head, rank=0, pid=3808) ", then often an mpirun prefix as well.
   if (!s.empty() && s[0] == '(') {
     const auto close = s.find(") ");
@@ -111,14 +120,15 @@ LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_byte
     std::string inner;
     if (p > 0 && launcher_prefix(std::string_view(l.text).substr(p), inner) > 0) ++found[inner];
   }
-  const std::string host_kind = "host 'NAME: ' (pdsh, kubectl)";
+  const std::string host_kind = "host 'NAME: ' (pdsh, kubectl)", quote_kind = "block quote '> '";
   const bool hosts = found.count(host_kind) && 2 * found[host_kind] >= nonempty;
+  const bool quotes = found.count(quote_kind) && 2 * found[quote_kind] >= nonempty;
   std::map<std::string, std::size_t> stripped;
   for (LogLine& l : out.lines) {
     for (int layer = 0; layer < 2; ++layer) {  // "(head, rank=0, pid=1) [1,0]<stdout>:"
       std::string kind;
       const std::size_t p = launcher_prefix(l.text, kind);
-      if (p == 0 || (kind == host_kind && !hosts)) break;
+      if (p == 0 || (kind == host_kind && !hosts) || (kind == quote_kind && !quotes)) break;
       ++stripped[kind];
       l.text.erase(0, p);
     }

@@ -265,13 +265,21 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
       if (!b.rows.empty()) b.skipped.push_back(l.number);  // NCCL INFO, warnings, "..." in the table
       continue;
     }
+    // A row that a failure message cut into ("... none -1 node0: Test CUDA failure ..."): the
+    // fields after the leading ones are not all numbers (or N/A).
+    bool clean = t.size() <= b.columns->fields();
+    for (std::size_t k = 3 + b.columns->redop + b.columns->root; clean && k < t.size(); ++k) {
+      const std::string_view x = t[k];
+      clean = x == "N/A" || x == "nan" || x == "-nan" || x == "inf" || x == "-inf" ||
+              x.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+    }
     auto truncated = [&](std::size_t line, std::size_t fields) {
       return InputError(fmt::format("{}:{}: {} fields, the header (line {}) has {} (truncated row?)",
                                     file, line, fields, b.header_line, b.columns->fields()));
     };
-    if (t.size() != b.columns->fields()) {
+    if (t.size() != b.columns->fields() || !clean) {
       // A row cut short is the end of a paste, unless a full row follows (checked below).
-      if (sized && typed && t.size() < b.columns->fields() && b.cut_row == 0) {
+      if (sized && typed && (t.size() < b.columns->fields() || !clean) && b.cut_row == 0) {
         b.cut_row = l.number;
         b.cut_fields = t.size();
       } else if (sized && typed) {
@@ -287,6 +295,15 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
   std::vector<Block> with_rows;
   for (Block& b : blocks) {
     if (!b.rows.empty()) with_rows.push_back(std::move(b));
+  }
+  if (with_rows.empty()) {
+    for (const Block& b : blocks) {
+      if (b.columns && b.header_line > 0) {
+        throw InputError(fmt::format("{}:{}: a table header and no complete row after it{} (the "
+                                     "run failed, or the paste stops there)", file, b.header_line,
+                                     b.cut_row ? fmt::format(" (line {} is cut short)", b.cut_row) : ""));
+      }
+    }
   }
   return with_rows;
 }

@@ -100,6 +100,7 @@ std::optional<Geometry> geometry_of(const LogLine& l) {
     if (auto v = option(t, k, {"-n", "-np", "--ntasks", "--np"})) g.ranks = *v;
     else if (slurm && (v = option(t, k, {"-N", "--nodes"}))) g.nodes = *v;
     else if (!slurm && (v = option(t, k, {"-N", "-npernode", "--npernode", "-ppn", "--ppn"}))) set_per_node(*v);
+    else if (!slurm && (t[k] == "-pernode" || t[k] == "--pernode")) set_per_node(1);
     else if ((v = option(t, k, {"--ntasks-per-node", "--tasks-per-node"}))) set_per_node(*v);
     else if (!slurm && (t[k] == "-H" || t[k] == "--host" || t[k] == "-hosts") && k + 1 < t.size()) {
       // "-H a:32,b:32": nodes and slots.
