@@ -79,7 +79,8 @@ Summary summarize_series(const SeriesFit& s) {
     const auto t = s.predicted_time_us(bytes);
     return (t && *t > 0) ? bytes / (*t * 1e3) * s.busbw_factor : 0.0;
   };
-  double lo = static_cast<double>(s.points.front().bytes), hi = lo;
+  // Sizes are > 0 (importers refuse 0 and beyond 2^50): the doubling below ends.
+  double lo = std::max(1.0, static_cast<double>(s.points.front().bytes)), hi = lo;
   if (fit(lo) >= half) {
     out.n_half_bytes = lo;
     return out;

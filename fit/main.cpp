@@ -106,10 +106,7 @@ int run_fit(FitOptions o) {
   std::map<SeriesKey, std::string> series_file;  // one file per series: never mix two tables
   for (const auto& name : o.inputs) {
     tables.push_back(import_table(name, o.import));
-    for (const auto& n : tables.back().notes) fmt::print(stderr, "meshfit: inferred: {}\n", n);
-    for (const auto& w : tables.back().warnings) {
-      fmt::print(stderr, "meshfit: warning: {}: {}\n", name, w);
-    }
+
     for (Measurement& m : tables.back().measurements) {
       m.source = name;
       const SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group};
@@ -153,6 +150,11 @@ int run_fit(FitOptions o) {
   outputs.write("bandwidth_table.csv", bandwidth_table_csv(fits));
   outputs.write("profile.json", profile_text);
   outputs.commit();
+  // What the importers inferred and skipped, once the run has succeeded (a refusal is one line).
+  for (const ImportedTable& t : tables) {
+    for (const auto& n : t.notes) fmt::print(stderr, "meshfit: inferred: {}\n", n);
+    for (const auto& w : t.warnings) fmt::print(stderr, "meshfit: warning: {}: {}\n", t.source.string(), w);
+  }
 
   if (o.format == "json") {
     std::cout << dump(doc);

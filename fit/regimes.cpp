@@ -28,23 +28,9 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
     return std::span<const TimePoint>(points.data() + starts[a], starts[b] - starts[a]);
   };
 
-  // Breakpoint candidates (indices into the distinct sizes): every one for up to kExact sizes,
-  // where the search is exact; beyond, kCandidates evenly spaced ones, so that 100,000 sizes
-  // cost what 128 do (the regimes of a protocol switch span many sizes; a breakpoint a few
-  // sizes off changes the fit little, and the final fits below are exact on their ranges).
-  constexpr std::size_t kExact = 96, kCandidates = 128;
-  std::vector<std::size_t> cand;
-  if (sizes <= kExact) {
-    for (std::size_t i = 0; i <= sizes; ++i) cand.push_back(i);
-  } else {
-    for (std::size_t i = 0; i <= kCandidates; ++i) {
-      const std::size_t c = i * sizes / kCandidates;
-      if (cand.empty() || c != cand.back()) cand.push_back(c);
-    }
-  }
-  const std::size_t nc = cand.size();
-  // Segment cost over distinct sizes [cand[a], cand[b]): the SSR of one weighted line, from
-  // prefix sums of the weighted normal equations (w = 1/t^2; x scaled by the largest size).
+  // Segment cost over distinct sizes [a, b): the SSR of one weighted line (w = 1/t^2), in O(1)
+  // from prefix sums of the weighted normal equations, x scaled by the largest size. (long
+  // double is double on some platforms; the final fits below are exact either way.)
   const double scale = points.back().bytes > 0 ? points.back().bytes : 1;
   std::vector<long double> S(points.size() + 1), Sx(S.size()), Sy(S.size()), Sxx(S.size()),
       Sxy(S.size()), Syy(S.size());
@@ -58,21 +44,54 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
     Syy[i + 1] = Syy[i] + w * y * y;
   }
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  auto segment_cost = [&](std::size_t a, std::size_t b) -> double {  // distinct sizes [a, b)
+  auto segment_cost = [&](std::size_t a, std::size_t b) -> double {
     if (b < a + m) return kInf;
-    if (sizes <= kExact) return fit_line(span_of(a, b)).sum_sq_rel_residual;
     const std::size_t i = starts[a], j = starts[b];
     const long double s0 = S[j] - S[i], sx = Sx[j] - Sx[i], sy = Sy[j] - Sy[i],
                       sxx = Sxx[j] - Sxx[i], sxy = Sxy[j] - Sxy[i], syy = Syy[j] - Syy[i];
     const long double det = s0 * sxx - sx * sx;
-    if (!(det > 0)) return fit_line(span_of(a, b)).sum_sq_rel_residual;
+    if (!(det > 1e-18L * s0 * sxx)) return fit_line(span_of(a, b)).sum_sq_rel_residual;
     const long double beta = (s0 * sxy - sx * sy) / det, alpha = (sy - beta * sx) / s0;
     return static_cast<double>(std::max<long double>(0, syy - alpha * sy - beta * sxy));
   };
+  // Breakpoint candidates (indices into the distinct sizes): all of them up to kExact sizes, where
+  // the search is exact; beyond, kCandidates evenly spaced ones, each chosen breakpoint then
+  // refined to the best position between its neighbouring candidates.
+  constexpr std::size_t kExact = 512, kCandidates = 256;
+  std::vector<std::size_t> cand;
+  for (std::size_t i = 0; i <= std::min(sizes, kCandidates); ++i) {
+    const std::size_t c = sizes <= kExact ? i : i * sizes / kCandidates;
+    if (cand.empty() || c != cand.back()) cand.push_back(c);
+  }
+  if (sizes <= kExact) {
+    cand.clear();
+    for (std::size_t i = 0; i <= sizes; ++i) cand.push_back(i);
+  }
+  const std::size_t nc = cand.size();
   std::vector<std::vector<double>> cost(nc, std::vector<double>(nc, kInf));
   for (std::size_t a = 0; a < nc; ++a) {
     for (std::size_t b = a + 1; b < nc; ++b) cost[a][b] = segment_cost(cand[a], cand[b]);
   }
+  auto refine = [&](std::vector<std::size_t>& cuts) {
+    if (sizes <= kExact) return;
+    const std::size_t spacing = sizes / kCandidates + 1;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t c = 1; c + 1 < cuts.size(); ++c) {
+        const std::size_t from = cuts[c] > spacing ? cuts[c] - spacing : 0;
+        const std::size_t to = std::min(cuts[c] + spacing, sizes);
+        double best_cost = segment_cost(cuts[c - 1], cuts[c]) + segment_cost(cuts[c], cuts[c + 1]);
+        for (std::size_t x = from; x <= to; ++x) {
+          const double here = segment_cost(cuts[c - 1], x) + segment_cost(x, cuts[c + 1]);
+          if (here < best_cost) best_cost = here, cuts[c] = x;
+        }
+      }
+    }
+  };
+  auto total_cost = [&](const std::vector<std::size_t>& cuts) {
+    double sum = 0;
+    for (std::size_t c = 0; c + 1 < cuts.size(); ++c) sum += segment_cost(cuts[c], cuts[c + 1]);
+    return sum;
+  };
 
   const double n = static_cast<double>(points.size());
   double best_bic = kInf;
@@ -93,14 +112,16 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
       }
     }
     if (best[k][nc - 1] == kInf) continue;
+    std::vector<std::size_t> cuts;
+    for (std::size_t kk = k, b = nc - 1; kk > 0; b = from[kk][b], --kk) cuts.push_back(cand[b]);
+    cuts.push_back(0);
+    std::reverse(cuts.begin(), cuts.end());
+    refine(cuts);
     const double p = 3.0 * static_cast<double>(k) - 1.0;
-    const double bic = n * std::log(std::max(best[k][nc - 1] / n, 1e-12)) + p * std::log(n);
+    const double bic = n * std::log(std::max(total_cost(cuts) / n, 1e-12)) + p * std::log(n);
     if (bic < best_bic) {
       best_bic = bic;
-      best_cuts.clear();
-      for (std::size_t kk = k, b = nc - 1; kk > 0; b = from[kk][b], --kk) best_cuts.push_back(cand[b]);
-      best_cuts.push_back(0);
-      std::reverse(best_cuts.begin(), best_cuts.end());
+      best_cuts = std::move(cuts);
     }
   }
   std::vector<LineFit> fits;

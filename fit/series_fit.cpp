@@ -47,6 +47,13 @@ std::optional<double> SeriesFit::predicted_time_us(double bytes) const {
 
 namespace {
 
+/// The points set aside, by (line, bytes): a line alone is not unique across repeated sweeps.
+std::set<std::pair<std::size_t, std::uint64_t>> outlier_keys(const SeriesFit& s) {
+  std::set<std::pair<std::size_t, std::uint64_t>> keys;
+  for (const Measurement& o : s.outliers) keys.emplace(o.line, o.bytes);
+  return keys;
+}
+
 double abs_rel_error(const SeriesFit& s, const Measurement& m) {
   return std::abs(*s.predicted_time_us(static_cast<double>(m.bytes)) - m.time_us) / m.time_us;
 }
@@ -55,8 +62,7 @@ double abs_rel_error(const SeriesFit& s, const Measurement& m) {
 FitAccuracy accuracy_of(const SeriesFit& s) {
   FitAccuracy a;
   std::vector<double> all, inliers;
-  std::set<std::pair<std::size_t, std::uint64_t>> outliers;
-  for (const Measurement& o : s.outliers) outliers.emplace(o.line, o.bytes);
+  const auto outliers = outlier_keys(s);
   for (const Measurement& m : s.points) {
     const double e = abs_rel_error(s, m);
     const bool outlier = outliers.count({m.line, m.bytes}) > 0;
@@ -135,9 +141,9 @@ namespace {
 
 nlohmann::json points_json(const SeriesFit& s) {
   nlohmann::json out = nlohmann::json::array();
+  const auto outliers = outlier_keys(s);
   for (const Measurement& m : s.points) {
-    const bool outlier = std::any_of(s.outliers.begin(), s.outliers.end(),
-                                     [&](const Measurement& o) { return o.line == m.line; });
+    const bool outlier = outliers.count({m.line, m.bytes}) > 0;
     out.push_back({{"bytes", m.bytes}, {"time_us", m.time_us}, {"outlier", outlier}});
   }
   return out;

@@ -14,7 +14,7 @@ namespace {
 
 /// The format from the file's text (launcher prefixes and a BOM do not hide it).
 std::string detect_format(const std::filesystem::path& file) {
-  const LogText text = read_log_text(file);
+  const LogText text = read_log_text(file, 64u << 20, 20000);  // the head tells the format
   std::size_t seen = 0;
   for (const LogLine& l : text.lines) {
     const auto first = l.text.find_first_not_of(" \t");
@@ -38,6 +38,11 @@ std::string detect_format(const std::filesystem::path& file) {
 }  // namespace
 
 ImportedTable import_table(const std::filesystem::path& file, const ImportOptions& o) {
+  if (o.ranks < 0) throw InputError(fmt::format("--ranks must be >= 1, got {}", o.ranks));
+  if (o.nodes < 0) throw InputError(fmt::format("--nodes must be >= 1, got {}", o.nodes));
+  if (o.ranks > 0 && o.nodes > o.ranks) {
+    throw InputError(fmt::format("--nodes {} is more than --ranks {}", o.nodes, o.ranks));
+  }
   const std::string format = o.format == "auto" ? detect_format(file) : o.format;
   if (format == "nccl-tests") return import_nccl_tests_text(file, o);
   if (format == "nccl-tests-json") return import_nccl_tests_json(file, o);

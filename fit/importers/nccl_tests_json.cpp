@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 #include "fit/csv_table.hpp"
@@ -76,9 +77,18 @@ ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const Im
         return v.get<double>();
       };
       NcclRow row;
-      row.line = i;  // the index in "results" stands in for a line number
-      row.size_bytes = number(r, "size");
-      row.count = number(r, "count");
+      row.line = i + 1;  // the 1-based index in "results" stands in for a line number
+      // Whole numbers of bytes and elements, as the text importer reads them.
+      auto whole = [&](const char* key) {
+        const double v = number(r, key);
+        if (!(v >= 0 && v <= static_cast<double>(1ULL << 50) && v == std::floor(v))) {
+          throw InputError(fmt::format("{}: {}.{}: expected a whole number up to 2^50, got {}",
+                                       file.string(), where, key, v));
+        }
+        return v;
+      };
+      row.size_bytes = whole("size");
+      row.count = whole("count");
       row.type = field(r, "type", where).get<std::string>();
       if (r.contains("redop") && r["redop"].is_string()) row.redop = r["redop"].get<std::string>();
       if (r.contains("root") && r["root"].is_string()) row.root = std::atoi(r["root"].get<std::string>().c_str());

@@ -118,18 +118,23 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
   const bool rooted = has_root && rows.front().root.value_or(-1) >= 0;
   const bool n_ratio = ratio && *ratio > 1.5;
   std::vector<std::string> candidates;
+  const auto from_program = program.empty() ? std::nullopt : op_of_nccl_program(program);
+  if (!program.empty() && !from_program) {
+    // reduce_perf, gather_perf, ...: no --op makes them one of meshbench's collectives.
+    throw InputError(fmt::format("{}: {} has no meshbench op (supported: all_reduce, "
+                                 "all_gather, reduce_scatter, alltoall, broadcast, sendrecv)",
+                                 where, program));
+  }
+  if (!o.op.empty() && from_program && *from_program != o.op) {
+    throw InputError(fmt::format("{}: the program {} says {}, --op says {}", where, program,
+                                 *from_program, o.op));
+  }
   if (!o.op.empty()) {
     candidates = {o.op};
     id.notes.push_back(fmt::format("{}: op {} (--op)", where, o.op));
-  } else if (!program.empty()) {
-    const auto mapped = op_of_nccl_program(program);
-    if (!mapped) {
-      throw InputError(fmt::format("{}: {} has no meshbench op (supported: all_reduce, "
-                                   "all_gather, reduce_scatter, alltoall, broadcast, sendrecv)",
-                                   where, program));
-    }
-    candidates = {*mapped};
-    id.notes.push_back(fmt::format("{}: op {} from the program name {}", where, *mapped, program));
+  } else if (from_program) {
+    candidates = {*from_program};
+    id.notes.push_back(fmt::format("{}: op {} from the program name {}", where, *from_program, program));
   } else if (!ratio) {
     throw InputError(fmt::format("{}: no row with elements to tell the collective from; give --op", where));
   } else if (reduction && !rooted && !n_ratio) {
@@ -165,11 +170,12 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
   if (candidates.size() == 2) {
     // all_reduce or sendrecv: busbw = algbw for sendrecv at any n (and all_reduce at n = 2).
     const int n = id.ranks > 0 ? id.ranks : listed_ranks;
+    // Only a ratio the rows pin tells them apart: above 1 is all_reduce; 1, and below all_reduce's
+    // 2(n-1)/n at a known n > 2, is sendrecv. Small sizes print 0.00 and pin nothing.
     const auto [lo, hi] = factor_interval(rows);
-    const bool unit = lo <= 1 && 1 <= hi;
-    if (!unit) {
-      candidates = {"all_reduce"};  // busbw > algbw: only all_reduce's factor exceeds 1
-    } else if (unit && n > 2) {
+    if (lo > 1) {
+      candidates = {"all_reduce"};
+    } else if (n > 2 && lo <= 1 && 1 <= hi && hi < busbw_factor(CollectiveOp::kAllReduce, n)) {
       candidates = {"send_recv"};
     } else {
       throw InputError(fmt::format("{}: a reduction of count x element size with busbw = algbw: "

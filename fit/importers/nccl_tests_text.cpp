@@ -42,6 +42,7 @@ struct Block {
   std::string program;        ///< e.g. all_gather_perf (from a command line or the banner)
   std::size_t program_line = 0;
   int threads_x_gpus = 0;     ///< nThread x nGpus: the ranks of one process
+  std::size_t threads_line = 0;  ///< the "nThread ... nGpus" line
   bool one_process = false;   ///< the command line runs the program without a launcher
   std::map<long long, RankLine> ranks;
   std::vector<std::size_t> duplicate_rank_lines;
@@ -134,12 +135,16 @@ std::string program_in(const Tokens& t) {
     if (op_of_nccl_program(name)) return name;
   }
   for (std::string_view tok : t) {
-    const auto at = tok.find("_perf");
-    if (at == std::string_view::npos || at == 0) continue;
-    std::string_view name = tok.substr(0, at + 5);
-    const auto slash = name.find_last_of('/');
-    if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-    if (!name.empty() && std::isalpha(static_cast<unsigned char>(name[0]))) return std::string(name);
+    // The file name of the token (not a folder such as gpu_perf/), less nccl-tests' _mpi build
+    // suffix and trailing punctuation of prose ("all_reduce_perf:", "`alltoall_perf`").
+    while (!tok.empty() && std::string_view("`'\":,;.)").find(tok.back()) != std::string_view::npos) tok.remove_suffix(1);
+    const auto slash = tok.find_last_of('/');
+    if (slash != std::string_view::npos) tok.remove_prefix(slash + 1);
+    while (!tok.empty() && std::string_view("`'\"(").find(tok.front()) != std::string_view::npos) tok.remove_prefix(1);
+    if (tok.ends_with("_mpi")) tok.remove_suffix(4);
+    if (tok.size() > 5 && tok.ends_with("_perf") && std::isalpha(static_cast<unsigned char>(tok[0]))) {
+      return std::string(tok);
+    }
   }
   return "";
 }
@@ -194,29 +199,36 @@ NcclRow parse_row(const std::string& file, const LogLine& l, const Tokens& t, co
 std::vector<Block> read_blocks(const std::string& file, const LogText& text, bool in_place) {
   std::vector<Block> blocks(1);
   auto current = [&]() -> Block& { return blocks.back(); };
-  auto start_new_if_rows = [&] {
-    if (!current().rows.empty()) blocks.emplace_back();
+  // A new run starts a new block: what one run printed (rank lines, its program) never carries
+  // over to the next, even when the first printed no table.
+  auto start_new_if = [&](bool condition) {
+    if (condition) blocks.emplace_back();
   };
   for (const LogLine& l : text.lines) {
     const Tokens t = split_tokens(l.text);
     if (t.empty()) continue;
     if (const auto prog = program_in(t); !prog.empty() && !parse_size_bytes(t[0])) {
-      start_new_if_rows();
+      const Block& b = current();
+      start_new_if(!b.rows.empty() || !b.ranks.empty() || b.columns || b.threads_line > 0 ||
+                   (!b.program.empty() && b.program != prog));
       current().program = prog;
       current().program_line = l.number;
-      // "./build/sendrecv_perf -b 128M -e 1G -g 8": no mpirun or srun on the line, so one
-      // process with -t threads x -g GPUs ranks.
-      bool launcher = false;
-      int threads = 1, gpus = 1;
-      for (std::size_t k = 0; k < t.size(); ++k) {
-        launcher = launcher || t[k] == "mpirun" || t[k] == "mpiexec" || t[k] == "srun" ||
-                   t[k].ends_with("/mpirun") || t[k] == "kubectl" || t[k] == "ssh";
-        if (k + 1 < t.size() && (t[k] == "-g" || t[k] == "-t")) {
-          if (const auto v = parse_count(t[k + 1], 1 << 12)) (t[k] == "-g" ? gpus : threads) = static_cast<int>(*v);
+      // "./build/sendrecv_perf -b 128M -e 1G -g 8": the program is the command itself (no
+      // launcher before it), so one process with -t threads x -g GPUs ranks.
+      std::size_t k = 0;
+      while (k < t.size() && (t[k] == "$" || t[k] == "#" || t[k] == "sudo" || t[k] == "time" ||
+                              t[k] == "env" || t[k].find('=') != std::string_view::npos)) {
+        ++k;
+      }
+      const bool first_word = k < t.size() && t[k].ends_with(prog) ||
+                              (k < t.size() && t[k].ends_with(prog + "_mpi"));
+      int threads = 1, gpus = 0;
+      for (std::size_t j = k; j + 1 < t.size(); ++j) {
+        if (t[j] == "-g" || t[j] == "-t") {
+          if (const auto v = parse_count(t[j + 1], 1 << 12)) (t[j] == "-g" ? gpus : threads) = static_cast<int>(*v);
         }
       }
-      const bool command = t[0].find(prog) != std::string_view::npos || t[0] == "$" || t[0] == "#";
-      if (!launcher && command && l.text.find(" -g ") != std::string::npos) {
+      if (first_word && gpus > 0) {
         current().one_process = true;
         current().threads_x_gpus = threads * gpus;
       }
@@ -226,19 +238,21 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
       long long rank = 0;
       std::string host, device;
       if (const auto c = header_columns(t)) {
-        start_new_if_rows();
+        start_new_if(!current().rows.empty());
         current().columns = c;
         current().header_line = l.number;
       } else if (l.text.find("nThread") != std::string::npos && l.text.find("nGpus") != std::string::npos) {
-        start_new_if_rows();
+        const Block& b = current();
+        start_new_if(!b.rows.empty() || !b.ranks.empty() || b.columns || b.threads_line > 0);
+        current().threads_line = l.number;
         for (std::size_t k = 0; k + 3 < t.size(); ++k) {
           if (t[k] == "nThread" && t[k + 2] == "nGpus") {
-            const auto a = parse_count(t[k + 1], 1 << 16), b = parse_count(t[k + 3], 1 << 16);
-            if (a && b) current().threads_x_gpus = static_cast<int>(*a * *b);
+            const auto a = parse_count(t[k + 1], 1 << 16), b2 = parse_count(t[k + 3], 1 << 16);
+            if (a && b2) current().threads_x_gpus = static_cast<int>(*a * *b2);
           }
         }
       } else if (parse_rank_line(fmt::format("{}:{}", file, l.number), t, rank, host, device)) {
-        start_new_if_rows();
+        start_new_if(!current().rows.empty() || current().columns.has_value());
         auto [it, fresh] = current().ranks.emplace(rank, RankLine{host, device, l.number});
         if (!fresh) {
           if (it->second.host != host) {
@@ -338,8 +352,16 @@ void import_block(ImportedTable& table, const Block& b, const ImportOptions& o) 
                                               b.program, listed, b.one_process ? b.threads_x_gpus : 0, o);
   for (const auto& note : id.notes) table.notes.push_back(note);
   std::vector<std::string> hosts;
+  if (o.nodes > id.ranks) {
+    throw InputError(fmt::format("{}: --nodes {} for {} ranks", where, o.nodes, id.ranks));
+  }
   if (listed == id.ranks) {
     for (const auto& [r, line] : b.ranks) hosts.push_back(line.host);
+    const std::set<std::string> distinct(hosts.begin(), hosts.end());
+    if (o.nodes > 0 && static_cast<int>(distinct.size()) != o.nodes) {
+      throw InputError(fmt::format("{}: --nodes {}, but the rank lines name {} host(s)", where,
+                                   o.nodes, distinct.size()));
+    }
   } else if (o.nodes > 0) {
     for (int r = 0; r < id.ranks; ++r) hosts.push_back(fmt::format("node{}", r * o.nodes / id.ranks));
   } else if (!(b.one_process && id.ranks == b.threads_x_gpus)) {
@@ -387,7 +409,7 @@ ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const Im
   // the file holds others; alone, it is refused.
   std::vector<std::string> unsupported;
   for (const Block& b : blocks) {
-    const bool has_no_op = o.op.empty() && !b.program.empty() && !op_of_nccl_program(b.program);
+    const bool has_no_op = !b.program.empty() && !op_of_nccl_program(b.program);
     if (has_no_op && blocks.size() > 1) {
       unsupported.push_back(fmt::format("{} (lines {}-{})", b.program, b.rows.front().line,
                                         b.rows.back().line));

@@ -56,6 +56,8 @@ const OsuTest kTests[] = {
 struct Geometry {
   int ranks = 0, nodes = 0, per_node = 0;
   std::size_t line = 0;
+  bool allocation = false;  ///< salloc / sbatch / #SBATCH: holds for the runs that follow
+  bool runs_osu = false;    ///< the line runs an OSU benchmark
   bool complete() const { return ranks > 0 && nodes > 0; }
 };
 
@@ -88,9 +90,13 @@ std::optional<Geometry> geometry_of(const LogLine& l) {
     ++at;
   }
   if (at == t.size()) return std::nullopt;
+  // Only a line that runs an OSU benchmark describes one ("mpirun -np 2 -H a,b hostname" does
+  // not); salloc and #SBATCH allocate for what follows.
   const bool slurm = t[at] == "srun" || t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
   Geometry g;
   g.line = l.number;
+  g.allocation = t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
+  g.runs_osu = l.text.find("osu_") != std::string::npos;
   bool conflict = false;
   auto set_per_node = [&](int v) {
     conflict = conflict || (g.per_node > 0 && g.per_node != v);
@@ -128,7 +134,6 @@ std::optional<Geometry> geometry_of(const LogLine& l) {
   if (conflict) g.per_node = 0;  // "-N 2 ... -map-by ppr:1:node": the line does not say
   if (g.nodes == 0 && g.ranks > 0 && g.per_node > 0 && g.ranks % g.per_node == 0) g.nodes = g.ranks / g.per_node;
   if (g.ranks == 0 && g.nodes > 0 && g.per_node > 0) g.ranks = g.nodes * g.per_node;
-  if (g.ranks == 0 && g.nodes == 0) return std::nullopt;
   return g;
 }
 
@@ -168,7 +173,7 @@ bool parse_title(const std::string& line, std::string& test, std::string& versio
 
 std::vector<Block> read_blocks(const std::string& file, const LogText& text) {
   std::vector<Block> blocks;
-  std::optional<Geometry> launch;
+  std::optional<Geometry> launch, allocation;
   bool header = false;
   for (const LogLine& l : text.lines) {
     std::string test, version;
@@ -177,11 +182,27 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text) {
       blocks.back().test = test;
       blocks.back().version = version;
       blocks.back().title_line = l.number;
-      blocks.back().launch = launch;
+      blocks.back().launch = launch ? launch : allocation;
+      launch.reset();  // a run's launcher line speaks for that run only
       header = false;
       continue;
     }
-    if (auto g = geometry_of(l)) launch = g;
+    if (auto g = geometry_of(l)) {
+      if (g->allocation) {
+        allocation = g;  // salloc, #SBATCH: for the runs that follow
+      } else if (!g->runs_osu) {
+        launch.reset();  // "mpirun -np 2 -H a,b hostname" says nothing of the next OSU test
+      } else {
+        // "srun osu_reduce" inside an allocation takes what the allocation leaves unsaid.
+        if (allocation && g->nodes == 0 && g->ranks == 0 && g->per_node == 0) {
+          g->nodes = allocation->nodes;
+          g->ranks = allocation->ranks;
+          g->per_node = allocation->per_node;
+          g->line = allocation->line;
+        }
+        launch = g;
+      }
+    }
     if (blocks.empty()) continue;
     Block& b = blocks.back();
     const Tokens t = split_tokens(l.text);
@@ -218,7 +239,7 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text) {
         return x == "inf" || x == "nan" || x == "-inf" || parse_finite(x).has_value();
       };
       const bool row_like = t.size() >= 2 && t.size() <= 12 && number_like(t[0]) && number_like(t[1]);
-      if (row_like && b.rows.size() < 100000) {
+      if (row_like) {
         if (!size) throw InputError(fmt::format("{}:{}: size: expected a whole number of bytes, got '{}'", file, l.number, t[0]));
         throw InputError(fmt::format("{}:{}: {}: not a number: '{}'", file, l.number,
                                      b.unit == "MB/s" ? "bandwidth" : "latency", t[1]));
@@ -260,18 +281,24 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
     if (b.rows.empty()) continue;
     const std::string where = fmt::format("{}:{}-{}", file.string(), b.title_line, b.rows.back().line);
     const OsuTest* test = find_test(b.test);
-    std::string op = o.op;
-    if (op.empty()) {
-      if (!test || !*test->op) {
-        set_aside.push_back(fmt::format("'{}' (lines {}-{})", b.test, b.title_line, b.rows.back().line));
-        continue;
-      }
-      op = test->op;
+    // The title names the test: --op cannot relabel it (a one-sided or allgatherv test is no
+    // collective of meshbench's), it may only agree.
+    if (!test || !*test->op) {
+      set_aside.push_back(fmt::format("'{}' (lines {}-{})", b.test, b.title_line, b.rows.back().line));
+      continue;
+    }
+    const std::string op = test->op;
+    if (!o.op.empty() && o.op != op) {
+      throw InputError(fmt::format("{}: the title says '{}' ({}), --op says {}", where, b.test, op, o.op));
     }
     const auto op_enum = parse_op(op);
     if (!op_enum) throw InputError(fmt::format("--op: unknown op '{}'", op));
     const bool bandwidth = b.unit == "MB/s";
-    const bool per_rank = o.op.empty() && test ? test->per_rank : (op == "all_gather" || op == "all_to_all");
+    if (bandwidth != test->bandwidth) {
+      throw InputError(fmt::format("{}: the title says '{}' but the Size header gives {}", where,
+                                   b.test, bandwidth ? "MB/s" : "a latency"));
+    }
+    const bool per_rank = test->per_rank;
     // Ranks and nodes: the flags, else the launcher line, else a fixed count.
     int ranks = o.ranks, nodes = o.nodes;
     std::string from = o.ranks > 0 ? "--ranks" : "";
@@ -281,7 +308,7 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
       ranks = b.launch->ranks;
       from = fmt::format("the launcher line {}", b.launch->line);
     }
-    if (b.launch && nodes == 0 && b.launch->nodes > 0 && (o.ranks == 0 || o.ranks == b.launch->ranks)) {
+    if (b.launch && nodes == 0 && b.launch->nodes > 0 && (b.launch->ranks == 0 || ranks == b.launch->ranks)) {
       nodes = b.launch->nodes;
       table.notes.push_back(fmt::format("{}: {} node(s) from the launcher line {}", where, nodes, b.launch->line));
     }
@@ -294,7 +321,7 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
                                    where, ranks));
     }
     if (nodes > ranks) {
-      throw InputError(fmt::format("{}: {} nodes for {} ranks", where, nodes, ranks));
+      throw InputError(fmt::format("{}: {} nodes for {} ranks (--nodes, --ranks)", where, nodes, ranks));
     }
     table.notes.push_back(fmt::format("{}: {} '{}' ({}), {} ranks from {}", where,
                                       bandwidth ? "streaming bandwidth" : "op " + op, b.test,
@@ -322,6 +349,10 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
       m.tier = nodes > 1 ? "inter" : "intra";
       m.group = bandwidth ? "streaming_bw:" + b.test : "all";
       const double bytes = per_rank ? static_cast<double>(r.size) * ranks : static_cast<double>(r.size);
+      if (bytes > static_cast<double>(1ULL << 50)) {
+        throw InputError(fmt::format("{}:{}: size {} x {} ranks is more than 2^50 bytes", file.string(),
+                                     r.line, r.size, ranks));
+      }
       m.bytes = static_cast<std::uint64_t>(bytes);
       // MB/s = 1e6 bytes per second: the time one message takes at the streaming rate.
       m.time_us = bandwidth ? static_cast<double>(r.size) / r.value : r.value;

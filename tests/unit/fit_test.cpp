@@ -77,6 +77,23 @@ TEST(FitRegimes, FindsTheRendezvousStep) {
   EXPECT_NEAR(fits[1].bw_GBps() / 12.0, 1.0, 0.03);
 }
 
+TEST(FitRegimes, FindsAStepBetweenCandidatesOnALongLinearSweep) {
+  // 3000 sizes in 4 KiB steps (beyond the exact search): the protocol step at size index 1237,
+  // which falls between two breakpoint candidates, is found exactly after refinement, as the
+  // exact search over 400 sizes finds a step at 64 KiB.
+  for (const auto& [sizes, step] : {std::pair<std::size_t, std::size_t>{3000, 1237}, {400, 16}}) {
+    std::vector<TimePoint> pts;
+    for (std::size_t i = 1; i <= sizes; ++i) {
+      const double bytes = 4096.0 * static_cast<double>(i);
+      pts.push_back({bytes, i < step ? 10 + bytes / 5e3 : 60 + bytes / 9e3});
+    }
+    const auto fits = fit_regimes(pts);
+    ASSERT_EQ(fits.size(), 2u) << sizes;
+    EXPECT_DOUBLE_EQ(fits[1].bytes_min, 4096.0 * static_cast<double>(step)) << sizes;
+    EXPECT_NEAR(fits[1].alpha_us, 60, 1e-6);
+  }
+}
+
 TEST(FitRegimes, RefusesTooFewSizes) {
   EXPECT_THROW(fit_regimes(std::vector<TimePoint>{{8, 1}, {16, 1.1}}), std::invalid_argument);
   // Never a regime of fewer than 3 sizes, even where a step would invite one.
