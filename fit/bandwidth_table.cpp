@@ -117,7 +117,7 @@ std::string bandwidth_table_markdown(const std::vector<SeriesFit>& fits) {
   for (const auto& s : fits) {
     const Summary sum = summarize_series(s);
     md += fmt::format("| {} | {} | {:.4g} | {} | {} |\n", s.key.label(),
-                      s.regimes.empty() ? "-" : fmt::format("{:.3g}", s.regimes.front().alpha_us),
+                      s.regimes.empty() || s.streaming_bandwidth() ? "-" : fmt::format("{:.3g}", s.regimes.front().alpha_us),
                       sum.peak_busbw, format_bytes(sum.peak_bytes),
                       sum.n_half_bytes ? format_bytes_approx(*sum.n_half_bytes) : "-");
   }

@@ -90,6 +90,12 @@ void print_text(const std::vector<SeriesFit>& fits) {
                  100 * a.max_abs_rel_error_ge_64KiB, 100 * a.max_abs_rel_error_ge_64KiB_inliers);
     }
     for (const auto& r : s.regimes) {
+      if (s.streaming_bandwidth()) {  // a rate over a window of messages: no latency to report
+        fmt::print("  {:>10.0f} - {:>10.0f} B: streaming bandwidth {} GB/s, rel. residual median "
+                   "{:.1f}% max {:.1f}%\n", r.bytes_min, r.bytes_max, bandwidth_text(r.bw_GBps()),
+                   100 * r.median_rel_residual, 100 * r.max_rel_residual);
+        continue;
+      }
       fmt::print("  {:>10.0f} - {:>10.0f} B: alpha {:9.3f} us (±{:.2g}), bw {} GB/s, "
                  "busbw {} GB/s, R^2 {:.4f}, rel. residual median {:.1f}% max {:.1f}%\n",
                  r.bytes_min, r.bytes_max, r.alpha_us, r.alpha_ci95_us, bandwidth_text(r.bw_GBps()),

@@ -192,7 +192,7 @@ nlohmann::json fits_to_json(const std::vector<SeriesFit>& fits, const std::files
         {"nodes", s.key.nodes},
         {"ranks_per_node", s.key.ranks_per_node},
         {"group", s.key.group},
-        {"metric", s.key.group.rfind("streaming_bw:", 0) == 0 ? "streaming_bandwidth" : "time"},
+        {"metric", s.streaming_bandwidth() ? "streaming_bandwidth" : "time"},
         {"origin", s.origins()},
         {"busbw_factor", s.busbw_factor},
         {"n_points", s.points.size()},

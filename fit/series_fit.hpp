@@ -60,6 +60,9 @@ struct SeriesFit {
   const LineFit* regime_for(double bytes) const;
   /// Predicted time, or nullopt when the series is not fitted.
   std::optional<double> predicted_time_us(double bytes) const;
+  /// OSU bandwidth tests (group "streaming_bw:<test>"): a bandwidth per size, whose fitted
+  /// alpha is no latency and is not reported.
+  bool streaming_bandwidth() const { return key.group.rfind("streaming_bw:", 0) == 0; }
   /// Where its points came from: the distinct Measurement::origin (file, tool, line range) of
   /// its points, else their source files.
   std::vector<std::string> origins() const;
