@@ -182,8 +182,12 @@ void read_llama_like(Reader& r, ModelConfig& m) {
   m.kv_channels = r.integer_or("head_dim", {"head_dim"}, 1, kMaxHeads, 0,
                                "hidden_size / num_attention_heads");
   m.ffn_hidden_size = r.required("ffn_hidden_size", {"intermediate_size"}, 1, kMaxWidth);
-  for (const char* act : {"hidden_act", "hidden_activation"}) {
-    if (auto a = r.text(act)) m.provenance["activation"] = fmt::format("config.json ({}: {})", act, *a);
+  if (auto a = r.text("hidden_act")) m.provenance["activation"] = fmt::format("config.json (hidden_act: {})", *a);
+  // Gemma's configs serialise GemmaConfig's hidden_activation=None as null: absent, not wrong.
+  if (r.has("hidden_activation")) {
+    if (auto a = r.text("hidden_activation")) m.provenance["activation"] = fmt::format("config.json (hidden_activation: {})", *a);
+  } else {
+    r.mark("hidden_activation");
   }
 }
 

@@ -269,6 +269,8 @@ TEST(HfConfigBadInput, OneLineNamingTheKeyAndValue) {
     return text.find(part) != std::string::npos && text.find('\n') == std::string::npos;
   };
   EXPECT_TRUE(has(error_of("{" + base + R"(, "hidden_act": null})"), "key 'hidden_act': expected a string, got null"));
+  // GemmaConfig's hidden_activation=None is serialised as null in real configs: absent.
+  EXPECT_EQ(error_of("{" + base + R"(, "hidden_activation": null})"), "accepted");
   EXPECT_TRUE(has(error_of("{" + base + R"(, "tie_word_embeddings": "yes"})"), "key 'tie_word_embeddings': expected true or false, got \"yes\""));
   EXPECT_TRUE(has(error_of(R"({"model_type": "llama", "hidden_size": 4611686018427387904, "num_hidden_layers": 2})"), "key 'hidden_size': expected an integer in [1, 1048576], got 4611686018427387904"));
   EXPECT_TRUE(has(error_of(R"({"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 1000000000000})"), "key 'num_hidden_layers'"));
