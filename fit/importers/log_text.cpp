@@ -190,6 +190,18 @@ std::optional<long long> parse_count(std::string_view token, long long max) {
   return v;
 }
 
+std::string line_list(const std::vector<std::size_t>& lines) {
+  std::string s;
+  for (std::size_t k = 0; k < lines.size() && k < 12; ++k) s += fmt::format("{}{}", k ? ", " : "", lines[k]);
+  return lines.size() > 12 ? s + fmt::format(" and {} more", lines.size() - 12) : s;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& item : items) s += (s.empty() ? "" : ", ") + item;
+  return s;
+}
+
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

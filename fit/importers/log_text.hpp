@@ -45,6 +45,12 @@ std::optional<double> parse_finite(std::string_view token);
 /// A non-negative integer of at most `max` (digits only); nullopt otherwise.
 std::optional<long long> parse_count(std::string_view token, long long max);
 
+/// "3, 5, 9" (at most 12 line numbers, then "and N more"): for warnings that name lines.
+std::string line_list(const std::vector<std::size_t>& lines);
+
+/// The items joined by ", ".
+std::string join_list(const std::vector<std::string>& items);
+
 /// `text` with every byte sequence that is not valid UTF-8 replaced by '?', so that host and
 /// device names can go into JSON outputs.
 std::string valid_utf8(std::string_view text);

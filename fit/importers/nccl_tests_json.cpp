@@ -101,7 +101,9 @@ ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const Im
     // JSON numbers carry full precision: take them to 4 decimals for the ratio's rounding.
     for (NcclRow& row : rows) row.algbw_decimals = row.busbw_decimals = 4;
     const std::string base = program.substr(program.find_last_of('/') + 1);
-    const NcclIdentity id = identify_nccl_table(file.string(), rows, true, true, base,
+    // The columns count only where the results carry them (a missing redop is not "none").
+    const bool has_redop = !rows.front().redop.empty(), has_root = rows.front().root.has_value();
+    const NcclIdentity id = identify_nccl_table(file.string(), rows, has_redop, has_root, base,
                                                 static_cast<int>(hosts.size()), 0, o);
     table.notes = id.notes;
     if (static_cast<int>(hosts.size()) != id.ranks) hosts.clear();

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "fit/csv_table.hpp"
+#include "fit/importers/log_text.hpp"
 #include "patterns/collective.hpp"
 
 namespace meshbench::fit {
@@ -42,12 +43,6 @@ std::string dtype_name(const std::string& type) {
   return type;
 }
 
-std::string line_list(const std::vector<std::size_t>& lines) {
-  std::string s;
-  for (std::size_t l : lines) s += fmt::format("{}{}", s.empty() ? "" : ", ", l);
-  return s;
-}
-
 }  // namespace
 
 namespace {
@@ -62,23 +57,6 @@ std::pair<double, double> factor_interval(const std::vector<NcclRow>& rows) {
     hi = std::min(hi, (r.busbw_GBps + ub) / (r.algbw_GBps - ua));
   }
   return {lo, hi};
-}
-
-/// The one rank count n >= 2 whose busbw factor for `op` lies in the rows' interval, if any.
-std::optional<int> ranks_from_factor(const std::vector<NcclRow>& rows, CollectiveOp op) {
-  const auto [lo, hi] = factor_interval(rows);
-  if (!(lo <= hi)) return std::nullopt;
-  std::optional<int> found;
-  for (int n = 2; n <= 1 << 20; ++n) {
-    const double f = busbw_factor(op, n);
-    if (f > hi) break;
-    if (f >= lo) {
-      if (found) return std::nullopt;  // two rank counts fit: the ratio cannot tell
-      found = n;
-    }
-    if (n > 4096 && busbw_factor(op, n + 1) - f < 1e-9) break;
-  }
-  return found;
 }
 
 /// The rank counts n >= 2 whose busbw factor for `op` lies in the rows' interval, as a range
@@ -96,6 +74,13 @@ std::pair<int, int> factor_rank_range(const std::vector<NcclRow>& rows, Collecti
     if (n > 4096 && f >= lo) return {first, std::numeric_limits<int>::max()};
   }
   return {first, last};
+}
+
+/// The one rank count the rows' busbw/algbw allows, if exactly one does.
+std::optional<int> ranks_from_factor(const std::vector<NcclRow>& rows, CollectiveOp op) {
+  const auto [lo, hi] = factor_rank_range(rows, op);
+  if (lo > 0 && lo == hi) return lo;
+  return std::nullopt;
 }
 
 /// size / (count x element size) of the first row with elements: 1 or the rank count.

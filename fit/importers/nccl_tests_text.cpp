@@ -40,7 +40,6 @@ struct RankLine {
 /// What one table of the file holds, before identification.
 struct Block {
   std::string program;        ///< e.g. all_gather_perf (from a command line or the banner)
-  std::size_t program_line = 0;
   int threads_x_gpus = 0;     ///< nThread x nGpus: the ranks of one process
   std::size_t threads_line = 0;  ///< the "nThread ... nGpus" line
   bool one_process = false;   ///< the command line runs the program without a launcher
@@ -212,7 +211,6 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
       start_new_if(!b.rows.empty() || !b.ranks.empty() || b.columns || b.threads_line > 0 ||
                    (!b.program.empty() && b.program != prog));
       current().program = prog;
-      current().program_line = l.number;
       // "./build/sendrecv_perf -b 128M -e 1G -g 8": the program is the command itself (no
       // launcher before it), so one process with -t threads x -g GPUs ranks.
       std::size_t k = 0;
@@ -322,12 +320,6 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text, boo
   return with_rows;
 }
 
-std::string line_list(const std::vector<std::size_t>& lines) {
-  std::string s;
-  for (std::size_t k = 0; k < lines.size() && k < 12; ++k) s += fmt::format("{}{}", k ? ", " : "", lines[k]);
-  return lines.size() > 12 ? s + fmt::format(" and {} more", lines.size() - 12) : s;
-}
-
 /// Identifies one block and adds its measurements to `table`.
 void import_block(ImportedTable& table, const Block& b, const ImportOptions& o) {
   const std::string file = table.source.string();
@@ -418,8 +410,7 @@ ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const Im
     import_block(table, b, o);
   }
   if (!unsupported.empty()) {
-    std::string list;
-    for (const auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+    const std::string list = join_list(unsupported);
     table.warnings.push_back(fmt::format("tables of collectives meshbench has no op for, set aside: {}", list));
   }
   return table;

@@ -58,7 +58,6 @@ struct Geometry {
   std::size_t line = 0;
   bool allocation = false;  ///< salloc / sbatch / #SBATCH: holds for the runs that follow
   bool runs_osu = false;    ///< the line runs an OSU benchmark
-  bool complete() const { return ranks > 0 && nodes > 0; }
 };
 
 std::optional<int> small_int(std::string_view t) {
@@ -363,14 +362,11 @@ ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions&
       ++imported;
     }
     if (!zero.empty()) {
-      std::string list;
-      for (std::size_t l : zero) list += fmt::format("{}{}", list.empty() ? "" : ", ", l);
-      table.warnings.push_back(fmt::format("skipped line(s) {}: size 0", list));
+      table.warnings.push_back(fmt::format("skipped line(s) {}: size 0", line_list(zero)));
     }
   }
   if (!set_aside.empty()) {
-    std::string list;
-    for (const auto& s : set_aside) list += (list.empty() ? "" : ", ") + s;
+    const std::string list = join_list(set_aside);
     if (imported == 0) {
       throw InputError(fmt::format("{}: OSU test(s) {} measure no collective meshbench has (it has all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, ping_pong and send_recv)", file.string(), list));
     }
