@@ -18,6 +18,7 @@
 #include "bench/collectives/collective_test.hpp"
 #include "bench/executor.hpp"
 #include "bench/gpu.hpp"
+#include "bench/harness.hpp"
 #include "bench/pair_matrix.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -45,7 +46,8 @@ struct PairsExpectation {
 };
 
 struct Expectations {
-  int iters = 20, warmup_iters = 5, repeats = 3;
+  MeasureSettings measure;  ///< adaptive unless the file gives "iters" (then exactly that)
+  int repeats = 3;
   double timeout_s = 60;
   std::vector<CollectiveExpectation> collectives;
   PairsExpectation pairs;
@@ -92,8 +94,12 @@ Expectations read_expectations(const std::string& file) {
     throw bad(where + key, v, "expected a size such as 1M or 1048576");
   };
   Expectations e;
-  e.iters = positive_int(doc, "iters", e.iters, "");
-  e.warmup_iters = positive_int(doc, "warmup_iters", e.warmup_iters, "");
+  if (doc.contains("iters")) {
+    e.measure.adaptive = false;
+    e.measure.iters = positive_int(doc, "iters", 20, "");
+    e.measure.warmup_iters = 5;
+  }
+  if (doc.contains("warmup_iters")) e.measure.warmup_iters = positive_int(doc, "warmup_iters", 5, "");
   e.repeats = positive_int(doc, "repeats", e.repeats, "");
   e.timeout_s = positive(doc, "timeout_s", "").value_or(e.timeout_s);
   if (doc.contains("collectives")) {
@@ -228,16 +234,16 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   std::ofstream csv;
   nlohmann::json record;
   setup_on_root(*world, [&] {
-    create_out_dir(out_dir);
+    create_run_dir(out_dir);
     csv = open_new_file(out_dir / "accept.csv");
     csv << "check,attempt,value,unit,passed\n";
-    record = {{"schema", "meshbench.accept/1"}, {"command_line", command_line},
-              {"start_time", utc_now_iso8601()}, {"hosts", topo.node_hosts},
-              {"world_size", topo.world_size}, {"mpi_library", mpi.library_version()},
-              {"backend", bench.backend},
-              {"gpu", bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr)},
-              {"environment", communication_environment()}, {"end_time", nullptr},
-              {"exit_code", nullptr}};
+    record = make_run_record(RunRecordInputs{
+        "accept", command_line, topo, wait_mode_name(WaitMode::kYield), mpi.library_version(),
+        mpi.transport_version(), std::thread::hardware_concurrency(), bench.backend,
+        bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr),
+        {{"expect", o.expect_file}, {"measure", measure_settings_json(e.measure)},
+         {"repeats", e.repeats}, {"timeout_s", e.timeout_s}},
+        {{"accept_csv", "accept.csv"}, {"report_md", "report.md"}, {"junit_xml", "junit.xml"}}});
     write_json_file(out_dir / "run.json", record);
   });
   if (root) {
@@ -314,22 +320,25 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
     std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
     double value = 0;
+    Harness harness(*world, e.measure);
     for (int attempt = 0; attempt < e.repeats; ++attempt) {
       const int id = checkpoint(name);
       std::vector<double> samples;
       std::uint64_t wrong_here = 0;
       std::vector<std::uint64_t> wrong(static_cast<std::size_t>(topo.world_size), 0);
       try {
-        for (int i = 0; i < e.warmup_iters; ++i) timer->sample_seconds();
-        world->barrier();
-        std::vector<double> all(static_cast<std::size_t>(topo.world_size));
-        for (int i = 0; i < e.iters; ++i) {
-          double mine = test.reported_seconds(ctx, timer->sample_seconds());
-          world->all_gather(&mine, all.data(), 1, Datatype::kFloat64);
-          samples.push_back(*std::max_element(all.begin(), all.end()) * 1e6);
+        // One slot per rank: each iteration's time of every rank, for the straggler count.
+        const Measurement m = harness.measure(
+            [&] { return test.reported_seconds(ctx, timer->sample_seconds()); },
+            topo.world_size, topo.rank);
+        samples = m.samples_us;
+        for (std::size_t i = 0; i < samples.size() && x.op != CollectiveOp::kPingPong; ++i) {
           // The rank that arrived last waited least inside the call.
-          const auto last = std::min_element(all.begin(), all.end()) - all.begin();
-          if (x.op != CollectiveOp::kPingPong) ++last_count[static_cast<std::size_t>(last)];
+          std::size_t last = 0;
+          for (std::size_t r = 1; r < m.slot_samples_us.size(); ++r) {
+            if (m.slot_samples_us[r][i] < m.slot_samples_us[last][i]) last = r;
+          }
+          ++last_count[last];
         }
         const std::size_t n = test.checked_count(ctx);
         if (o.corrupt_rank == topo.rank && n > 0) exec->corrupt(buf, ctx.dtype, n / 2);
@@ -465,8 +474,9 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       fmt::print("  {:<28} {:>8}  {}\n", c.name, c.skipped ? "skipped" : (c.passed ? "pass" : "FAIL"), c.detail);
       for (const auto& b : c.blame) fmt::print("  {:<28} {:>8}  BLAME: {}\n", "", "", b);
     }
-    record["end_time"] = utc_now_iso8601();
-    record["exit_code"] = failed == 0 ? 0 : 1;
+    std::size_t measured = 0;
+    for (const CheckResult& c : checks) measured += !c.skipped;
+    finish_run_record(record, failed == 0 ? 0 : 1, measured, 0);
     write_json_file(out_dir / "run.json", record);
     fmt::print("# acceptance: {} ({} of {} checks failed); report: {}/report.md, junit.xml, accept.csv{}\n",
                failed == 0 ? "PASS" : "FAIL", failed, checks.size(), out_dir.string(),

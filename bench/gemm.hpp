@@ -40,7 +40,12 @@ class GemmRunner {
 
 /// A cuBLASLt runner on CUDA device `device`: operands in TN layout (what Megatron and
 /// Transformer Engine use, and what fp8 requires), the library's first heuristic choice with a
-/// 32 MiB workspace. Throws NoGpuError in a build without the NCCL backend.
+/// 32 MiB workspace. It lives in a plugin next to the executable (kGemmPluginFile), loaded on
+/// first use. Throws NoGpuError in a build without the NCCL backend or when the plugin cannot
+/// be loaded (naming its path and dlerror), NcclError when the runner cannot start.
 std::unique_ptr<GemmRunner> make_gemm_runner(int device);
+
+inline constexpr const char* kGemmPluginFile = "libmeshbench_cublaslt.so";
+inline constexpr const char* kGemmPluginEntry = "meshbench_cublaslt_runner";
 
 }  // namespace meshbench

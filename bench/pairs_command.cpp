@@ -71,7 +71,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                         : std::filesystem::path(o.out_dir);
   std::ofstream csv;
   setup_on_root(*world, [&] {
-    create_out_dir(out_dir);
+    create_run_dir(out_dir);
     csv = open_new_file(out_dir / "pairs.csv");
     csv << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
            "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";

@@ -10,10 +10,14 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
+#include "bench/collectives/collective_test.hpp"
 #include "bench/counting_communicator.hpp"
 #include "bench/executor.hpp"
 #include "bench/gpu.hpp"
+#include "bench/harness.hpp"
+#include "bench/verify.hpp"
 #include "bench/reporters/csv_writer.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -40,38 +44,15 @@ struct Unit {
   GroupPlacement placement;      ///< of this rank's group...
   std::string tier;              ///< ...and the tier shared by all groups ("mixed" otherwise)
   int max_nodes = 1, max_ranks_per_node = 1;
-  std::vector<double> samples_us;  ///< per step, max over ranks
+  Measurement measured;            ///< per step of this unit, max over ranks
+  ByteCounts counted_per_step;     ///< what this rank handed the backend per step
+  std::uint64_t wrong = 0;         ///< wrong output elements on this rank
 };
 
 std::string axes_key(const std::vector<MeshAxis>& axes) {
   std::string s;
   for (MeshAxis a : axes) s += std::string(axis_name(a)) + ",";
   return s;
-}
-
-/// One call of a unit's collective on this rank's group.
-void call_once(Unit& u, void* send, void* recv) {
-  Communicator& c = *u.comm;
-  switch (u.op) {
-    case CollectiveOp::kAllReduce:
-      c.all_reduce(send, recv, u.counts.send_count, kDtype, ReduceOp::kSum);
-      break;
-    case CollectiveOp::kAllGather:
-      c.all_gather(send, recv, u.counts.send_count, kDtype);
-      break;
-    case CollectiveOp::kReduceScatter:
-      c.reduce_scatter(send, recv, u.counts.recv_count, kDtype);
-      break;
-    case CollectiveOp::kAllToAll:
-      c.all_to_all(send, recv, u.counts.send_count / static_cast<std::size_t>(c.size()),
-                   kDtype);
-      break;
-    default: {  // ring send/recv (CP rounds)
-      const int n = c.size(), r = c.rank();
-      c.send_recv(send, (r + 1) % n, recv, (r + n - 1) % n, u.counts.send_count,
-                  kDtype);
-    }
-  }
 }
 
 /// The 1F1B schedule of this rank's stage, one activation or gradient per call.
@@ -111,6 +92,74 @@ ByteCounts expected_bytes(const Unit& u) {
   return {(fwd_out + fwd_in) * size, (fwd_in + fwd_out) * size};
 }
 
+/// Verification data of one rank: fill `bytes` at `p` with rank's inputs (bench/verify.hpp).
+void fill_rank_data(Executor& exec, void* p, std::size_t bytes, const PointContext& ctx) {
+  Buffers view{p, nullptr, nullptr};
+  exec.fill(view, BufferLayout{bytes, 0, bytes, 0, 0}, ctx);
+}
+
+/// Wrong elements of `count` floats at `p` against rank `source`'s inputs.
+std::uint64_t wrong_against(Executor& exec, void* p, std::size_t count, const PointContext& ctx,
+                            int source) {
+  ExpectedForm form;
+  form.seed = ctx.seed;
+  form.magnitude = ctx.magnitude;
+  form.nranks = ctx.nranks;
+  form.source_rank = source;
+  Buffers view{nullptr, p, nullptr};
+  return exec.count_wrong(view, kDtype, count, form);
+}
+
+/// Measures one unit with the harness and verifies what it delivered. A collective row runs
+/// its op's CollectiveTest (bench/collectives) `calls` times per step on its own buffers and
+/// checks the last output; the 1F1B schedule relays stage 0's activations forward and the
+/// last stage's gradients backward, so every other stage must end holding those.
+/// `counted` is what every unit's counting communicator adds to (units run one at a time).
+void measure_unit(Unit& u, Communicator& world, Executor& exec, const MeasureSettings& settings,
+                  const ByteCounts& counted) {
+  Communicator& comm = *u.comm;
+  PointContext ctx{comm.rank(), comm.size(), kDtype, u.counts, 1,
+                   verification_magnitude(kDtype, comm.size()), false};
+  Buffers buffers;
+  BufferLayout layout;
+  std::function<void()> step;
+  const CollectiveTest* test = nullptr;
+  if (u.axis == "pp") {
+    const std::size_t bytes = u.counts.send_count * element_bytes(kDtype);
+    const std::size_t second = (bytes + 255) / 256 * 256;
+    layout = {second + bytes, 0, bytes, second, bytes};
+    buffers = exec.allocate(layout, ctx);
+    fill_rank_data(exec, buffers.recv, bytes, ctx);  // gradients: this stage's own data
+    step = [&u, &buffers] { run_one_f_one_b(u, buffers.send, buffers.recv); };
+  } else {
+    test = &collective_test(u.op);
+    layout = test->buffer_layout(ctx);
+    buffers = exec.allocate(layout, ctx);
+    step = [&u, &comm, &ctx, &buffers, test] {
+      for (long long c = 0; c < u.calls; ++c) test->run(comm, ctx, buffers);
+    };
+  }
+  const auto timer = exec.timer(step, LaunchPlan{});
+  const ByteCounts before = counted;
+  std::uint64_t steps = 0;
+  u.measured = Harness(world, settings).measure(
+      [&] {
+        world.barrier();  // every group starts the unit together, as in a step
+        ++steps;
+        return timer->sample_seconds();
+      },
+      1, 0);
+  u.counted_per_step = {(counted.sent - before.sent) / steps,
+                        (counted.received - before.received) / steps};
+  if (test) {
+    u.wrong = exec.count_wrong(buffers, kDtype, test->checked_count(ctx), test->expected_form(ctx));
+  } else {
+    const int stage = comm.rank(), last = comm.size() - 1;
+    if (stage > 0) u.wrong += wrong_against(exec, buffers.send, u.counts.send_count, ctx, 0);
+    if (stage < last) u.wrong += wrong_against(exec, buffers.recv, u.counts.send_count, ctx, last);
+  }
+}
+
 }  // namespace
 
 CLI::App* add_pattern_command(CLI::App& app, PatternOptions& o) {
@@ -124,9 +173,7 @@ CLI::App* add_pattern_command(CLI::App& app, PatternOptions& o) {
   sub->add_option("--scale", o.scale,
                   "Multiply every message size by this (0 < F <= 1) for small machines")
       ->capture_default_str();
-  sub->add_option("-n,--iters", o.iters, "Timed steps")->capture_default_str();
-  sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed steps before them")
-      ->capture_default_str();
+  add_measure_flags(sub, o.measure, "steps");
   sub->add_option("--wait", o.wait, "spin, yield or auto")->capture_default_str();
   sub->add_option("--backend", o.backend,
                   "mpi, nccl (one GPU per rank), or auto (nccl when every node has a GPU per rank)")
@@ -141,10 +188,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   if (!(o.scale > 0 && o.scale <= 1)) {
     throw UsageError(fmt::format("--scale must be in (0, 1], got {}", o.scale));
   }
-  if (o.iters < 1 || o.warmup_iters < 0) {
-    throw UsageError(fmt::format("-n/--iters must be >= 1 and -w >= 0, got {} and {}", o.iters,
-                                 o.warmup_iters));
-  }
+  const MeasureSettings measure = to_measure_settings(o.measure, 1);
   const std::set<std::string> known(std::begin(kAxisOrder), std::end(kAxisOrder));
   if (o.axis != "all" && !known.count(o.axis)) {
     throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, all)", o.axis));
@@ -223,7 +267,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   std::ofstream csv;
   nlohmann::json record;
   setup_on_root(*world, [&] {
-    create_out_dir(out_dir);
+    create_run_dir(out_dir);
     csv = open_new_file(out_dir / "pattern.csv");
     csv << results_csv_header() << ",phase,calls_per_step,scale,step_time_us_p50,what\n";
     csv.flush();
@@ -251,63 +295,49 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
     std::cout.flush();
   }
 
-  std::size_t max_elems = 1;
-  for (const Unit& u : units) max_elems = std::max({max_elems, u.counts.send_count, u.counts.recv_count});
-  // Host or device memory, as the backend needs; inputs hold data, outputs are overwritten.
+  // Each unit in turn: measured by the harness on the backend's timer (all groups at once),
+  // its counted bytes per step checked against the table, then its output verified.
   const std::unique_ptr<Executor> exec = bench.comm->make_executor();
-  const std::size_t bytes = max_elems * element_bytes(kDtype);
-  const std::size_t second = (bytes + 255) / 256 * 256;
-  PointContext fill_ctx;
-  fill_ctx.rank = topo.rank;
-  Buffers buffers = exec->allocate({second + bytes, 0, bytes, second, bytes}, fill_ctx);
-  void* send = buffers.send;
-  void* recv = buffers.recv;
-  const ByteCounts before = counted;
-  for (int step = 0; step < o.warmup_iters + o.iters; ++step) {
-    for (Unit& u : units) {
-      world->barrier();  // every group starts the unit together, as in a step
-      const double t0 = world->wtime();
-      if (u.axis == "pp") {
-        run_one_f_one_b(u, send, recv);
-      } else {
-        for (long long c = 0; c < u.calls; ++c) call_once(u, send, recv);
-      }
-      u.comm->synchronize();  // stream backends: the unit ends when its last call completes
-      double mine = world->wtime() - t0, worst = 0;
-      world->all_reduce(&mine, &worst, 1, Datatype::kFloat64, ReduceOp::kMax);
-      if (step >= o.warmup_iters) u.samples_us.push_back(worst * 1e6);
-    }
-  }
-
-  // Bytes check: what this rank handed the backend per step, against the table.
-  const auto steps = static_cast<std::uint64_t>(o.warmup_iters + o.iters);
-  ByteCounts want;
+  for (Unit& u : units) measure_unit(u, *world, *exec, measure, counted);
+  std::uint64_t mismatch = 0, wrong = 0;
   for (const Unit& u : units) {
     const ByteCounts e = expected_bytes(u);
-    want.sent += e.sent;
-    want.received += e.received;
+    if (u.counted_per_step.sent != e.sent || u.counted_per_step.received != e.received) {
+      ++mismatch;
+      fmt::print(stderr, "meshbench: rank {}: {} {}: sent {} B and received {} B per step, the "
+                 "table says {} and {}\n", topo.rank, u.axis, u.phase, u.counted_per_step.sent,
+                 u.counted_per_step.received, e.sent, e.received);
+    }
+    wrong += u.wrong;
   }
-  const std::uint64_t got_sent = (counted.sent - before.sent) / steps,
-                      got_received = (counted.received - before.received) / steps;
-  std::uint64_t mismatch = (got_sent != want.sent || got_received != want.received) ? 1 : 0;
-  std::vector<std::uint64_t> flags(static_cast<std::size_t>(topo.world_size), 0),
-      all_flags(flags.size(), 0);
-  flags[static_cast<std::size_t>(topo.rank)] = mismatch;
-  world->all_reduce(flags.data(), all_flags.data(), flags.size(), Datatype::kUint64, ReduceOp::kSum);
-  const bool bytes_ok = std::all_of(all_flags.begin(), all_flags.end(), [](auto f) { return f == 0; });
-  if (mismatch) {
-    fmt::print(stderr, "meshbench: rank {}: sent {} B and received {} B per step, the table says "
-               "{} and {}\n", topo.rank, got_sent, got_received, want.sent, want.received);
+  std::uint64_t mine[2] = {mismatch, wrong}, all[2] = {0, 0};
+  world->all_reduce(mine, all, 2, Datatype::kUint64, ReduceOp::kSum);
+  const bool bytes_ok = all[0] == 0;
+  const std::uint64_t total_wrong = all[1];
+  std::vector<std::uint64_t> unit_wrong(units.size()), unit_wrong_all(units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) unit_wrong[i] = units[i].wrong;
+  world->all_reduce(unit_wrong.data(), unit_wrong_all.data(), units.size(), Datatype::kUint64,
+                    ReduceOp::kSum);
+  ByteCounts got, want;
+  for (const Unit& u : units) {
+    got.sent += u.counted_per_step.sent;
+    got.received += u.counted_per_step.received;
+    want.sent += expected_bytes(u).sent;
+    want.received += expected_bytes(u).received;
   }
+  const std::uint64_t got_sent = got.sent, got_received = got.received;
+  const int exit_code = bytes_ok && total_wrong == 0 ? 0 : 3;
 
   if (root) {
     const RunFacts facts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), bench.backend};
-    std::map<std::string, std::vector<double>> axis_steps;  // per step: sum of its units
+    std::map<std::string, double> axis_step_us;  // sum of its units' p50 per step
     std::map<std::string, double> axis_wire;
     std::map<std::string, std::string> axis_tier;
     fmt::print("#\n# {:>4} {:>5} {:>14} {:>12} {:>7} {:>10} {:>14} {:>12} {:>10}  {}\n", "axis",
                "phase", "op", "bytes/call", "calls", "group", "tier", "step(us)", "busbw", "what");
-    for (const Unit& u : units) {
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const Unit& u = units[i];
+      const std::vector<double>& steps = u.measured.samples_us;
       PointResult r;
       r.op = u.op;
       r.dtype = kDtype;
@@ -320,25 +350,26 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       r.tier = u.tier;
       r.group_nodes = u.max_nodes;
       r.group_ranks_per_node = u.max_ranks_per_node;
-      r.iters = o.iters;
-      r.warmup_iters = o.warmup_iters;
+      r.iters = u.measured.iters;
+      r.warmup_iters = u.measured.warmup_iters;
+      r.stop = u.measured.stop;
+      r.wrong = unit_wrong_all[i];
       r.size_bytes = u.counts.size_bytes;
       r.count = u.counts.size_bytes / element_bytes(kDtype);
       // Time per call: the step's time of this unit over its calls (pp: over its transfers).
       const double per_unit_calls = static_cast<double>(u.calls) * (u.axis == "pp" ? 2 : 1);
       std::vector<double> per_call;
-      for (double s : u.samples_us) per_call.push_back(s / per_unit_calls);
+      for (double s : steps) per_call.push_back(s / per_unit_calls);
       r.time_us = summarize(per_call);
+      std::tie(r.p50_ci_low_us, r.p50_ci_high_us) = median_ci95(per_call);
       r.busbw_factor = busbw_factor(u.op, u.group_size);
       r.algbw_GBps = algbw_GBps(r.size_bytes, r.time_us.p50);
       r.busbw_GBps = r.algbw_GBps * r.busbw_factor;
-      const SampleSummary step = summarize(u.samples_us);
+      const SampleSummary step = summarize(steps);
       csv << results_csv_fields(r, facts)
           << fmt::format(",{},{},{:.9g},{:.9g},\"{}\"\n", u.phase, u.calls, o.scale, step.p50, u.what);
       csv.flush();
-      auto& steps_of_axis = axis_steps[u.axis];
-      steps_of_axis.resize(u.samples_us.size(), 0.0);
-      for (std::size_t i = 0; i < u.samples_us.size(); ++i) steps_of_axis[i] += u.samples_us[i];
+      axis_step_us[u.axis] += step.p50;
       axis_wire[u.axis] += static_cast<double>(r.size_bytes) * per_unit_calls * r.busbw_factor;
       auto& tier = axis_tier[u.axis];
       const std::string t = fmt::format("{} {}x{}", u.tier, u.max_nodes, u.max_ranks_per_node);
@@ -347,26 +378,26 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
                  u.axis, u.phase, op_name(u.op), r.size_bytes, u.calls,
                  fmt::format("{}", u.group_size), t, step.p50, r.busbw_GBps, u.what);
     }
-    fmt::print("#\n# per step, per axis (p50 over {} steps; busbw = wire bytes / time):\n", o.iters);
+    fmt::print("#\n# per step, per axis (the sum of its units' p50; busbw = wire bytes / time):\n");
     for (const char* axis : kAxisOrder) {
-      if (!axis_steps.count(axis)) continue;
-      const SampleSummary s = summarize(axis_steps[axis]);
-      fmt::print("#   {:>4}: {:>12.1f} us per step (min {:.1f}, max {:.1f}), busbw {:.4g} GB/s, "
-                 "tier {}\n", axis, s.p50, s.min, s.max, axis_wire[axis] / (s.p50 * 1e3),
-                 axis_tier[axis]);
+      if (!axis_step_us.count(axis)) continue;
+      const double us = axis_step_us[axis];
+      fmt::print("#   {:>4}: {:>12.1f} us per step, busbw {:.4g} GB/s, tier {}\n", axis, us,
+                 axis_wire[axis] / (us * 1e3), axis_tier[axis]);
     }
     fmt::print("# bytes check: {} (rank 0 sent {} B and received {} B per step; the table says {} "
                "and {})\n", bytes_ok ? "every rank sent and received what the table says" : "MISMATCH",
                got_sent, got_received, want.sent, want.received);
+    fmt::print("# verification: {} wrong element(s) {}\n", total_wrong,
+               total_wrong == 0 ? "(every unit's output is what its op must produce)" : "FAILED");
     fmt::print("# results: {}/pattern.csv, run.json\n", out_dir.string());
-    record["end_time"] = utc_now_iso8601();
-    record["exit_code"] = bytes_ok ? 0 : 3;
+    finish_run_record(record, exit_code, units.size(), total_wrong);
     record["bytes_check"] = {{"ok", bytes_ok}, {"rank0_sent_per_step", got_sent},
                              {"rank0_received_per_step", got_received},
                              {"rank0_table_sent", want.sent}, {"rank0_table_received", want.received}};
     write_json_file(out_dir / "run.json", record);
   }
-  return bytes_ok ? 0 : 3;
+  return exit_code;
 }
 
 }  // namespace meshbench

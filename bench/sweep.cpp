@@ -7,9 +7,11 @@
 #include <memory>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "bench/collectives/collective_test.hpp"
 #include "bench/executor.hpp"
+#include "bench/harness.hpp"
 #include "bench/verify.hpp"
 
 namespace meshbench {
@@ -42,7 +44,7 @@ void on_groups(Point& p, Fn&& fn) {
   }
 }
 
-PointResult base_result(const Point& p, const std::vector<double>& samples_us) {
+PointResult base_result(const Point& p, const Measurement& m, const std::vector<double>& samples_us) {
   PointResult r;
   r.op = p.test->op();
   r.dtype = p.ctx.dtype;
@@ -54,8 +56,10 @@ PointResult base_result(const Point& p, const std::vector<double>& samples_us) {
   r.isolate = p.isolate;
   r.in_place = p.ctx.in_place;
   r.repetition = p.repetitions_done;
-  r.iters = p.config->iters;
-  r.warmup_iters = p.config->warmup_iters;
+  r.iters = static_cast<int>(samples_us.size());
+  r.warmup_iters = m.warmup_iters;
+  r.stop = m.stop;
+  std::tie(r.p50_ci_low_us, r.p50_ci_high_us) = median_ci95(samples_us);
   r.size_bytes = p.ctx.counts.size_bytes;
   r.count = r.size_bytes / element_bytes(p.ctx.dtype);
   r.time_us = summarize(samples_us);
@@ -65,72 +69,77 @@ PointResult base_result(const Point& p, const std::vector<double>& samples_us) {
   return r;
 }
 
-void run_point(benchmark::State& state, Point& p) {
+/// Measures one point with the harness: each group's slowest rank per iteration.
+Measurement measure_point(Point& p, CallTimer& timer) {
+  const CollectiveTest& test = *p.test;
+  Harness harness(*p.world, p.config->measure);
+  double last = 0;
+  return harness.measure(
+      [&] {
+        on_groups(p, [&] { last = test.reported_seconds(p.ctx, timer.sample_seconds()); });
+        return last;
+      },
+      p.layout->group_count(), p.layout->my_group);
+}
+
+/// Verifies the point's output: wrong elements per group, summed over each group's ranks.
+std::vector<std::uint64_t> verify_point(Point& p, Executor& exec, Buffers& buffers,
+                                        const BufferLayout& buffer_layout) {
   Communicator& world = *p.world;
+  Communicator& comm = *p.layout->comm;
+  const CollectiveTest& test = *p.test;
+  const auto groups = static_cast<std::size_t>(p.layout->group_count());
+  std::vector<std::uint64_t> wrong(groups, 0), group_wrong(groups, 0);
+  // Out of place, the output of the last timed call is checked: what was timed is what is
+  // verified. In place, the timed calls consumed their own inputs (a sum grows with every
+  // call), so the inputs are refilled and one more call is checked, as nccl-tests does.
+  if (p.ctx.in_place) {
+    exec.fill(buffers, buffer_layout, p.ctx);
+    on_groups(p, [&] {
+      test.run(comm, p.ctx, buffers);
+      comm.synchronize();
+    });
+  }
+  const std::size_t n = test.checked_count(p.ctx);
+  if (p.config->corrupt_rank == world.rank() && n > 0) exec.corrupt(buffers, p.ctx.dtype, n / 2);
+  wrong[static_cast<std::size_t>(p.layout->my_group)] =
+      exec.count_wrong(buffers, p.ctx.dtype, n, test.expected_form(p.ctx));
+  world.all_reduce(wrong.data(), group_wrong.data(), groups, Datatype::kUint64, ReduceOp::kSum);
+  return group_wrong;
+}
+
+void run_point(benchmark::State& state, Point& p) {
   Communicator& comm = *p.layout->comm;
   const SweepConfig& cfg = *p.config;
   const CollectiveTest& test = *p.test;
   const auto groups = static_cast<std::size_t>(p.layout->group_count());
-  const auto mine = static_cast<std::size_t>(p.layout->my_group);
   const std::unique_ptr<Executor> exec = comm.make_executor();
   const BufferLayout buffer_layout = test.buffer_layout(p.ctx);
   Buffers buffers = exec->allocate(buffer_layout, p.ctx);
   const auto timer = exec->timer([&] { test.run(comm, p.ctx, buffers); }, cfg.launch);
 
-  on_groups(p, [&] {
-    for (int i = 0; i < cfg.warmup_iters; ++i) timer->sample_seconds();
-  });
-  world.barrier();
-
-  // Per iteration: each rank's time in its group's slot, max-reduced over the world, gives
-  // every group's slowest rank at once.
-  std::vector<double> mine_s(groups), worst_s(groups);
-  std::vector<std::vector<double>> group_us(groups);
-  std::vector<double> all_us;
-  all_us.reserve(static_cast<std::size_t>(cfg.iters));
-  for (auto _ : state) {
-    std::fill(mine_s.begin(), mine_s.end(), 0.0);
-    on_groups(p, [&] { mine_s[mine] = test.reported_seconds(p.ctx, timer->sample_seconds()); });
-    // Reducing here also keeps Google Benchmark's decisions equal on every rank.
-    world.all_reduce(mine_s.data(), worst_s.data(), groups, Datatype::kFloat64, ReduceOp::kMax);
-    const double worst = *std::max_element(worst_s.begin(), worst_s.end());
-    state.SetIterationTime(worst);
-    all_us.push_back(worst * 1e6);
-    for (std::size_t g = 0; g < groups; ++g) group_us[g].push_back(worst_s[g] * 1e6);
+  Measurement m;
+  for (auto _ : state) {  // one Google Benchmark iteration: the whole harness run
+    m = measure_point(p, *timer);
+    state.SetIterationTime(summarize(m.samples_us).p50 * 1e-6);
   }
-
-  std::vector<std::uint64_t> wrong(groups, 0), group_wrong(groups, 0);
-  if (cfg.check) {
-    // Out of place, the output of the last timed call is checked: what was timed is what is
-    // verified. In place, the timed calls consumed their own inputs (a sum grows with every
-    // call), so the inputs are refilled and one more call is checked, as nccl-tests does.
-    if (p.ctx.in_place) {
-      exec->fill(buffers, buffer_layout, p.ctx);
-      on_groups(p, [&] {
-        test.run(comm, p.ctx, buffers);
-        comm.synchronize();
-      });
-    }
-    const std::size_t n = test.checked_count(p.ctx);
-    if (cfg.corrupt_rank == world.rank() && n > 0) exec->corrupt(buffers, p.ctx.dtype, n / 2);
-    wrong[mine] = exec->count_wrong(buffers, p.ctx.dtype, n, test.expected_form(p.ctx));
-    world.all_reduce(wrong.data(), group_wrong.data(), groups, Datatype::kUint64, ReduceOp::kSum);
-  }
+  std::vector<std::uint64_t> group_wrong(groups, 0);
+  if (cfg.check) group_wrong = verify_point(p, *exec, buffers, buffer_layout);
 
   // One row per group (when there are several), then the aggregate.
   if (groups > 1) {
     for (std::size_t g = 0; g < groups; ++g) {
-      PointResult r = base_result(p, group_us[g]);
+      PointResult r = base_result(p, m, m.slot_samples_us[g]);
       const GroupPlacement& place = p.layout->placements[g];
       r.group = std::to_string(g);
       r.tier = std::string(place.tier());
       r.group_nodes = place.nodes;
       r.group_ranks_per_node = place.ranks_per_node;
       if (cfg.check) r.wrong = group_wrong[g];
-      if (p.sink) p.sink->on_point(r, group_us[g]);
+      if (p.sink) p.sink->on_point(r, m.slot_samples_us[g]);
     }
   }
-  PointResult r = base_result(p, all_us);
+  PointResult r = base_result(p, m, m.samples_us);
   r.group = "all";
   r.tier = p.layout->common_tier();
   for (const GroupPlacement& place : p.layout->placements) {
@@ -147,15 +156,20 @@ void run_point(benchmark::State& state, Point& p) {
   state.counters["bytes"] = static_cast<double>(r.size_bytes);
   state.counters["ranks"] = r.ranks;
   state.counters["groups"] = r.groups;
+  state.counters["iters"] = r.iters;
+  state.counters["warmup_iters"] = r.warmup_iters;
   state.counters["time_us_min"] = r.time_us.min;
   state.counters["time_us_p50"] = r.time_us.p50;
+  state.counters["time_us_p50_ci_low"] = r.p50_ci_low_us;
+  state.counters["time_us_p50_ci_high"] = r.p50_ci_high_us;
+  state.counters["time_us_mean"] = r.time_us.mean;
   state.counters["time_us_p99"] = r.time_us.p99;
   state.counters["time_us_max"] = r.time_us.max;
   state.counters["time_cv"] = r.time_us.cv;
   state.counters["algbw_GBps"] = r.algbw_GBps;
   state.counters["busbw_GBps"] = r.busbw_GBps;
   if (r.checked()) state.counters["wrong"] = static_cast<double>(r.wrong);
-  if (p.sink) p.sink->on_point(r, all_us);
+  if (p.sink) p.sink->on_point(r, m.samples_us);
 }
 
 }  // namespace
@@ -211,7 +225,7 @@ std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const G
       benchmark::RegisterBenchmark(name.c_str(),
                                    [point](benchmark::State& state) { run_point(state, *point); })
           ->UseManualTime()
-          ->Iterations(config.iters)
+          ->Iterations(1)
           ->Unit(benchmark::kMicrosecond);
     }
   }

@@ -1,9 +1,11 @@
 #pragma once
 // The sweep driver: one Google Benchmark benchmark per (op, size), all with manual time.
 //
-// Per iteration each rank times one call, the times are max-reduced across ranks, and the max
-// is what Google Benchmark records (so every rank makes the same iteration decisions) and what
-// the sample distribution keeps. Iterations are fixed by -n, as in nccl-tests.
+// Each benchmark is one Google Benchmark iteration that runs the harness (bench/harness.hpp):
+// per iteration each rank times one call and the times are max-reduced across ranks; the
+// harness decides the warm-up and when to stop (adaptively, or exactly -n as nccl-tests does).
+// Google Benchmark is given the p50 as the iteration's manual time, and the distribution,
+// iterations and confidence interval as counters.
 //
 // On a mesh axis every group runs its own call at the same time (or one group after another
 // with `isolate`); each iteration keeps the max of each group and the max over all groups, so
@@ -39,8 +41,11 @@ struct PointResult {
   int group_nodes = 1;         ///< k: nodes the group spans (max over groups for "all")
   int group_ranks_per_node = 1;  ///< g: most ranks of the group on one node (max for "all")
   int repetition = 0;          ///< 0-based, one per --benchmark_repetitions
-  int iters = 0;
-  int warmup_iters = 0;
+  int iters = 0;                 ///< timed iterations kept
+  int warmup_iters = 0;          ///< untimed iterations (adaptive: incl. transients dropped)
+  double p50_ci_low_us = 0;      ///< 95% confidence interval of time_us.p50 (bench/harness.hpp)
+  double p50_ci_high_us = 0;
+  std::string stop = "fixed";    ///< why measuring stopped: fixed, precision, max_time, max_iters
   std::uint64_t size_bytes = 0;  ///< nccl-tests size (patterns/collective.hpp)
   std::uint64_t count = 0;       ///< size_bytes / element size
   SampleSummary time_us;         ///< of the per-iteration max over ranks

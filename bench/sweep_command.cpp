@@ -134,15 +134,13 @@ std::string describe_layout(const GroupLayout& layout, bool isolate) {
 }
 
 /// The flags `sweep` and `compare` share.
-void add_measure_flags(CLI::App* sub, SweepOptions& o) {
+void add_sweep_flags(CLI::App* sub, SweepOptions& o) {
   sub->add_option("-b,--minbytes", o.min_bytes, "Smallest size (K/M/G suffixes, binary)")
       ->capture_default_str();
   sub->add_option("-e,--maxbytes", o.max_bytes, "Largest size")->capture_default_str();
   sub->add_option("-f,--stepfactor", o.step_factor, "Multiply the size by this each step (> 1)")
       ->capture_default_str();
-  sub->add_option("-n,--iters", o.iters, "Timed iterations per size")->capture_default_str();
-  sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed iterations before them")
-      ->capture_default_str();
+  add_measure_flags(sub, o.measure, "iterations");
   sub->add_option("-c,--check", o.check, "Verify results: 1 on, 0 off")->capture_default_str();
   sub->add_option("-d,--datatype", o.dtype, "float32 (float) or bf16 (bfloat16)")
       ->capture_default_str();
@@ -192,7 +190,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
       "one mesh axis at once (run under mpiexec). Google Benchmark flags (--benchmark_filter,\n"
       "--benchmark_repetitions, --benchmark_out, --benchmark_out_format, --benchmark_format)\n"
       "are accepted too.");
-  add_measure_flags(sub, o);
+  add_sweep_flags(sub, o);
   sub->add_option("--order", o.order,
                   "Mesh order, fastest varying (most local) first: megatron (tp-cp-ep-dp-pp), "
                   "torchtitan, a list such as dp-tp, or torchtitan:<slowest-first list>")
@@ -205,7 +203,7 @@ CLI::App* add_compare_command(CLI::App& app, SweepOptions& o) {
       "compare",
       "Measure one mesh axis under two or more orders (e.g. tp inside vs across nodes) and\n"
       "show them side by side per size; writes compare.csv next to results.csv.");
-  add_measure_flags(sub, o);
+  add_sweep_flags(sub, o);
   sub->add_option("--orders", o.orders, "Two or more mesh orders, e.g. tp-dp,dp-tp")
       ->delimiter(',')
       ->required();
@@ -218,12 +216,7 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
   c.max_bytes = parse_size_flag("-e/--maxbytes", o.max_bytes);
   c.step_factor = o.step_factor;
   sweep_sizes(c.min_bytes, c.max_bytes, c.step_factor);  // validates min, max and factor
-  if (o.iters < 1) throw UsageError(fmt::format("-n/--iters must be >= 1, got {}", o.iters));
-  if (o.warmup_iters < 0) {
-    throw UsageError(fmt::format("-w/--warmup_iters must be >= 0, got {}", o.warmup_iters));
-  }
-  c.iters = o.iters;
-  c.warmup_iters = o.warmup_iters;
+  c.measure = to_measure_settings(o.measure, 5);
   if (o.check != 0 && o.check != 1) {
     throw UsageError(fmt::format("-c/--check must be 0 or 1, got {}", o.check));
   }
@@ -303,14 +296,16 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   nlohmann::json record;
   bool created_out_dir = false;
   setup_on_root(*world, [&] {
-    created_out_dir = create_out_dir(out_dir);
+    created_out_dir = create_run_dir(out_dir);
     writer = std::make_unique<CsvPointWriter>(
         out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), backend,
                           launch_name(config.launch)});
     record = make_run_record(RunRecordInputs{
-        command_line, topo, wait_mode_name(mode), mpi.library_version(),
-        mpi.transport_version(), config, cores, backend,
-        backend == "nccl" ? gpu_probe_json(gpu) : nlohmann::json(nullptr)});
+        measure_mode == MeasureMode::kCompare ? "compare" : "sweep", command_line, topo,
+        wait_mode_name(mode), mpi.library_version(), mpi.transport_version(), cores, backend,
+        backend == "nccl" ? gpu_probe_json(gpu) : nlohmann::json(nullptr),
+        sweep_config_json(config),
+        {{"results_csv", CsvPointWriter::kResultsFile}, {"samples_csv", CsvPointWriter::kSamplesFile}}});
     nlohmann::json& placements = record["layouts"] = nlohmann::json::array();
     for (const GroupLayout& l : layouts) {
       nlohmann::json groups = nlohmann::json::array();
@@ -337,11 +332,11 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
 
   if (root) {
     fmt::print("# meshbench {}: {} ranks on {} node(s), {} ranks per node, backend {}, wait "
-               "mode {}, dtype {}{}\n# iters {}, warmup {}, launch {}, check {}, MPI: {}{}\n",
+               "mode {}, dtype {}{}\n# measure {}, launch {}, check {}, MPI: {}{}\n",
                measure_mode == MeasureMode::kCompare ? "compare" : "sweep", topo.world_size,
                topo.nodes, topo.ranks_per_node, backend, wait_mode_name(mode),
-               dtype_name(config.dtype), config.in_place ? ", in place" : "", config.iters,
-               config.warmup_iters, launch_name(config.launch), config.check ? "on" : "off",
+               dtype_name(config.dtype), config.in_place ? ", in place" : "",
+               describe_measure_settings(config.measure), launch_name(config.launch), config.check ? "on" : "off",
                mpi.library_version(),
                mpi.transport_version().empty() ? "" : ", UCX " + mpi.transport_version());
     if (backend == "nccl") {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/measure_flags.hpp"
 #include "bench/sweep_config.hpp"
 
 namespace meshbench {
@@ -16,8 +17,7 @@ struct SweepOptions {
   std::string min_bytes = "8";
   std::string max_bytes = "4M";
   double step_factor = 2.0;
-  int iters = 20;
-  int warmup_iters = 5;
+  MeasureFlags measure;          ///< -n, -w, --precision, --min-iters, --min-time, --max-time
   int check = 1;
   std::string dtype = "float32";
   std::vector<std::string> ops;  ///< empty = all

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bench/datatype.hpp"
+#include "bench/harness.hpp"
 #include "bench/launch_plan.hpp"
 #include "patterns/collective.hpp"
 
@@ -23,8 +24,7 @@ struct SweepConfig {
   std::uint64_t min_bytes = 8;        ///< -b, nccl-tests "size" (patterns/collective.hpp)
   std::uint64_t max_bytes = 4 << 20;  ///< -e
   double step_factor = 2.0;           ///< -f, > 1
-  int iters = 20;                     ///< -n, timed iterations per point
-  int warmup_iters = 5;               ///< -w, untimed iterations before them
+  MeasureSettings measure;            ///< -n, -w, --precision, ... (bench/measure_flags.hpp)
   bool check = true;                  ///< -c, verify results
   Datatype dtype = Datatype::kFloat32;  ///< -d
   std::uint64_t seed = 1;             ///< verification data seed

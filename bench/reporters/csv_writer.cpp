@@ -11,7 +11,8 @@ std::string results_csv_header() {
   return "op,dtype,ranks,nodes,ranks_per_node,mesh,order,axis,groups,isolate,group,tier,"
          "group_nodes,group_ranks_per_node,wait_mode,bytes,count,repetition,iters,warmup_iters,"
          "time_us_min,time_us_p50,time_us_mean,time_us_p99,time_us_max,time_cv,algbw_GBps,"
-         "busbw_GBps,busbw_factor,wrong,backend,launch,in_place";
+         "busbw_GBps,busbw_factor,wrong,backend,launch,in_place,time_us_p50_ci_low,"
+         "time_us_p50_ci_high,stop";
 }
 
 std::string results_csv_fields(const PointResult& p, const RunFacts& facts) {
@@ -24,11 +25,12 @@ std::string results_csv_fields(const PointResult& p, const RunFacts& facts) {
                      p.order, p.axis, p.groups, p.isolate ? 1 : 0, p.group, p.tier,
                      p.group_nodes, p.group_ranks_per_node, facts.wait_mode) +
          fmt::format("{},{},{},{},{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},"
-                     "{:.9g},{},{},{},{}",
+                     "{:.9g},{},{},{},{},{:.9g},{:.9g},{}",
                      p.size_bytes, p.count, p.repetition, p.iters, p.warmup_iters, p.time_us.min,
                      p.time_us.p50, p.time_us.mean, p.time_us.p99, p.time_us.max, p.time_us.cv,
                      p.algbw_GBps, p.busbw_GBps, p.busbw_factor, wrong, facts.backend,
-                     facts.launch, p.in_place ? 1 : 0);
+                     facts.launch, p.in_place ? 1 : 0, p.p50_ci_low_us, p.p50_ci_high_us,
+                     p.stop);
 }
 
 CsvPointWriter::CsvPointWriter(const std::filesystem::path& dir, RunFacts facts)

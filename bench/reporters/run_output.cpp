@@ -17,6 +17,15 @@ bool create_out_dir(const std::filesystem::path& dir) {
   return created;
 }
 
+bool create_run_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir / "run.json", ec)) {
+    throw UsageError(fmt::format("--out: '{}' holds another run (run.json); choose another folder",
+                                 dir.string()));
+  }
+  return create_out_dir(dir);
+}
+
 std::ofstream open_new_file(const std::filesystem::path& file) {
   if (std::filesystem::exists(file)) {
     throw UsageError(fmt::format("--out: '{}' exists already; choose another folder",

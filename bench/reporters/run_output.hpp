@@ -14,6 +14,11 @@ namespace meshbench {
 /// "--out: cannot create 'DIR': reason".
 bool create_out_dir(const std::filesystem::path& dir);
 
+/// create_out_dir for a command that writes run.json (sweep, compare, accept, pattern, pairs):
+/// refuses a folder that holds another run's run.json, so no run replaces another's record.
+/// Throws UsageError "--out: 'DIR' holds another run (run.json); choose another folder".
+bool create_run_dir(const std::filesystem::path& dir);
+
 /// Opens `file` for writing, refusing one that exists (results are never overwritten). Throws
 /// UsageError naming --out and the file.
 std::ofstream open_new_file(const std::filesystem::path& file);

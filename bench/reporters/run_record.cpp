@@ -59,19 +59,47 @@ nlohmann::json node_hardware_json(const Topology& t) {
 
 }  // namespace
 
-nlohmann::json make_run_record(const RunRecordInputs& in) {
+nlohmann::json measure_settings_json(const MeasureSettings& m) {
+  if (!m.adaptive) return {{"mode", "fixed"}, {"iters", m.iters}, {"warmup_iters", m.warmup_iters}};
+  return {{"mode", "adaptive"},
+          {"precision", m.precision},
+          {"min_iters", m.min_iters},
+          {"max_iters", m.max_iters},
+          {"min_time_s", m.min_time_s},
+          {"max_time_s", m.max_time_s},
+          {"warmup_iters", m.warmup_iters < 0 ? nlohmann::json("until_stable") : nlohmann::json(m.warmup_iters)},
+          {"warmup_max_time_s", m.warmup_max_time_s}};
+}
+
+nlohmann::json sweep_config_json(const SweepConfig& c) {
   nlohmann::json ops = nlohmann::json::array();
-  for (CollectiveOp op : in.config.ops) ops.push_back(std::string(op_name(op)));
+  for (CollectiveOp op : c.ops) ops.push_back(std::string(op_name(op)));
+  return {{"ops", ops},
+          {"min_bytes", c.min_bytes},
+          {"max_bytes", c.max_bytes},
+          {"step_factor", c.step_factor},
+          {"measure", measure_settings_json(c.measure)},
+          {"check", c.check},
+          {"dtype", std::string(dtype_name(c.dtype))},
+          {"seed", c.seed},
+          {"in_place", c.in_place},
+          {"launch", launch_name(c.launch)},
+          {"timeout_s", c.timeout_s}};
+}
+
+nlohmann::json make_run_record(const RunRecordInputs& in) {
   const Topology& t = in.topology;
   return nlohmann::json{
       {"schema", "meshbench.run/1"},
-      {"tool", "meshbench sweep"},
-      {"meshbench_version", MESHBENCH_VERSION},
+      {"tool", "meshbench " + in.command},
+      {"command", in.command},
+      {"version", MESHBENCH_VERSION},
       {"git_sha", MESHBENCH_GIT_SHA},
       {"command_line", in.command_line},
       {"start_time", utc_now_iso8601()},
       {"end_time", nullptr},
       {"exit_code", nullptr},
+      {"interrupted", nullptr},
       {"world_size", t.world_size},
       {"nodes", t.nodes},
       {"ranks_per_node", t.ranks_per_node},
@@ -85,20 +113,8 @@ nlohmann::json make_run_record(const RunRecordInputs& in) {
       {"mpi_library_version", in.mpi_library_version},
       {"ucx_version", in.transport_version},
       {"environment", communication_environment()},
-      {"config",
-       {{"ops", ops},
-        {"min_bytes", in.config.min_bytes},
-        {"max_bytes", in.config.max_bytes},
-        {"step_factor", in.config.step_factor},
-        {"iters", in.config.iters},
-        {"warmup_iters", in.config.warmup_iters},
-        {"check", in.config.check},
-        {"dtype", std::string(dtype_name(in.config.dtype))},
-        {"seed", in.config.seed},
-        {"in_place", in.config.in_place},
-        {"launch", launch_name(in.config.launch)},
-        {"timeout_s", in.config.timeout_s}}},
-      {"files", {{"results_csv", "results.csv"}, {"samples_csv", "samples.csv"}}},
+      {"config", in.config},
+      {"files", in.files},
       {"points", nullptr},
       {"wrong", nullptr},
   };
@@ -116,7 +132,8 @@ void write_json_file(const std::filesystem::path& file, const nlohmann::json& do
   const std::filesystem::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp);
-    out << doc.dump(2) << '\n';
+    // Paths and environment variables need not be UTF-8: replace bad bytes, never throw.
+    out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
   }
   std::error_code ec;

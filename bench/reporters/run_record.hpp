@@ -15,20 +15,32 @@
 
 namespace meshbench {
 
+/// What every command's run.json records; `config` holds the command's own settings.
 struct RunRecordInputs {
+  std::string command;                    ///< sweep, compare, accept, pattern, pairs
   std::vector<std::string> command_line;
   Topology topology;
   std::string wait_mode;
   std::string mpi_library_version;
   std::string transport_version;  ///< UCX version under MPICH, "" if unknown
-  SweepConfig config;
   unsigned cores_per_node = 0;
   std::string backend = "mpi";     ///< mpi | nccl
   nlohmann::json gpu = nullptr;    ///< gpu_probe_json of rank 0 (nccl backend), else null
+  nlohmann::json config = nlohmann::json::object();  ///< the command's settings
+  nlohmann::json files = nlohmann::json::object();   ///< role -> file name in the folder
 };
 
-/// The run record at start: end_time and outcome are null until finish_run_record().
+/// The run record at start, the same keys for every command: end_time, exit_code, points,
+/// wrong and interrupted are null until finish_run_record(). Strings that are not valid UTF-8
+/// (a path, an environment variable) are kept with the bad bytes replaced by U+FFFD when the
+/// record is written (write_json_file).
 nlohmann::json make_run_record(const RunRecordInputs& inputs);
+
+/// The "config" of a sweep or compare run.
+nlohmann::json sweep_config_json(const SweepConfig& config);
+
+/// The harness settings as run.json's config.measure.
+nlohmann::json measure_settings_json(const MeasureSettings& settings);
 
 /// Sets end_time, exit_code, points and wrong.
 void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,

@@ -37,12 +37,14 @@ void TableReporter::ReportRuns(const std::vector<Run>& runs) {
       const std::string lead = with_placement_ ? fmt::format("{:<24} ", "axis@order") : "";
       const std::string blank = with_placement_ ? fmt::format("{:<24} ", "") : "";
       fmt::print(out, "#\n# {}{:>14} {:>12} {:>8} {:>5} {:>6}  {:>10} {:>10} {:>10} {:>10} "
-                      "{:>10} {:>6}  {:>9} {:>9} {:>7}\n",
+                      "{:>10} {:>6} {:>7} {:>6} {:>6}  {:>9} {:>9} {:>7}\n",
                  lead, "op", "size(B)", "type", "ranks", "groups", "min(us)", "p50(us)",
-                 "mean(us)", "p99(us)", "max(us)", "cv", "algbw", "busbw", "#wrong");
+                 "mean(us)", "p99(us)", "max(us)", "cv", "iters", "warmup", "ci95", "algbw",
+                 "busbw", "#wrong");
       fmt::print(out, "# {}{:>14} {:>12} {:>8} {:>5} {:>6}  {:>10} {:>10} {:>10} {:>10} {:>10} "
-                      "{:>6}  {:>9} {:>9} {:>7}\n",
-                 blank, "", "", "", "", "", "", "", "", "", "", "", "(GB/s)", "(GB/s)", "");
+                      "{:>6} {:>7} {:>6} {:>6}  {:>9} {:>9} {:>7}\n",
+                 blank, "", "", "", "", "", "", "", "", "", "", "", "", "", "(+-%)", "(GB/s)",
+                 "(GB/s)", "");
       header_printed_ = true;
     }
     const std::string lead = with_placement_ ? fmt::format("{:<24} ", placement) : "";
@@ -53,15 +55,20 @@ void TableReporter::ReportRuns(const std::vector<Run>& runs) {
     }
     const double wrong = counter(run, "wrong", -1);
     const std::string wrong_text = wrong < 0 ? "N/A" : fmt::format("{:.0f}", wrong);
-    // The distribution comes from the counters bench/sweep.cpp sets; the mean is Google
-    // Benchmark's own (the mean of the manual times it was given, the same samples).
+    // Everything comes from the counters bench/sweep.cpp sets (Google Benchmark's own time is
+    // the p50 it was given). ci95: the half-width of the p50's 95% interval, in % of the p50.
+    const double p50 = counter(run, "time_us_p50", 0);
+    const double ci = p50 > 0 ? 50 * (counter(run, "time_us_p50_ci_high", p50) -
+                                      counter(run, "time_us_p50_ci_low", p50)) / p50
+                              : 0;
     fmt::print(out,
                "  {}{:>14} {:>12} {:>8} {:>5.0f} {:>6.0f}  {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} "
-               "{:>10.2f} {:>6.3f}  {:>9.3f} {:>9.3f} {:>7}\n",
+               "{:>10.2f} {:>6.3f} {:>7.0f} {:>6.0f} {:>6.2f}  {:>9.3f} {:>9.3f} {:>7}\n",
                lead, op, size, dtype, counter(run, "ranks", 0), counter(run, "groups", 1),
-               counter(run, "time_us_min", 0), counter(run, "time_us_p50", 0),
-               run.GetAdjustedRealTime(), counter(run, "time_us_p99", 0),
-               counter(run, "time_us_max", 0), counter(run, "time_cv", 0),
+               counter(run, "time_us_min", 0), p50, counter(run, "time_us_mean", 0),
+               counter(run, "time_us_p99", 0), counter(run, "time_us_max", 0),
+               counter(run, "time_cv", 0), counter(run, "iters", 0),
+               counter(run, "warmup_iters", 0), ci,
                counter(run, "algbw_GBps", 0), counter(run, "busbw_GBps", 0), wrong_text);
     out.flush();
     busbw_sum_ += counter(run, "busbw_GBps", 0);

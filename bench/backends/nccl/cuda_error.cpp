@@ -15,9 +15,4 @@ void throw_nccl_error(ncclResult_t err, const char* call, const char* file, int 
                               ncclGetErrorString(err), detail.empty() ? "" : " (" + detail + ")"));
 }
 
-void throw_cublas_error(cublasStatus_t err, const char* call, const char* file, int line) {
-  throw NcclError(fmt::format("{} failed at {}:{}: {} ({})", call, file, line,
-                              cublasLtGetStatusString(err), cublasLtGetStatusName(err)));
-}
-
 }  // namespace meshbench

@@ -1,4 +1,6 @@
-// make_gemm_runner (bench/gemm.hpp) on cuBLASLt.
+// The cuBLASLt GEMM runner, built as a plugin (libmeshbench_cublaslt.so) that make_gemm_runner
+// (bench/gemm.cpp) loads on first use: cuBLASLt is a 540 MB library whose relocations cost
+// 0.1 s at every start of a binary linked against it, which every other command would pay.
 
 #include <fmt/format.h>
 
@@ -7,6 +9,13 @@
 #include "bench/gemm.hpp"
 
 namespace meshbench {
+
+// Here, not in cuda_error.cpp: only the plugin links cuBLASLt.
+void throw_cublas_error(cublasStatus_t err, const char* call, const char* file, int line) {
+  throw NcclError(fmt::format("{} failed at {}:{}: {} ({})", call, file, line,
+                              cublasLtGetStatusString(err), cublasLtGetStatusName(err)));
+}
+
 namespace {
 
 constexpr std::size_t kWorkspaceBytes = 32u << 20;  // what Transformer Engine gives cuBLASLt
@@ -131,8 +140,10 @@ class CublasLtGemmRunner final : public GemmRunner {
 
 }  // namespace
 
-std::unique_ptr<GemmRunner> make_gemm_runner(int device) {
-  return std::make_unique<CublasLtGemmRunner>(device);
-}
-
 }  // namespace meshbench
+
+/// The plugin's entry point (bench/gemm.cpp, kGemmPluginEntry): a new runner on `device`,
+/// owned by the caller. Throws what the runner's constructor throws (NcclError).
+extern "C" meshbench::GemmRunner* meshbench_cublaslt_runner(int device) {
+  return new meshbench::CublasLtGemmRunner(device);
+}

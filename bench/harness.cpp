@@ -1,0 +1,194 @@
+#include "bench/harness.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace meshbench {
+namespace {
+
+double median_of(std::vector<double> v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2 == 1) return *mid;
+  const double hi = *mid;
+  return (*std::max_element(v.begin(), mid) + hi) / 2;
+}
+
+/// Seconds on a steady clock: the harness's own budget clock (the samples come from the
+/// workload's timer, on the backend's clock).
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string stop_reason_name(int reason) {
+  switch (reason) {
+    case AdaptiveStop::kFixed: return "fixed";
+    case AdaptiveStop::kPrecision: return "precision";
+    case AdaptiveStop::kMaxTime: return "max_time";
+    case AdaptiveStop::kMaxIters: return "max_iters";
+  }
+  return "unknown";
+}
+
+std::pair<double, double> median_ci95(std::vector<double> samples) {
+  if (samples.empty()) throw std::invalid_argument("median_ci95: no samples");
+  const double n = static_cast<double>(samples.size());
+  const double half = 0.98 * std::sqrt(n);  // 1.96 / 2 sqrt(n): the binomial(n, 1/2) spread
+  const auto lo_rank = static_cast<std::size_t>(std::clamp(std::floor(n / 2 - half), 1.0, n));
+  const auto hi_rank = static_cast<std::size_t>(std::clamp(std::ceil(n / 2 + half + 1), 1.0, n));
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(lo_rank - 1),
+                   samples.end());
+  const double lo = samples[lo_rank - 1];
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(hi_rank - 1),
+                   samples.end());
+  return {lo, samples[hi_rank - 1]};
+}
+
+AdaptiveStop::AdaptiveStop(const MeasureSettings& settings) : s_(settings) {
+  if (s_.warmup_iters == 0) warming_ = false;
+  next_check_ = static_cast<std::size_t>(std::max(1, s_.min_iters));
+}
+
+double AdaptiveStop::vote(double elapsed_s) const {
+  if (warming_) return elapsed_s >= s_.warmup_max_time_s ? kVoteEnd : kVoteGo;
+  const double timed_s = elapsed_s - warmup_end_s_;
+  if (timed_s >= s_.max_time_s) return kVoteEnd;
+  return timed_s < s_.min_time_s ? kVoteMinTime : kVoteGo;
+}
+
+void AdaptiveStop::end_warmup(double elapsed_s) {
+  warming_ = false;
+  warmup_end_s_ = elapsed_s;
+  batch_.clear();
+}
+
+void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
+  if (done_) return;
+  if (warming_) {
+    ++warmup_done_;
+    if (s_.warmup_iters > 0) {  // an exact count (-w): only the count ends it
+      if (warmup_done_ >= s_.warmup_iters) end_warmup(elapsed_s);
+      return;
+    }
+    batch_.push_back(time_us);
+    if (batch_.size() == static_cast<std::size_t>(kWarmupBatch)) {
+      const double m = median_of(batch_);
+      batch_.clear();
+      if (last_batch_median_ > 0 && std::abs(m - last_batch_median_) <= kWarmupTolerance * last_batch_median_) {
+        end_warmup(elapsed_s);
+        return;
+      }
+      last_batch_median_ = m;
+    }
+    if (reduced_vote == kVoteEnd) end_warmup(elapsed_s);
+    return;
+  }
+  samples_.push_back(time_us);
+  if (samples_.size() >= static_cast<std::size_t>(s_.max_iters)) {
+    done_ = true;
+    reason_ = kMaxIters;
+    return;
+  }
+  if (reduced_vote == kVoteEnd) {
+    done_ = true;
+    reason_ = kMaxTime;
+    return;
+  }
+  if (samples_.size() < next_check_) return;
+  // Checks at counts growing by 1/8: sorting work stays linear in the samples.
+  next_check_ = samples_.size() + std::max<std::size_t>(4, samples_.size() / 8);
+  if (samples_.size() >= static_cast<std::size_t>(2 * std::max(4, s_.min_iters))) {
+    const auto half = static_cast<std::ptrdiff_t>(samples_.size() / 2);
+    const std::vector<double> early(samples_.begin(), samples_.begin() + half);
+    const std::vector<double> late(samples_.begin() + half, samples_.end());
+    // Disjoint intervals as well as a ratio: a bimodal steady state splits unevenly by chance.
+    if (median_of(early) > median_of(late) * (1 + kDriftTolerance) &&
+        median_ci95(early).first > median_ci95(late).second) {
+      // Still getting faster: the first half was a transient, not the steady state.
+      samples_.erase(samples_.begin(), samples_.begin() + half);
+      dropped_ += static_cast<std::size_t>(half);
+      return;
+    }
+  }
+  if (reduced_vote == kVoteMinTime) return;
+  const double p50 = median_of(samples_);
+  const auto [lo, hi] = median_ci95(samples_);
+  if (p50 > 0 && (hi - lo) / 2 <= s_.precision * p50) {
+    done_ = true;
+    reason_ = kPrecision;
+  }
+}
+
+Harness::Harness(Communicator& world, MeasureSettings settings)
+    : world_(world), s_(std::move(settings)) {}
+
+Measurement Harness::measure(const std::function<double()>& sample, int slots, int my_slot) {
+  if (slots < 1 || my_slot < 0 || my_slot >= slots) {
+    throw std::invalid_argument("Harness::measure: slot outside [0, slots)");
+  }
+  Measurement m = s_.adaptive ? measure_adaptive(sample, slots, my_slot)
+                              : measure_fixed(sample, slots, my_slot);
+  const auto [lo, hi] = median_ci95(m.samples_us);
+  m.p50_ci_low_us = lo;
+  m.p50_ci_high_us = hi;
+  m.iters = static_cast<int>(m.samples_us.size());
+  return m;
+}
+
+Measurement Harness::measure_fixed(const std::function<double()>& sample, int slots,
+                                   int my_slot) {
+  for (int i = 0; i < std::max(0, s_.warmup_iters); ++i) sample();
+  world_.barrier();
+  const auto n = static_cast<std::size_t>(slots);
+  std::vector<double> mine(n), worst(n);
+  Measurement m;
+  m.slot_samples_us.assign(n, {});
+  m.samples_us.reserve(static_cast<std::size_t>(s_.iters));
+  for (int i = 0; i < s_.iters; ++i) {
+    std::fill(mine.begin(), mine.end(), 0.0);
+    mine[static_cast<std::size_t>(my_slot)] = sample();
+    world_.all_reduce(mine.data(), worst.data(), n, Datatype::kFloat64, ReduceOp::kMax);
+    m.samples_us.push_back(*std::max_element(worst.begin(), worst.end()) * 1e6);
+    for (std::size_t g = 0; g < n; ++g) m.slot_samples_us[g].push_back(worst[g] * 1e6);
+  }
+  m.warmup_iters = std::max(0, s_.warmup_iters);
+  m.stop = stop_reason_name(AdaptiveStop::kFixed);
+  return m;
+}
+
+Measurement Harness::measure_adaptive(const std::function<double()>& sample, int slots,
+                                      int my_slot) {
+  const auto n = static_cast<std::size_t>(slots);
+  // Slots, then the vote: one reduction per iteration carries both.
+  std::vector<double> mine(n + 1), worst(n + 1);
+  std::vector<std::vector<double>> timed_slots(n);
+  AdaptiveStop stop(s_);
+  world_.barrier();
+  const double t0 = now_s();
+  while (!stop.done()) {
+    std::fill(mine.begin(), mine.end(), 0.0);
+    mine[n] = stop.vote(now_s() - t0);
+    const bool timed = !stop.warming_up();
+    mine[static_cast<std::size_t>(my_slot)] = sample();
+    world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
+    if (timed) {
+      for (std::size_t g = 0; g < n; ++g) timed_slots[g].push_back(worst[g] * 1e6);
+    }
+    stop.add(*std::max_element(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n)) * 1e6,
+             worst[n], now_s() - t0);
+  }
+  Measurement m;
+  m.samples_us = stop.samples_us();
+  const auto first = static_cast<std::ptrdiff_t>(stop.first_kept());
+  for (auto& s : timed_slots) m.slot_samples_us.emplace_back(s.begin() + first, s.end());
+  m.warmup_iters = stop.warmup_iters();
+  m.stop = stop_reason_name(stop.stop_reason());
+  return m;
+}
+
+}  // namespace meshbench

@@ -1,0 +1,136 @@
+#pragma once
+// The measurement harness: every command that times collectives (sweep, compare, accept,
+// pattern, pairs) hands it a sample function and gets back the per-iteration times, max over
+// ranks, with the warm-up and stopping decided in one place.
+//
+//   Workload (buffers, the call, expected values: bench/collectives, bench/executor.hpp)
+//     -> Harness (warm-up, per-iteration time on the backend's clock, max over ranks,
+//        stopping; verification stays with the workload, run after measure())
+//     -> Sinks (console table, CSV, JSON, Google Benchmark, JUnit: bench/reporters).
+//
+// Two modes. Fixed (-n given): exactly `warmup_iters` untimed calls, a barrier, then exactly
+// `iters` timed ones, as nccl-tests runs them. Adaptive (the default): warm up until the
+// per-iteration time is stable, then time until the 95% confidence interval of the p50 is
+// within +-precision of it, bounded by min/max iterations and time. Every rank makes the same
+// decisions: each iteration's max over ranks, and a stop vote, travel in one reduction.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/communicator.hpp"
+
+namespace meshbench {
+
+/// How long a point is measured. Times in seconds of the sample clock.
+struct MeasureSettings {
+  bool adaptive = true;       ///< false: fixed iteration counts (-n given)
+  int iters = 20;             ///< fixed: timed iterations
+  int warmup_iters = -1;      ///< untimed calls, exactly; -1: until stable (adaptive), 0 (fixed)
+  double precision = 0.01;    ///< adaptive: target half-width of the p50's 95% CI, / p50
+  int min_iters = 10;         ///< adaptive: timed iterations at least
+  int max_iters = 1 << 20;    ///< adaptive: timed iterations at most (bounds memory)
+  double min_time_s = 0;      ///< adaptive: timed wall time at least, per point
+  double max_time_s = 0.02;   ///< adaptive: timed wall time at most, per point
+  double warmup_max_time_s = 0.01;  ///< adaptive: warm-up wall time at most, per point
+};
+
+/// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".
+std::string stop_reason_name(int reason);
+
+/// The decisions of adaptive measurement, as a pure function of the per-iteration times it is
+/// fed (identical on every rank) and the elapsed time (each rank's own clock). Warm-up runs in
+/// batches of kWarmupBatch iterations and ends when two consecutive batch medians agree within
+/// kWarmupTolerance, or its time budget is spent. Timing then checks at geometrically spaced
+/// counts (O(n) total work): stop when the distribution-free 95% CI of the median (order
+/// statistics floor(n/2 - 0.98 sqrt(n)) and ceil(n/2 + 0.98 sqrt(n) + 1), e.g. Conover, Practical Nonparametric Statistics, 3rd ed.,
+/// sec. 3.2) is within +-precision; if the first half's median exceeds the second half's by
+/// more than kDriftTolerance and their confidence intervals are disjoint, the first half was
+/// still a transient: it becomes warm-up.
+class AdaptiveStop {
+ public:
+  static constexpr int kWarmupBatch = 8;
+  static constexpr double kWarmupTolerance = 0.05;
+  static constexpr double kDriftTolerance = 0.05;
+  /// Votes (max-reduced over ranks, so the phase ends only when every rank agrees).
+  static constexpr double kVoteEnd = 0;       ///< past this phase's time budget
+  static constexpr double kVoteGo = 1;        ///< within budget (and past --min-time)
+  static constexpr double kVoteMinTime = 2;   ///< timed phase: --min-time not reached yet
+
+  enum Reason { kFixed = 0, kPrecision = 1, kMaxTime = 2, kMaxIters = 3 };
+
+  /// settings.warmup_iters >= 0 fixes the warm-up count; -1 warms up until stable.
+  explicit AdaptiveStop(const MeasureSettings& settings);
+
+  /// This rank's vote before the next iteration, from its own clock: seconds since the point
+  /// began.
+  double vote(double elapsed_s) const;
+  /// Adds one iteration's time (max over ranks, microseconds) with the max of the votes cast
+  /// before it; decides the phase.
+  void add(double time_us, double reduced_vote, double elapsed_s);
+
+  bool done() const { return done_; }
+  bool warming_up() const { return warming_; }
+  /// Untimed iterations: the warm-up, plus timed transients dropped by the drift check.
+  int warmup_iters() const { return warmup_done_ + static_cast<int>(dropped_); }
+  /// The timed samples kept: all timed samples from first_kept() on.
+  const std::vector<double>& samples_us() const { return samples_; }
+  std::size_t first_kept() const { return dropped_; }
+  int stop_reason() const { return reason_; }
+
+ private:
+  void end_warmup(double elapsed_s);
+  void check_timed();
+
+  MeasureSettings s_;
+  bool warming_ = true;
+  bool done_ = false;
+  int warmup_done_ = 0;
+  std::vector<double> batch_;
+  double last_batch_median_ = -1;
+  double warmup_end_s_ = 0;
+  std::vector<double> samples_;  ///< kept timed samples
+  std::size_t dropped_ = 0;      ///< timed samples dropped as a transient
+  std::size_t next_check_ = 0;
+  int reason_ = kMaxTime;
+};
+
+/// The distribution-free confidence interval of the median of `samples` at 95%: the order
+/// statistics of rank floor(n/2 - 0.98 sqrt(n)) and ceil(n/2 + 0.98 sqrt(n) + 1) (1-based,
+/// clamped to [1, n]). Returns {low, high}. Throws std::invalid_argument when empty.
+std::pair<double, double> median_ci95(std::vector<double> samples);
+
+/// One measured point.
+struct Measurement {
+  std::vector<double> samples_us;                  ///< per timed iteration: max over ranks
+  std::vector<std::vector<double>> slot_samples_us;  ///< per slot: that slot's max over ranks
+  int iters = 0;                                   ///< timed iterations kept
+  int warmup_iters = 0;                            ///< untimed (incl. transients dropped)
+  double p50_ci_low_us = 0, p50_ci_high_us = 0;    ///< 95% CI of the p50 of samples_us
+  std::string stop;                                ///< stop_reason_name
+};
+
+/// Runs the iterations of one point on every rank of `world` (collective over it).
+class Harness {
+ public:
+  Harness(Communicator& world, MeasureSettings settings);
+
+  /// `sample` runs one iteration on this rank and returns its seconds (the workload's timer:
+  /// the backend's clock). Each iteration's time is placed in slot `my_slot` of `slots`
+  /// (a group, or a rank) and max-reduced over the world, so every slot's slowest rank and the
+  /// max over all slots are known on every rank. Throws what `sample` throws, and
+  /// std::invalid_argument for my_slot outside [0, slots).
+  Measurement measure(const std::function<double()>& sample, int slots, int my_slot);
+
+  const MeasureSettings& settings() const { return s_; }
+
+ private:
+  Measurement measure_fixed(const std::function<double()>& sample, int slots, int my_slot);
+  Measurement measure_adaptive(const std::function<double()>& sample, int slots, int my_slot);
+
+  Communicator& world_;
+  MeasureSettings s_;
+};
+
+}  // namespace meshbench
