@@ -131,6 +131,9 @@ Measurement Harness::measure(const std::function<double()>& sample, int slots, i
   if (slots < 1 || my_slot < 0 || my_slot >= slots) {
     throw std::invalid_argument("Harness::measure: slot outside [0, slots)");
   }
+  // Every slot keeps every sample: bound the total at 2^25 doubles (256 MiB) per rank.
+  const int cap = std::max(1, static_cast<int>((std::int64_t{1} << 25) / slots));
+  if (s_.adaptive) s_.max_iters = std::min(s_.max_iters, std::max(cap, s_.min_iters));
   Measurement m = s_.adaptive ? measure_adaptive(sample, slots, my_slot)
                               : measure_fixed(sample, slots, my_slot);
   const auto [lo, hi] = median_ci95(m.samples_us);

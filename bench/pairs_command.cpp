@@ -81,12 +81,12 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
   nlohmann::json record;
   if (root) {
     // How the matrix was made; rewritten with the end time when it is done.
-    record = {{"schema", "meshbench.pairs/1"},     {"command_line", command_line},
-              {"start_time", utc_now_iso8601()},   {"end_time", nullptr},
-              {"nodes", topo.nodes},               {"node_hosts", topo.node_hosts},
-              {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
-              {"transport", mpi.transport_version()},
-              {"environment", communication_environment()}};
+    record = make_run_record(RunRecordInputs{
+        "pairs", command_line, topo, wait_mode_name(mode), mpi.library_version(),
+        mpi.transport_version(), std::thread::hardware_concurrency(), "mpi", nullptr,
+        {{"latency_bytes", lat_bytes}, {"bandwidth_bytes", bw_bytes},
+         {"measure", {{"mode", "fixed"}, {"iters", o.iters}, {"warmup_iters", o.warmup_iters}}}},
+        {{"pairs_csv", "pairs.csv"}}});
     write_json_file(out_dir / "run.json", record);
     fmt::print("# meshbench pairs: {} nodes, one rank each, wait mode {}; latency at {} B, "
                "bandwidth at {} B, {} iters\n",
@@ -143,8 +143,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                "of the median node ({:.4g} GB/s)\n# results: {}/pairs.csv\n",
                slowest, topo.node_hosts[slowest], node_bw[slowest],
                100.0 * node_bw[slowest] / typical, typical, out_dir.string());
-    record["end_time"] = utc_now_iso8601();
-    record["exit_code"] = 0;
+    finish_run_record(record, 0, rows.size(), 0);
     write_json_file(out_dir / "run.json", record);
   }
   return 0;

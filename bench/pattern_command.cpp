@@ -271,15 +271,13 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
     csv = open_new_file(out_dir / "pattern.csv");
     csv << results_csv_header() << ",phase,calls_per_step,scale,step_time_us_p50,what\n";
     csv.flush();
-    record = {{"schema", "meshbench.pattern/1"}, {"command_line", command_line},
-              {"start_time", utc_now_iso8601()}, {"end_time", nullptr}, {"exit_code", nullptr},
-              {"world_size", topo.world_size}, {"nodes", topo.nodes}, {"hosts", topo.node_hosts},
-              {"wait_mode", wait_mode_name(mode)}, {"mpi_library", mpi.library_version()},
-              {"transport", mpi.transport_version()}, {"backend", bench.backend},
-              {"gpu", bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr)},
-              {"order", format_mesh_order(mesh.order())},
-              {"scale", o.scale}, {"traffic", traffic_json(in, rows)},
-              {"environment", communication_environment()}};
+    record = make_run_record(RunRecordInputs{
+        "pattern", command_line, topo, wait_mode_name(mode), mpi.library_version(),
+        mpi.transport_version(), std::thread::hardware_concurrency(), bench.backend,
+        bench.backend == "nccl" ? gpu_probe_json(bench.gpu) : nlohmann::json(nullptr),
+        {{"order", format_mesh_order(mesh.order())}, {"axis", o.axis}, {"scale", o.scale},
+         {"measure", measure_settings_json(measure)}, {"traffic", traffic_json(in, rows)}},
+        {{"pattern_csv", "pattern.csv"}}});
     write_json_file(out_dir / "run.json", record);
   });
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <numeric>
 #include <set>
+#include <unistd.h>
 #include <tuple>
 
 #include "bench/collectives/collective_test.hpp"
@@ -173,6 +174,28 @@ void run_point(benchmark::State& state, Point& p) {
 }
 
 }  // namespace
+
+std::uint64_t sweep_buffer_bytes(const SweepConfig& config, int group_size) {
+  std::uint64_t most = 0;
+  const std::uint64_t elem = element_bytes(config.dtype);
+  for (CollectiveOp op : config.ops) {
+    if (group_size < min_ranks(op)) continue;
+    const ElementCounts counts = element_counts(op, config.max_bytes, group_size, elem);
+    PointContext ctx;
+    ctx.nranks = group_size;
+    ctx.dtype = config.dtype;
+    ctx.counts = counts;
+    ctx.in_place = config.in_place && collective_test(op).has_in_place();
+    most = std::max<std::uint64_t>(most, collective_test(op).buffer_layout(ctx).total_bytes);
+  }
+  return most;
+}
+
+std::uint64_t host_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return 0;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+}
 
 std::vector<SkippedPoint> register_sweep_benchmarks(Communicator& world, const GroupLayout& layout,
                                                     bool isolate, const SweepConfig& config,

@@ -76,6 +76,13 @@ struct SkippedPoint {
   std::string reason;
 };
 
+/// The largest buffer allocation (BufferLayout::total_bytes) one rank makes for any point of
+/// `config` on groups of `group_size` ranks: what -e asks of memory. Saturates at UINT64_MAX.
+std::uint64_t sweep_buffer_bytes(const SweepConfig& config, int group_size);
+
+/// Physical memory of this node in bytes (sysconf), 0 when unknown.
+std::uint64_t host_memory_bytes();
+
 /// Registers one benchmark per (op, size) of `config` with Google Benchmark, named
 /// "<op>/<dtype>/<size_bytes>" for the world layout and "<axis>@<order>/<op>/<dtype>/<size>" on
 /// a mesh axis (filterable with --benchmark_filter). Collectives run on `layout`'s groups;

@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <streambuf>
 #include <thread>
 
+#include "bench/collectives/collective_test.hpp"
 #include "bench/gpu.hpp"
 #include "bench/group_layout.hpp"
 #include "bench/reporters/compare_report.hpp"
@@ -33,6 +35,54 @@ std::uint64_t parse_size_flag(const char* flag, const std::string& text) {
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
+/// The value of `--name=value` in args, if given.
+std::optional<std::string> flag_value(const std::vector<std::string>& args, const std::string& name) {
+  std::optional<std::string> value;
+  for (const auto& a : args) {
+    if (starts_with(a, (name + "=").c_str())) value = a.substr(name.size() + 1);
+  }
+  return value;
+}
+
+/// Values Google Benchmark would take badly (a usage text and exit 0, or a crash on a negative
+/// count) are refused here with one line.
+void check_google_benchmark_values(const std::vector<std::string>& args) {
+  if (const auto v = flag_value(args, "--benchmark_repetitions")) {
+    int n = 0;
+    try {
+      std::size_t used = 0;
+      n = std::stoi(*v, &used);
+      if (used != v->size()) n = 0;
+    } catch (const std::exception&) {
+      n = 0;
+    }
+    if (n < 1 || n > 1000) {
+      throw UsageError(fmt::format("--benchmark_repetitions must be an integer in [1, 1000], got '{}'", *v));
+    }
+  }
+  for (const char* name : {"--benchmark_format", "--benchmark_out_format"}) {
+    if (const auto v = flag_value(args, name); v && *v != "console" && *v != "json" && *v != "csv") {
+      throw UsageError(fmt::format("{}: unknown format '{}' (console, json or csv)", name, *v));
+    }
+  }
+}
+
+/// --benchmark_out must not land on a file of the run itself (it would replace it).
+void check_benchmark_out(const std::vector<std::string>& args, const std::filesystem::path& out_dir) {
+  const auto v = flag_value(args, "--benchmark_out");
+  if (!v) return;
+  std::error_code ec;
+  const auto target = std::filesystem::weakly_canonical(*v, ec);
+  for (const char* f : {CsvPointWriter::kResultsFile, CsvPointWriter::kSamplesFile, "run.json",
+                        "compare.csv"}) {
+    std::error_code ec2;
+    if (!ec && target == std::filesystem::weakly_canonical(out_dir / f, ec2) && !ec2) {
+      throw UsageError(fmt::format("--benchmark_out: '{}' is this run's own {}; choose another file",
+                                   *v, f));
+    }
+  }
+}
+
 /// Discards what is written to it: ranks other than 0 stay silent.
 class NullBuffer final : public std::streambuf {
  protected:
@@ -43,6 +93,7 @@ class NullBuffer final : public std::streambuf {
 /// benchmarks in the same order, so flags that would make ranks differ are refused, and only
 /// rank 0 writes --benchmark_out.
 void init_google_benchmark(std::vector<std::string> args, int rank) {
+  check_google_benchmark_values(args);
   for (const auto& a : args) {
     if (starts_with(a, "--benchmark_enable_random_interleaving")) {
       throw UsageError(fmt::format(
@@ -245,6 +296,11 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
   c.seed = o.seed;
   c.corrupt_rank = o.corrupt_rank;
   c.in_place = o.in_place;
+  for (const std::string& name : o.ops) {  // ops named on the command line must run in place
+    if (c.in_place && !collective_test(*parse_op(name)).has_in_place()) {
+      throw UsageError(fmt::format("--in-place --ops {}: {} has no in-place form", name, name));
+    }
+  }
   c.launch = launch_plan_for_graph_flag(o.graph_calls);
   if (o.timeout_s < 0) throw UsageError(fmt::format("--timeout must be >= 0, got {}", o.timeout_s));
   c.timeout_s = o.timeout_s;
@@ -255,6 +311,7 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
               std::vector<std::string> benchmark_args,
               const std::vector<std::string>& command_line) {
   const SweepConfig config = to_sweep_config(options);
+  const std::vector<std::string> gb_args = benchmark_args;
   const Topology topo = mpi.discover_topology();
   const bool root = topo.rank == 0;
   init_google_benchmark(std::move(benchmark_args), topo.rank);
@@ -292,6 +349,21 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   const std::filesystem::path out_dir =
       options.out_dir.empty() ? default_out_dir(topo.world_size, measure_mode)
                               : std::filesystem::path(options.out_dir);
+  check_benchmark_out(gb_args, out_dir);
+  // Memory: the largest point's buffers on one rank against this node's memory per rank,
+  // agreed by every rank (nodes may differ), before any file is written.
+  std::uint64_t need = 0;
+  for (const GroupLayout& l : layouts) need = std::max(need, sweep_buffer_bytes(config, l.comm->size()));
+  const std::uint64_t have = backend == "nccl" ? UINT64_MAX
+                                               : host_memory_bytes() / static_cast<std::uint64_t>(std::max(1, topo.ranks_per_node));
+  std::uint64_t short_mine = need > have ? 1 : 0, short_any = 0;
+  world->all_reduce(&short_mine, &short_any, 1, Datatype::kUint64, ReduceOp::kMax);
+  if (short_any) {
+    throw UsageError(fmt::format("-e/--maxbytes {}: the largest point needs {} of buffers per "
+                                 "rank; a node of this job has {} of memory per rank",
+                                 options.max_bytes, format_bytes_approx(static_cast<double>(need)),
+                                 need > have ? format_bytes_approx(static_cast<double>(have)) : "less"));
+  }
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
   bool created_out_dir = false;

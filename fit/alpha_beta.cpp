@@ -32,11 +32,36 @@ LineFit fit_line(std::span<const TimePoint> points) {
   double cov00 = 0, cov01 = 0, cov11 = 0, chisq = 0;
   gsl_fit_wlinear(x.data(), 1, w.data(), 1, y.data(), 1, n, &f.alpha_us, &f.beta_us_per_byte,
                   &cov00, &cov01, &cov11, &chisq);
+  std::size_t params = 2;
+  if (f.alpha_us < 0) {
+    // On the bound alpha = 0: the best line through the origin (beta > 0: every x, y > 0).
+    f.alpha_us = 0;
+    gsl_fit_wmul(x.data(), 1, w.data(), 1, y.data(), 1, n, &f.beta_us_per_byte, &cov11, &chisq);
+    cov00 = 0;
+    params = 1;
+    f.constraint = "alpha=0";
+  } else if (f.beta_us_per_byte <= 0) {
+    // On the bound beta = 0: a constant, the weighted mean time.
+    double sw = 0, swy = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      sw += w[i];
+      swy += w[i] * y[i];
+    }
+    f.alpha_us = swy / sw;
+    f.beta_us_per_byte = 0;
+    chisq = 0;
+    for (std::size_t i = 0; i < n; ++i) chisq += w[i] * (y[i] - f.alpha_us) * (y[i] - f.alpha_us);
+    cov00 = 1 / sw;
+    cov11 = 0;
+    params = 1;
+    f.constraint = "beta=0";
+  }
   f.sum_sq_rel_residual = chisq;
-  if (n > 2) {
+  if (n > params) {
     // gsl's covariance assumes w = 1/sigma^2 exactly; scale by the residual variance.
-    const double scale = chisq / static_cast<double>(n - 2);
-    const double t = gsl_cdf_tdist_Pinv(0.975, static_cast<double>(n - 2));
+    const double dof = static_cast<double>(n - params);
+    const double scale = chisq / dof;
+    const double t = gsl_cdf_tdist_Pinv(0.975, dof);
     f.alpha_ci95_us = t * std::sqrt(cov00 * scale);
     f.beta_ci95_us_per_byte = t * std::sqrt(cov11 * scale);
   }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace meshbench::fit {
@@ -24,6 +25,10 @@ struct LineFit {
   double max_rel_residual = 0;         ///< max |fit - t| / t
   double median_rel_residual = 0;
   double sum_sq_rel_residual = 0;      ///< the minimised objective
+  /// "" when the unconstrained optimum is physical; "alpha=0" when it had alpha < 0 and the
+  /// fit is the best line through the origin; "beta=0" when it had beta <= 0 (time falling
+  /// with size: no bandwidth term, alpha is the weighted mean time).
+  std::string constraint;
 
   /// Asymptotic bandwidth in GB/s (1e9 bytes/s): 1 / beta; 0 when beta <= 0.
   double bw_GBps() const;
@@ -33,7 +38,9 @@ struct LineFit {
 
 /// Least-squares fit of t = alpha + beta * bytes minimising the sum of squared *relative*
 /// residuals ((fit - t) / t)^2, i.e. weights 1/t^2 (gsl_fit_wlinear), so that 8-byte and
-/// 4-MiB points count alike. Confidence intervals use the residual variance (the weights are
+/// 4-MiB points count alike, subject to alpha >= 0 and beta >= 0: a latency is never negative.
+/// The objective is a convex quadratic, so when the unconstrained optimum breaks a bound the
+/// constrained one lies on that bound (gsl_fit_wmul for alpha = 0; see LineFit::constraint). Confidence intervals use the residual variance (the weights are
 /// relative, not known variances) and Student's t with n-2 degrees of freedom.
 /// Throws std::invalid_argument for fewer than 2 distinct sizes or a time <= 0.
 LineFit fit_line(std::span<const TimePoint> points);

@@ -168,6 +168,7 @@ nlohmann::json regime_json(const LineFit& r, double busbw_factor) {
       {"n_points", r.n_points},
       {"alpha_us", r.alpha_us},
       {"alpha_ci95_us", r.alpha_ci95_us},
+      {"constraint", r.constraint.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.constraint)},
       {"beta_us_per_MB", r.beta_us_per_byte * 1e6},
       {"beta_ci95_us_per_MB", r.beta_ci95_us_per_byte * 1e6},
       {"bw_GBps", bw > 0 ? nlohmann::json(bw) : nlohmann::json(nullptr)},

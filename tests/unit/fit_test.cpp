@@ -52,6 +52,34 @@ TEST(FitLine, RecoversAlphaAndBetaWithinTwoPercentUnderNoise) {
   }
 }
 
+TEST(FitLine, NegativeAlphaIsConstrainedToTheBestLineThroughTheOrigin) {
+  // Unconstrained, these points give alpha = -5 us exactly.
+  const std::vector<TimePoint> pts = {{1000, 5}, {2000, 15}, {4000, 35}, {8000, 75}};
+  const LineFit f = fit_line(pts);
+  EXPECT_EQ(f.constraint, "alpha=0");
+  EXPECT_DOUBLE_EQ(f.alpha_us, 0);
+  EXPECT_GT(f.beta_us_per_byte, 0);
+  // The through-origin weighted optimum: sum(x/y) / sum(x^2/y^2).
+  double sxy = 0, sxx = 0;
+  for (const auto& p : pts) {
+    sxy += p.bytes / p.time_us;
+    sxx += p.bytes * p.bytes / (p.time_us * p.time_us);
+  }
+  EXPECT_NEAR(f.beta_us_per_byte, sxy / sxx, 1e-12);
+  EXPECT_GT(f.bw_GBps(), 0);
+}
+
+TEST(FitLine, TimeFallingWithSizeHasNoBandwidthTerm) {
+  const std::vector<TimePoint> pts = {{8, 2.0}, {16, 1.9}, {32, 1.8}};
+  const LineFit f = fit_line(pts);
+  EXPECT_EQ(f.constraint, "beta=0");
+  EXPECT_DOUBLE_EQ(f.beta_us_per_byte, 0);
+  EXPECT_GT(f.alpha_us, 1.8);
+  EXPECT_LT(f.alpha_us, 2.0);
+  const LineFit ok = fit_line(std::vector<TimePoint>{{8, 2}, {16, 3}, {32, 5}});
+  EXPECT_EQ(ok.constraint, "");
+}
+
 TEST(FitLine, RejectsDegenerateInput) {
   EXPECT_THROW(fit_line(std::vector<TimePoint>{{8, 1}}), std::invalid_argument);
   EXPECT_THROW(fit_line(std::vector<TimePoint>{{8, 1}, {8, 2}}), std::invalid_argument);

@@ -4,7 +4,9 @@
 // must give (a part of the one-line message). The expectations come from reading each log by
 // hand (INDEX_NCCL.md, INDEX_OSU.md), not from running the importer.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -85,6 +87,13 @@ TEST(LogCorpus, EveryFileImportsAsExpectedOrIsRefusedWithTheHint) {
 }
 
 /// A small all_reduce table on 4 ranks, 4 rank lines on 2 hosts, with `row` appended.
+/// A temp file of this process and test: ctest runs each test in its own process, two at once.
+std::filesystem::path temp_log(const char* what) {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::filesystem::temp_directory_path() /
+         fmt::format("meshbench_{}_{}_{}.txt", what, getpid(), test ? test->name() : "none");
+}
+
 std::string table_with(const std::string& extra_rank_line, const std::string& rows) {
   std::string t = "# nThread 1 nGpus 1 minBytes 8 maxBytes 64\n# Using devices\n";
   for (int r = 0; r < 4; ++r) {
@@ -102,7 +111,7 @@ const char* kRows =
     "     4194304       1048576     float     sum      -1    340.0   12.34   18.50      0    340.0   12.34   18.50      0\n";
 
 std::string import_error(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / "meshbench_bad_log.txt";
+  const auto path = temp_log("bad_log");
   std::ofstream(path, std::ios::binary) << text;
   try {
     import_table(path, {});
@@ -113,7 +122,7 @@ std::string import_error(const std::string& text) {
 }
 
 ImportedTable import_text(const std::string& text, ImportOptions o = {}) {
-  const auto path = std::filesystem::temp_directory_path() / "meshbench_edge_log.txt";
+  const auto path = temp_log("edge_log");
   std::ofstream(path, std::ios::binary) << text;
   return import_table(path, o);
 }
@@ -167,7 +176,7 @@ TEST(LogEdgeCases, MutatedCorpusLogsAreImportedOrRefusedWithAnInputError) {
   // InputError with one line; never another exception, never a crash.
   const char* numbers[] = {"nan", "inf", "-1", "0.5", "1e308", "18446744073709551616", "0", "N/A"};
   std::mt19937 rng(12);
-  const auto path = std::filesystem::temp_directory_path() / "meshbench_mutated_log.txt";
+  const auto path = temp_log("mutated_log");
   int mutants = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kLogs)) {
     if (entry.path().extension() != ".txt") continue;

@@ -3,6 +3,7 @@
 // of a MoE model, MLA FLOPs, and bad configs.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -251,7 +252,7 @@ TEST(ModelParams, CpBlocksFollowMlaWidths) {
 }
 
 std::string error_of(const std::string& json_text, const std::string& model_type = "") {
-  const auto path = std::filesystem::temp_directory_path() / "meshbench_bad_config.json";
+  const auto path = std::filesystem::temp_directory_path() / ("meshbench_bad_config_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(path) << json_text;
   try {
     read_model_config(path, model_type);
@@ -328,7 +329,7 @@ TEST(HfConfigBadInput, MutatedCorpusFilesAreReadOrRefusedWithAConfigError) {
                                          true, nlohmann::json::array(), nlohmann::json::object(),
                                          1 << 30};
   std::mt19937 rng(13);
-  const auto path = std::filesystem::temp_directory_path() / "meshbench_mutated_config.json";
+  const auto path = std::filesystem::temp_directory_path() / ("meshbench_mutated_config_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   int mutants = 0, refused = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kConfigs)) {
     if (entry.path().extension() != ".json") continue;

@@ -1,6 +1,7 @@
 #include "fit/profile.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -37,7 +38,7 @@ std::vector<Measurement> series(const char* op, int ranks, int nodes, F time_us)
 Profile round_trip(const std::vector<Measurement>& ms) {
   const auto fits = fit_series(ms);
   const auto doc = make_profile(fits, {});
-  const auto file = std::filesystem::temp_directory_path() / "meshbench_profile_test.json";
+  const auto file = std::filesystem::temp_directory_path() / ("meshbench_profile_test_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(file) << doc.dump();
   return read_profile(file);
 }
@@ -83,7 +84,7 @@ TEST(Profile, TwoLevelAllReduceRecoversTheInterLink) {
 }
 
 TEST(Profile, BadFileNamesTheProblem) {
-  const auto file = std::filesystem::temp_directory_path() / "meshbench_bad_profile.json";
+  const auto file = std::filesystem::temp_directory_path() / ("meshbench_bad_profile_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(file) << R"({"schema": "meshbench.fit/1"})";
   EXPECT_THROW(read_profile(file), InputError);
   std::ofstream(file) << R"({"schema": "meshbench.profile/1", "entries": [{"op": "all_reduce"}]})";
