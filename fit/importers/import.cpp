@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "fit/csv_table.hpp"
@@ -12,11 +13,12 @@
 namespace meshbench::fit {
 namespace {
 
-/// The format from the file's text (launcher prefixes and a BOM do not hide it).
-std::string detect_format(const std::filesystem::path& file) {
-  const LogText text = read_log_text(file, 64u << 20, 20000);  // the head tells the format
+/// The format from the file's text (launcher prefixes and a BOM do not hide it); the first
+/// 20,000 lines tell it.
+std::string detect_format(const std::filesystem::path& file, const LogText& text) {
   std::size_t seen = 0;
   for (const LogLine& l : text.lines) {
+    if (l.number > 20000) break;
     const auto first = l.text.find_first_not_of(" \t");
     if (first == std::string::npos) continue;
     if (++seen == 1 && l.text[first] == '{') return "nccl-tests-json";
@@ -37,16 +39,27 @@ std::string detect_format(const std::filesystem::path& file) {
 
 }  // namespace
 
+ImportedTable log_table(std::string format, const std::filesystem::path& file, const LogText& text) {
+  ImportedTable table;
+  table.format = std::move(format);
+  table.source = file;
+  table.notes = text.notes;
+  return table;
+}
+
 ImportedTable import_table(const std::filesystem::path& file, const ImportOptions& o) {
   if (o.ranks < 0) throw InputError(fmt::format("--ranks must be >= 1, got {}", o.ranks));
   if (o.nodes < 0) throw InputError(fmt::format("--nodes must be >= 1, got {}", o.nodes));
   if (o.ranks > 0 && o.nodes > o.ranks) {
     throw InputError(fmt::format("--nodes {} is more than --ranks {}", o.nodes, o.ranks));
   }
-  const std::string format = o.format == "auto" ? detect_format(file) : o.format;
-  if (format == "nccl-tests") return import_nccl_tests_text(file, o);
+  // Read once: detection and the text importers share it.
+  std::optional<LogText> text;
+  if (o.format == "auto" || o.format == "nccl-tests" || o.format == "osu") text = read_log_text(file);
+  const std::string format = o.format == "auto" ? detect_format(file, *text) : o.format;
+  if (format == "nccl-tests") return import_nccl_tests_text(file, *text, o);
   if (format == "nccl-tests-json") return import_nccl_tests_json(file, o);
-  if (format == "osu") return import_osu(file, o);
+  if (format == "osu") return import_osu(file, *text, o);
   if (format != "meshbench") {
     throw InputError(fmt::format("--input-format: unknown format '{}' (auto, meshbench, "
                                  "nccl-tests, nccl-tests-json, osu)", format));

@@ -44,9 +44,17 @@ ImportedTable import_table(const std::filesystem::path& file, const ImportOption
 /// Whether `line` is an nccl-tests table header or data row (for format detection).
 bool looks_like_nccl_tests_line(const std::string& line);
 
-// One per format (the files of fit/importers/).
-ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const ImportOptions& o);
+struct LogText;
+
+// One per format (the files of fit/importers/). The text importers take the file's text as
+// import_table read it once (read_log_text).
+ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const LogText& text,
+                                     const ImportOptions& o);
 ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const ImportOptions& o);
-ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions& o);
+ImportedTable import_osu(const std::filesystem::path& file, const LogText& text,
+                         const ImportOptions& o);
+
+/// An empty table of `format` read from `file`, carrying the notes of its text.
+ImportedTable log_table(std::string format, const std::filesystem::path& file, const LogText& text);
 
 }  // namespace meshbench::fit

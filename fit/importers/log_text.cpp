@@ -89,9 +89,7 @@ std::size_t launcher_prefix_at(std::string_view s, std::string& kind) {
 
 }  // namespace
 
-LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_bytes,
-                      std::size_t max_lines) {
-  constexpr std::size_t kMaxLines = 2'000'000;
+LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) {
     throw InputError(fmt::format("{}: is a directory, not a log", file.string()));
@@ -106,10 +104,9 @@ LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_byte
   LogText out;
   std::string line;
   for (std::size_t n = 1; std::getline(in, line); ++n) {
-    if (n > max_lines) break;
-    if (n > kMaxLines) {
+    if (n > kMaxLogLines) {
       throw InputError(fmt::format("{}: more than {} lines, more than a log of one run holds",
-                                   file.string(), kMaxLines));
+                                   file.string(), kMaxLogLines));
     }
     if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -26,11 +26,12 @@ struct LogText {
   std::vector<std::string> notes;
 };
 
-/// Reads `file`: at most `max_bytes` and 2,000,000 lines (InputError naming the file beyond
-/// them, or when it is unreadable: memory stays bounded, about 100 MB at the limits), or only
-/// its first `max_lines` lines when that is smaller (format detection).
-LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_bytes = 64u << 20,
-                      std::size_t max_lines = 2'000'000);
+/// The most lines read_log_text reads: more than a log of one run holds.
+inline constexpr std::size_t kMaxLogLines = 2'000'000;
+
+/// Reads `file`: at most `max_bytes` and kMaxLogLines lines (InputError naming the file beyond
+/// them, or when it is unreadable: memory stays bounded, about 100 MB at the limits).
+LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_bytes = 64u << 20);
 
 /// Whitespace-separated tokens of `line`.
 std::vector<std::string_view> split_tokens(std::string_view line);

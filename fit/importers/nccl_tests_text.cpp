@@ -386,12 +386,9 @@ bool looks_like_nccl_tests_line(const std::string& line) {
   return header_columns(t).has_value() || row_columns(t).has_value();
 }
 
-ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const ImportOptions& o) {
-  ImportedTable table;
-  table.format = "nccl-tests";
-  table.source = file;
-  const LogText text = read_log_text(file);
-  table.notes = text.notes;
+ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const LogText& text,
+                                     const ImportOptions& o) {
+  ImportedTable table = log_table("nccl-tests", file, text);
   const std::vector<Block> blocks = read_blocks(file.string(), text, o.in_place);
   if (blocks.empty()) {
     throw InputError(fmt::format("{}: no nccl-tests table (no '# size count type ...' header and "

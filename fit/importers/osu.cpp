@@ -267,12 +267,9 @@ const OsuTest* find_test(const std::string& title) {
 
 }  // namespace
 
-ImportedTable import_osu(const std::filesystem::path& file, const ImportOptions& o) {
-  ImportedTable table;
-  table.format = "osu";
-  table.source = file;
-  const LogText text = read_log_text(file);
-  table.notes = text.notes;
+ImportedTable import_osu(const std::filesystem::path& file, const LogText& text,
+                         const ImportOptions& o) {
+  ImportedTable table = log_table("osu", file, text);
   const std::vector<Block> blocks = read_blocks(file.string(), text);
   std::vector<std::string> set_aside;
   std::size_t imported = 0;

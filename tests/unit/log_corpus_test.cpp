@@ -15,6 +15,7 @@
 
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
+#include "fit/importers/log_text.hpp"
 
 namespace meshbench::fit {
 namespace {
@@ -165,9 +166,17 @@ TEST(LogEdgeCases, BadValuesAreOneLineNamingTheLine) {
   EXPECT_EQ(t.measurements.size(), 3u);
   ASSERT_FALSE(t.warnings.empty());
   EXPECT_NE(t.warnings.front().find("skipped line(s) 9"), std::string::npos) << t.warnings.front();
-  for (const std::string& e : {import_error("\xEF\xBB\xBF"), import_error(table_with("", ""))}) {
-    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
-  }
+  // Refusals are one line that says why (import_error returns "imported" when nothing throws).
+  const std::string bom = import_error("\xEF\xBB\xBF"), no_rows = import_error(table_with("", ""));
+  EXPECT_NE(bom.find("unknown format"), std::string::npos) << bom;
+  EXPECT_NE(no_rows.find("a table header and no complete row"), std::string::npos) << no_rows;
+  for (const std::string& e : {bom, no_rows}) EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  // Past the line limit the file is refused, never cut short.
+  std::string many;
+  many.reserve(2 * kMaxLogLines + 200);
+  for (std::size_t i = 0; i <= kMaxLogLines; ++i) many += "#\n";
+  const std::string too_long = import_error(table_with("", kRows) + many);
+  EXPECT_NE(too_long.find("more than 2000000 lines"), std::string::npos) << too_long;
 }
 
 TEST(LogEdgeCases, MutatedCorpusLogsAreImportedOrRefusedWithAnInputError) {
