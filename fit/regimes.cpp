@@ -52,20 +52,25 @@ std::vector<LineFit> fit_regimes(std::span<const TimePoint> input, RegimeOptions
     const long double det = s0 * sxx - sx * sx;
     if (!(det > 1e-18L * s0 * sxx)) return fit_line(span_of(a, b)).sum_sq_rel_residual;
     const long double beta = (s0 * sxy - sx * sy) / det, alpha = (sy - beta * sx) / s0;
-    return static_cast<double>(std::max<long double>(0, syy - alpha * sy - beta * sxy));
+    // The bounds fit_line keeps (alpha >= 0, beta >= 0), so the search and the final fits
+    // minimise the same thing: on a broken bound, the one-parameter optimum.
+    long double ssr = syy - alpha * sy - beta * sxy;
+    if (alpha < 0) {
+      ssr = syy - sxy * sxy / sxx;  // through the origin
+    } else if (beta <= 0) {
+      ssr = syy - sy * sy / s0;     // a constant
+    }
+    return static_cast<double>(std::max<long double>(0, ssr));
   };
   // Breakpoint candidates (indices into the distinct sizes): all of them up to kExact sizes, where
   // the search is exact; beyond, kCandidates evenly spaced ones, each chosen breakpoint then
   // refined to the best position between its neighbouring candidates.
   constexpr std::size_t kExact = 512, kCandidates = 256;
   std::vector<std::size_t> cand;
-  for (std::size_t i = 0; i <= std::min(sizes, kCandidates); ++i) {
-    const std::size_t c = sizes <= kExact ? i : i * sizes / kCandidates;
+  const std::size_t steps = sizes <= kExact ? sizes : kCandidates;
+  for (std::size_t i = 0; i <= steps; ++i) {
+    const std::size_t c = i * sizes / steps;
     if (cand.empty() || c != cand.back()) cand.push_back(c);
-  }
-  if (sizes <= kExact) {
-    cand.clear();
-    for (std::size_t i = 0; i <= sizes; ++i) cand.push_back(i);
   }
   const std::size_t nc = cand.size();
   std::vector<std::vector<double>> cost(nc, std::vector<double>(nc, kInf));
