@@ -255,6 +255,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   }
   if (o.hang_rank == topo.rank) std::this_thread::sleep_for(std::chrono::hours(1));  // test only
   std::vector<CheckResult> checks;
+  std::uint64_t wrong_total = 0;  // wrong elements over every collective attempt
   auto host_of_rank = [&](int r) {
     return topo.node_hosts[static_cast<std::size_t>(topo.node_of_rank[static_cast<std::size_t>(r)])];
   };
@@ -354,6 +355,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
                       (!x.max_time_us || s.p50 <= *x.max_time_us);
       c.attempts.push_back(value);
       std::vector<std::string> wrong_ranks;
+      wrong_total += std::accumulate(wrong.begin(), wrong.end(), std::uint64_t{0});
       for (int r = 0; r < topo.world_size; ++r) {
         if (wrong[static_cast<std::size_t>(r)] > 0) {
           wrong_ranks.push_back(fmt::format("rank {} ({}): {} wrong element(s)", r, host_of_rank(r),
@@ -476,7 +478,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     }
     std::size_t measured = 0;
     for (const CheckResult& c : checks) measured += !c.skipped;
-    finish_run_record(record, failed == 0 ? 0 : 1, measured, 0);
+    finish_run_record(record, failed == 0 ? 0 : 1, measured, wrong_total);
     write_json_file(out_dir / "run.json", record);
     fmt::print("# acceptance: {} ({} of {} checks failed); report: {}/report.md, junit.xml, accept.csv{}\n",
                failed == 0 ? "PASS" : "FAIL", failed, checks.size(), out_dir.string(),

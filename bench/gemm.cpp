@@ -32,13 +32,25 @@ std::filesystem::path gemm_plugin_path() {
 
 std::unique_ptr<GemmRunner> make_gemm_runner(int device) {
   const std::filesystem::path path = gemm_plugin_path();
-  // Loaded once and never unloaded: the runner's code lives in it.
-  static void* const plugin = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!plugin) {
-    throw NoGpuError(fmt::format("cannot load the cuBLASLt plugin {}: {}", path.string(), dlerror()));
+  // Loaded once and never unloaded: the runner's code lives in it. dlerror() is cleared once
+  // read, so the reason is kept with the handle for later calls.
+  struct Plugin {
+    void* handle = nullptr;
+    std::string error;
+  };
+  static const Plugin plugin = [&] {
+    Plugin p{dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL), ""};
+    if (!p.handle) {
+      const char* e = dlerror();
+      p.error = e ? e : "unknown dlopen error";
+    }
+    return p;
+  }();
+  if (!plugin.handle) {
+    throw NoGpuError(fmt::format("cannot load the cuBLASLt plugin {}: {}", path.string(), plugin.error));
   }
   using Entry = GemmRunner* (*)(int);
-  const auto entry = reinterpret_cast<Entry>(dlsym(plugin, kGemmPluginEntry));
+  const auto entry = reinterpret_cast<Entry>(dlsym(plugin.handle, kGemmPluginEntry));
   if (!entry) {
     throw NoGpuError(fmt::format("{}: no {} in it", path.string(), kGemmPluginEntry));
   }

@@ -8,14 +8,6 @@
 namespace meshbench {
 namespace {
 
-double median_of(std::vector<double> v) {
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  const double hi = *mid;
-  return (*std::max_element(v.begin(), mid) + hi) / 2;
-}
-
 /// Seconds on a steady clock: the harness's own budget clock (the samples come from the
 /// workload's timer, on the backend's clock).
 double now_s() {
@@ -25,7 +17,7 @@ double now_s() {
 
 }  // namespace
 
-std::string stop_reason_name(int reason) {
+std::string stop_reason_name(AdaptiveStop::Reason reason) {
   switch (reason) {
     case AdaptiveStop::kFixed: return "fixed";
     case AdaptiveStop::kPrecision: return "precision";
@@ -33,20 +25,6 @@ std::string stop_reason_name(int reason) {
     case AdaptiveStop::kMaxIters: return "max_iters";
   }
   return "unknown";
-}
-
-std::pair<double, double> median_ci95(std::vector<double> samples) {
-  if (samples.empty()) throw std::invalid_argument("median_ci95: no samples");
-  const double n = static_cast<double>(samples.size());
-  const double half = 0.98 * std::sqrt(n);  // 1.96 / 2 sqrt(n): the binomial(n, 1/2) spread
-  const auto lo_rank = static_cast<std::size_t>(std::clamp(std::floor(n / 2 - half), 1.0, n));
-  const auto hi_rank = static_cast<std::size_t>(std::clamp(std::ceil(n / 2 + half + 1), 1.0, n));
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(lo_rank - 1),
-                   samples.end());
-  const double lo = samples[lo_rank - 1];
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(hi_rank - 1),
-                   samples.end());
-  return {lo, samples[hi_rank - 1]};
 }
 
 AdaptiveStop::AdaptiveStop(const MeasureSettings& settings) : s_(settings) {
@@ -67,6 +45,19 @@ void AdaptiveStop::end_warmup(double elapsed_s) {
   batch_.clear();
 }
 
+bool AdaptiveStop::drop_transient() {
+  if (samples_.size() < static_cast<std::size_t>(2 * std::max(4, s_.min_iters))) return false;
+  const std::size_t half = samples_.size() / 2;
+  const std::span<const double> all(samples_);
+  const MedianInterval early = median_ci95(all.first(half), scratch_);
+  const MedianInterval late = median_ci95(all.subspan(half), scratch_);
+  // Disjoint intervals as well as a ratio: a bimodal steady state splits unevenly by chance.
+  if (!(early.p50 > late.p50 * (1 + kDriftTolerance) && early.low > late.high)) return false;
+  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(half));
+  dropped_ += half;
+  return true;
+}
+
 void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
   if (done_) return;
   if (warming_) {
@@ -77,9 +68,10 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
     }
     batch_.push_back(time_us);
     if (batch_.size() == static_cast<std::size_t>(kWarmupBatch)) {
-      const double m = median_of(batch_);
+      const double m = median_ci95(batch_, scratch_).p50;
       batch_.clear();
-      if (last_batch_median_ > 0 && std::abs(m - last_batch_median_) <= kWarmupTolerance * last_batch_median_) {
+      if (last_batch_median_ > 0 &&
+          std::abs(m - last_batch_median_) <= kWarmupTolerance * last_batch_median_) {
         end_warmup(elapsed_s);
         return;
       }
@@ -89,36 +81,27 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
     return;
   }
   samples_.push_back(time_us);
-  if (samples_.size() >= static_cast<std::size_t>(s_.max_iters)) {
+  const bool enough = samples_.size() >= static_cast<std::size_t>(s_.min_iters);
+  if (samples_.size() + dropped_ >= static_cast<std::size_t>(s_.max_iters)) {
     done_ = true;
     reason_ = kMaxIters;
     return;
   }
-  if (reduced_vote == kVoteEnd) {
+  if (reduced_vote == kVoteEnd && enough) {
     done_ = true;
     reason_ = kMaxTime;
     return;
   }
   if (samples_.size() < next_check_) return;
-  // Checks at counts growing by 1/8: sorting work stays linear in the samples.
-  next_check_ = samples_.size() + std::max<std::size_t>(4, samples_.size() / 8);
-  if (samples_.size() >= static_cast<std::size_t>(2 * std::max(4, s_.min_iters))) {
-    const auto half = static_cast<std::ptrdiff_t>(samples_.size() / 2);
-    const std::vector<double> early(samples_.begin(), samples_.begin() + half);
-    const std::vector<double> late(samples_.begin() + half, samples_.end());
-    // Disjoint intervals as well as a ratio: a bimodal steady state splits unevenly by chance.
-    if (median_of(early) > median_of(late) * (1 + kDriftTolerance) &&
-        median_ci95(early).first > median_ci95(late).second) {
-      // Still getting faster: the first half was a transient, not the steady state.
-      samples_.erase(samples_.begin(), samples_.begin() + half);
-      dropped_ += static_cast<std::size_t>(half);
-      return;
-    }
+  // Checks at counts growing by 1/8: selection work stays linear in the samples.
+  if (drop_transient()) {
+    next_check_ = static_cast<std::size_t>(std::max(1, s_.min_iters));
+    return;
   }
-  if (reduced_vote == kVoteMinTime) return;
-  const double p50 = median_of(samples_);
-  const auto [lo, hi] = median_ci95(samples_);
-  if (p50 > 0 && (hi - lo) / 2 <= s_.precision * p50) {
+  next_check_ = samples_.size() + std::max<std::size_t>(4, samples_.size() / 8);
+  if (reduced_vote == kVoteMinTime || !enough) return;
+  const MedianInterval m = median_ci95(samples_, scratch_);
+  if (m.p50 > 0 && (m.high - m.low) / 2 <= s_.precision * m.p50) {
     done_ = true;
     reason_ = kPrecision;
   }
@@ -131,15 +114,17 @@ Measurement Harness::measure(const std::function<double()>& sample, int slots, i
   if (slots < 1 || my_slot < 0 || my_slot >= slots) {
     throw std::invalid_argument("Harness::measure: slot outside [0, slots)");
   }
-  // Every slot keeps every sample: bound the total at 2^25 doubles (256 MiB) per rank.
-  const int cap = std::max(1, static_cast<int>((std::int64_t{1} << 25) / slots));
-  if (s_.adaptive) s_.max_iters = std::min(s_.max_iters, std::max(cap, s_.min_iters));
-  Measurement m = s_.adaptive ? measure_adaptive(sample, slots, my_slot)
-                              : measure_fixed(sample, slots, my_slot);
-  const auto [lo, hi] = median_ci95(m.samples_us);
-  m.p50_ci_low_us = lo;
-  m.p50_ci_high_us = hi;
-  m.iters = static_cast<int>(m.samples_us.size());
+  Measurement m;
+  if (s_.adaptive) {
+    // Every slot keeps every sample: bound the total at 2^25 doubles (256 MiB) per rank.
+    MeasureSettings s = s_;
+    const int cap = std::max(1, static_cast<int>((std::int64_t{1} << 25) / slots));
+    s.max_iters = std::min(s.max_iters, std::max(cap, s.min_iters));
+    m = measure_adaptive(sample, slots, my_slot, s);
+  } else {
+    m = measure_fixed(sample, slots, my_slot);
+  }
+  m.p50_us = median_ci95(m.samples_us);
   return m;
 }
 
@@ -165,30 +150,33 @@ Measurement Harness::measure_fixed(const std::function<double()>& sample, int sl
 }
 
 Measurement Harness::measure_adaptive(const std::function<double()>& sample, int slots,
-                                      int my_slot) {
+                                      int my_slot, const MeasureSettings& s) {
   const auto n = static_cast<std::size_t>(slots);
   // Slots, then the vote: one reduction per iteration carries both.
   std::vector<double> mine(n + 1), worst(n + 1);
-  std::vector<std::vector<double>> timed_slots(n);
-  AdaptiveStop stop(s_);
+  std::vector<std::vector<double>> timed_slots(n > 1 ? n : 0);  // one slot: samples_us itself
+  AdaptiveStop stop(s);
   world_.barrier();
   const double t0 = now_s();
+  double elapsed = 0;  // after the previous iteration: the next one's vote reads it
   while (!stop.done()) {
     std::fill(mine.begin(), mine.end(), 0.0);
-    mine[n] = stop.vote(now_s() - t0);
+    mine[n] = stop.vote(elapsed);
     const bool timed = !stop.warming_up();
     mine[static_cast<std::size_t>(my_slot)] = sample();
     world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
+    elapsed = now_s() - t0;
     if (timed) {
-      for (std::size_t g = 0; g < n; ++g) timed_slots[g].push_back(worst[g] * 1e6);
+      for (std::size_t g = 0; g < timed_slots.size(); ++g) timed_slots[g].push_back(worst[g] * 1e6);
     }
     stop.add(*std::max_element(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n)) * 1e6,
-             worst[n], now_s() - t0);
+             worst[n], elapsed);
   }
   Measurement m;
   m.samples_us = stop.samples_us();
   const auto first = static_cast<std::ptrdiff_t>(stop.first_kept());
-  for (auto& s : timed_slots) m.slot_samples_us.emplace_back(s.begin() + first, s.end());
+  for (auto& t : timed_slots) m.slot_samples_us.emplace_back(t.begin() + first, t.end());
+  if (n == 1) m.slot_samples_us = {m.samples_us};
   m.warmup_iters = stop.warmup_iters();
   m.stop = stop_reason_name(stop.stop_reason());
   return m;

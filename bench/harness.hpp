@@ -1,6 +1,6 @@
 #pragma once
-// The measurement harness: every command that times collectives (sweep, compare, accept,
-// pattern, pairs) hands it a sample function and gets back the per-iteration times, max over
+// The measurement harness: the commands that time collectives (sweep, compare, accept,
+// pattern; pairs still has its own ping-pong loop) hand it a sample function and gets back the per-iteration times, max over
 // ranks, with the warm-up and stopping decided in one place.
 //
 //   Workload (buffers, the call, expected values: bench/collectives, bench/executor.hpp)
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/communicator.hpp"
+#include "bench/stats.hpp"
 
 namespace meshbench {
 
@@ -29,23 +30,20 @@ struct MeasureSettings {
   int iters = 20;             ///< fixed: timed iterations
   int warmup_iters = -1;      ///< untimed calls, exactly; -1: until stable (adaptive), 0 (fixed)
   double precision = 0.01;    ///< adaptive: target half-width of the p50's 95% CI, / p50
-  int min_iters = 10;         ///< adaptive: timed iterations at least
+  int min_iters = 10;         ///< adaptive: timed iterations at least (even past max_time_s)
   int max_iters = 1 << 20;    ///< adaptive: timed iterations at most (bounds memory)
   double min_time_s = 0;      ///< adaptive: timed wall time at least, per point
   double max_time_s = 0.02;   ///< adaptive: timed wall time at most, per point
   double warmup_max_time_s = 0.01;  ///< adaptive: warm-up wall time at most, per point
 };
 
-/// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".
-std::string stop_reason_name(int reason);
-
 /// The decisions of adaptive measurement, as a pure function of the per-iteration times it is
 /// fed (identical on every rank) and the elapsed time (each rank's own clock). Warm-up runs in
 /// batches of kWarmupBatch iterations and ends when two consecutive batch medians agree within
 /// kWarmupTolerance, or its time budget is spent. Timing then checks at geometrically spaced
 /// counts (O(n) total work): stop when the distribution-free 95% CI of the median (order
-/// statistics floor(n/2 - 0.98 sqrt(n)) and ceil(n/2 + 0.98 sqrt(n) + 1), e.g. Conover, Practical Nonparametric Statistics, 3rd ed.,
-/// sec. 3.2) is within +-precision; if the first half's median exceeds the second half's by
+/// statistics: median_ci95 in bench/stats.hpp) is within +-precision, never before min_iters
+/// samples (min_iters outranks the time budget); if the first half's median exceeds the second's by
 /// more than kDriftTolerance and their confidence intervals are disjoint, the first half was
 /// still a transient: it becomes warm-up.
 class AdaptiveStop {
@@ -67,7 +65,8 @@ class AdaptiveStop {
   /// began.
   double vote(double elapsed_s) const;
   /// Adds one iteration's time (max over ranks, microseconds) with the max of the votes cast
-  /// before it; decides the phase.
+  /// before it; decides the phase. Memory: max_iters bounds the timed samples fed, kept or
+  /// dropped.
   void add(double time_us, double reduced_vote, double elapsed_s);
 
   bool done() const { return done_; }
@@ -77,11 +76,12 @@ class AdaptiveStop {
   /// The timed samples kept: all timed samples from first_kept() on.
   const std::vector<double>& samples_us() const { return samples_; }
   std::size_t first_kept() const { return dropped_; }
-  int stop_reason() const { return reason_; }
+  Reason stop_reason() const { return reason_; }
 
  private:
   void end_warmup(double elapsed_s);
-  void check_timed();
+  /// Drops the first half of the samples when it is still a transient; true if it did.
+  bool drop_transient();
 
   MeasureSettings s_;
   bool warming_ = true;
@@ -93,22 +93,21 @@ class AdaptiveStop {
   std::vector<double> samples_;  ///< kept timed samples
   std::size_t dropped_ = 0;      ///< timed samples dropped as a transient
   std::size_t next_check_ = 0;
-  int reason_ = kMaxTime;
+  Reason reason_ = kMaxTime;
+  std::vector<double> scratch_;  ///< reused by the checks: no allocation per check
 };
 
-/// The distribution-free confidence interval of the median of `samples` at 95%: the order
-/// statistics of rank floor(n/2 - 0.98 sqrt(n)) and ceil(n/2 + 0.98 sqrt(n) + 1) (1-based,
-/// clamped to [1, n]). Returns {low, high}. Throws std::invalid_argument when empty.
-std::pair<double, double> median_ci95(std::vector<double> samples);
+/// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".
+std::string stop_reason_name(AdaptiveStop::Reason reason);
 
 /// One measured point.
 struct Measurement {
   std::vector<double> samples_us;                  ///< per timed iteration: max over ranks
   std::vector<std::vector<double>> slot_samples_us;  ///< per slot: that slot's max over ranks
-  int iters = 0;                                   ///< timed iterations kept
   int warmup_iters = 0;                            ///< untimed (incl. transients dropped)
-  double p50_ci_low_us = 0, p50_ci_high_us = 0;    ///< 95% CI of the p50 of samples_us
+  MedianInterval p50_us;                           ///< p50 of samples_us and its 95% CI
   std::string stop;                                ///< stop_reason_name
+  int iters() const { return static_cast<int>(samples_us.size()); }  ///< timed, kept
 };
 
 /// Runs the iterations of one point on every rank of `world` (collective over it).
@@ -119,15 +118,15 @@ class Harness {
   /// `sample` runs one iteration on this rank and returns its seconds (the workload's timer:
   /// the backend's clock). Each iteration's time is placed in slot `my_slot` of `slots`
   /// (a group, or a rank) and max-reduced over the world, so every slot's slowest rank and the
-  /// max over all slots are known on every rank. Throws what `sample` throws, and
-  /// std::invalid_argument for my_slot outside [0, slots).
+  /// max over all slots are known on every rank. Memory: the samples of all slots stay
+  /// within 2^25 doubles (256 MiB) per rank (adaptive max_iters is lowered to fit). Throws what
+  /// `sample` throws, and std::invalid_argument for my_slot outside [0, slots).
   Measurement measure(const std::function<double()>& sample, int slots, int my_slot);
-
-  const MeasureSettings& settings() const { return s_; }
 
  private:
   Measurement measure_fixed(const std::function<double()>& sample, int slots, int my_slot);
-  Measurement measure_adaptive(const std::function<double()>& sample, int slots, int my_slot);
+  Measurement measure_adaptive(const std::function<double()>& sample, int slots, int my_slot,
+                               const MeasureSettings& s);
 
   Communicator& world_;
   MeasureSettings s_;

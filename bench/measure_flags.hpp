@@ -1,5 +1,5 @@
 #pragma once
-// The measurement flags every timing command shares (sweep, compare, pattern, pairs), and their
+// The measurement flags the harness's commands share (sweep, compare, pattern), and their
 // conversion to the harness's MeasureSettings (bench/harness.hpp).
 
 #include <CLI/CLI.hpp>

@@ -143,7 +143,7 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                "of the median node ({:.4g} GB/s)\n# results: {}/pairs.csv\n",
                slowest, topo.node_hosts[slowest], node_bw[slowest],
                100.0 * node_bw[slowest] / typical, typical, out_dir.string());
-    finish_run_record(record, 0, rows.size(), 0);
+    finish_run_record(record, 0, rows.size(), std::nullopt);  // pairs verify no data
     write_json_file(out_dir / "run.json", record);
   }
   return 0;

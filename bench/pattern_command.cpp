@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 #include <thread>
-#include <tuple>
 
 #include "bench/collectives/collective_test.hpp"
 #include "bench/counting_communicator.hpp"
@@ -41,11 +41,11 @@ struct Unit {
   int group_size = 1;
   std::string what;
   Communicator* comm = nullptr;  ///< this rank's group
-  GroupPlacement placement;      ///< of this rank's group...
-  std::string tier;              ///< ...and the tier shared by all groups ("mixed" otherwise)
+  std::string tier;              ///< the tier shared by all groups ("mixed" otherwise)
   int max_nodes = 1, max_ranks_per_node = 1;
   Measurement measured;            ///< per step of this unit, max over ranks
-  ByteCounts counted_per_step;     ///< what this rank handed the backend per step
+  ByteCounts counted;              ///< what this rank handed the backend over all steps...
+  std::uint64_t steps = 0;         ///< ...warm-up and timed
   std::uint64_t wrong = 0;         ///< wrong output elements on this rank
 };
 
@@ -101,10 +101,7 @@ void fill_rank_data(Executor& exec, void* p, std::size_t bytes, const PointConte
 /// Wrong elements of `count` floats at `p` against rank `source`'s inputs.
 std::uint64_t wrong_against(Executor& exec, void* p, std::size_t count, const PointContext& ctx,
                             int source) {
-  ExpectedForm form;
-  form.seed = ctx.seed;
-  form.magnitude = ctx.magnitude;
-  form.nranks = ctx.nranks;
+  ExpectedForm form = CollectiveTest::base_form(ctx);
   form.source_rank = source;
   Buffers view{nullptr, p, nullptr};
   return exec.count_wrong(view, kDtype, count, form);
@@ -141,16 +138,14 @@ void measure_unit(Unit& u, Communicator& world, Executor& exec, const MeasureSet
   }
   const auto timer = exec.timer(step, LaunchPlan{});
   const ByteCounts before = counted;
-  std::uint64_t steps = 0;
   u.measured = Harness(world, settings).measure(
       [&] {
         world.barrier();  // every group starts the unit together, as in a step
-        ++steps;
+        ++u.steps;
         return timer->sample_seconds();
       },
       1, 0);
-  u.counted_per_step = {(counted.sent - before.sent) / steps,
-                        (counted.received - before.received) / steps};
+  u.counted = {counted.sent - before.sent, counted.received - before.received};
   if (test) {
     u.wrong = exec.count_wrong(buffers, kDtype, test->checked_count(ctx), test->expected_form(ctx));
   } else {
@@ -248,8 +243,6 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       }
       u.comm = comms[key].get();
       const auto groups = mesh.groups(r.group_axes);
-      u.placement = classify_group(groups[static_cast<std::size_t>(mesh.group_index(topo.rank, r.group_axes))],
-                                   topo.node_of_rank);
       for (const auto& g : groups) {
         const GroupPlacement p = classify_group(g, topo.node_of_rank);
         u.tier = u.tier.empty() ? std::string(p.tier()) : (u.tier == p.tier() ? u.tier : "mixed");
@@ -297,32 +290,30 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   // its counted bytes per step checked against the table, then its output verified.
   const std::unique_ptr<Executor> exec = bench.comm->make_executor();
   for (Unit& u : units) measure_unit(u, *world, *exec, measure, counted);
-  std::uint64_t mismatch = 0, wrong = 0;
-  for (const Unit& u : units) {
+  // Per rank: [byte mismatches, wrong elements of unit 0, unit 1, ...], summed in one reduction.
+  std::vector<std::uint64_t> mine(units.size() + 1, 0), all(mine.size(), 0);
+  ByteCounts got, want;  // per step, this rank
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const Unit& u = units[i];
     const ByteCounts e = expected_bytes(u);
-    if (u.counted_per_step.sent != e.sent || u.counted_per_step.received != e.received) {
-      ++mismatch;
-      fmt::print(stderr, "meshbench: rank {}: {} {}: sent {} B and received {} B per step, the "
-                 "table says {} and {}\n", topo.rank, u.axis, u.phase, u.counted_per_step.sent,
-                 u.counted_per_step.received, e.sent, e.received);
+    // Compared over all steps: a per-step division would hide a difference below one step.
+    if (u.counted.sent != e.sent * u.steps || u.counted.received != e.received * u.steps) {
+      ++mine[0];
+      fmt::print(stderr, "meshbench: rank {}: {} {}: sent {} B and received {} B in {} steps, "
+                 "the table says {} and {} per step\n", topo.rank, u.axis, u.phase, u.counted.sent,
+                 u.counted.received, u.steps, e.sent, e.received);
     }
-    wrong += u.wrong;
+    mine[i + 1] = u.wrong;
+    got.sent += u.counted.sent / u.steps;
+    got.received += u.counted.received / u.steps;
+    want.sent += e.sent;
+    want.received += e.received;
   }
-  std::uint64_t mine[2] = {mismatch, wrong}, all[2] = {0, 0};
-  world->all_reduce(mine, all, 2, Datatype::kUint64, ReduceOp::kSum);
+  world->all_reduce(mine.data(), all.data(), all.size(), Datatype::kUint64, ReduceOp::kSum);
   const bool bytes_ok = all[0] == 0;
-  const std::uint64_t total_wrong = all[1];
-  std::vector<std::uint64_t> unit_wrong(units.size()), unit_wrong_all(units.size());
-  for (std::size_t i = 0; i < units.size(); ++i) unit_wrong[i] = units[i].wrong;
-  world->all_reduce(unit_wrong.data(), unit_wrong_all.data(), units.size(), Datatype::kUint64,
-                    ReduceOp::kSum);
-  ByteCounts got, want;
-  for (const Unit& u : units) {
-    got.sent += u.counted_per_step.sent;
-    got.received += u.counted_per_step.received;
-    want.sent += expected_bytes(u).sent;
-    want.received += expected_bytes(u).received;
-  }
+  const std::vector<std::uint64_t> unit_wrong_all(all.begin() + 1, all.end());
+  const std::uint64_t total_wrong =
+      std::accumulate(unit_wrong_all.begin(), unit_wrong_all.end(), std::uint64_t{0});
   const std::uint64_t got_sent = got.sent, got_received = got.received;
   const int exit_code = bytes_ok && total_wrong == 0 ? 0 : 3;
 
@@ -348,7 +339,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       r.tier = u.tier;
       r.group_nodes = u.max_nodes;
       r.group_ranks_per_node = u.max_ranks_per_node;
-      r.iters = u.measured.iters;
+      r.iters = u.measured.iters();
       r.warmup_iters = u.measured.warmup_iters;
       r.stop = u.measured.stop;
       r.wrong = unit_wrong_all[i];
@@ -359,7 +350,9 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       std::vector<double> per_call;
       for (double s : steps) per_call.push_back(s / per_unit_calls);
       r.time_us = summarize(per_call);
-      std::tie(r.p50_ci_low_us, r.p50_ci_high_us) = median_ci95(per_call);
+      // Per call: the step's interval over the unit's calls.
+      r.p50_ci_low_us = u.measured.p50_us.low / per_unit_calls;
+      r.p50_ci_high_us = u.measured.p50_us.high / per_unit_calls;
       r.busbw_factor = busbw_factor(u.op, u.group_size);
       r.algbw_GBps = algbw_GBps(r.size_bytes, r.time_us.p50);
       r.busbw_GBps = r.algbw_GBps * r.busbw_factor;

@@ -27,4 +27,29 @@ SampleSummary summarize(std::vector<double> samples) {
   return s;
 }
 
+MedianInterval median_ci95(std::span<const double> samples, std::vector<double>& v) {
+  if (samples.empty()) throw std::invalid_argument("median_ci95: no samples");
+  v.assign(samples.begin(), samples.end());
+  const std::size_t n = v.size();
+  const auto at = [&](std::size_t k) {  // k-th smallest, 0-based
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  };
+  MedianInterval m;
+  const double hi_mid = at(n / 2);
+  m.p50 = n % 2 == 1 ? hi_mid
+                     : (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n / 2)) + hi_mid) / 2;
+  const double nd = static_cast<double>(n), half = 0.98 * std::sqrt(nd);  // 1.96 sqrt(n) / 2
+  const auto lo_rank = static_cast<std::size_t>(std::clamp(std::floor(nd / 2 - half), 1.0, nd));
+  const auto hi_rank = static_cast<std::size_t>(std::clamp(std::ceil(nd / 2 + half + 1), 1.0, nd));
+  m.low = at(lo_rank - 1);
+  m.high = at(hi_rank - 1);
+  return m;
+}
+
+MedianInterval median_ci95(std::span<const double> samples) {
+  std::vector<double> scratch;
+  return median_ci95(samples, scratch);
+}
+
 }  // namespace meshbench

@@ -8,7 +8,6 @@
 #include <numeric>
 #include <set>
 #include <unistd.h>
-#include <tuple>
 
 #include "bench/collectives/collective_test.hpp"
 #include "bench/executor.hpp"
@@ -45,7 +44,10 @@ void on_groups(Point& p, Fn&& fn) {
   }
 }
 
-PointResult base_result(const Point& p, const Measurement& m, const std::vector<double>& samples_us) {
+/// The row of one series of the point (a group's, or the max over groups) whose p50 and
+/// interval are `ci`.
+PointResult base_result(const Point& p, const Measurement& m, const std::vector<double>& samples_us,
+                        const MedianInterval& ci) {
   PointResult r;
   r.op = p.test->op();
   r.dtype = p.ctx.dtype;
@@ -60,7 +62,8 @@ PointResult base_result(const Point& p, const Measurement& m, const std::vector<
   r.iters = static_cast<int>(samples_us.size());
   r.warmup_iters = m.warmup_iters;
   r.stop = m.stop;
-  std::tie(r.p50_ci_low_us, r.p50_ci_high_us) = median_ci95(samples_us);
+  r.p50_ci_low_us = ci.low;
+  r.p50_ci_high_us = ci.high;
   r.size_bytes = p.ctx.counts.size_bytes;
   r.count = r.size_bytes / element_bytes(p.ctx.dtype);
   r.time_us = summarize(samples_us);
@@ -74,11 +77,11 @@ PointResult base_result(const Point& p, const Measurement& m, const std::vector<
 Measurement measure_point(Point& p, CallTimer& timer) {
   const CollectiveTest& test = *p.test;
   Harness harness(*p.world, p.config->measure);
-  double last = 0;
   return harness.measure(
       [&] {
-        on_groups(p, [&] { last = test.reported_seconds(p.ctx, timer.sample_seconds()); });
-        return last;
+        double seconds = 0;
+        on_groups(p, [&] { seconds = test.reported_seconds(p.ctx, timer.sample_seconds()); });
+        return seconds;
       },
       p.layout->group_count(), p.layout->my_group);
 }
@@ -122,7 +125,7 @@ void run_point(benchmark::State& state, Point& p) {
   Measurement m;
   for (auto _ : state) {  // one Google Benchmark iteration: the whole harness run
     m = measure_point(p, *timer);
-    state.SetIterationTime(summarize(m.samples_us).p50 * 1e-6);
+    state.SetIterationTime(m.p50_us.p50 * 1e-6);
   }
   std::vector<std::uint64_t> group_wrong(groups, 0);
   if (cfg.check) group_wrong = verify_point(p, *exec, buffers, buffer_layout);
@@ -130,7 +133,7 @@ void run_point(benchmark::State& state, Point& p) {
   // One row per group (when there are several), then the aggregate.
   if (groups > 1) {
     for (std::size_t g = 0; g < groups; ++g) {
-      PointResult r = base_result(p, m, m.slot_samples_us[g]);
+      PointResult r = base_result(p, m, m.slot_samples_us[g], median_ci95(m.slot_samples_us[g]));
       const GroupPlacement& place = p.layout->placements[g];
       r.group = std::to_string(g);
       r.tier = std::string(place.tier());
@@ -140,7 +143,7 @@ void run_point(benchmark::State& state, Point& p) {
       if (p.sink) p.sink->on_point(r, m.slot_samples_us[g]);
     }
   }
-  PointResult r = base_result(p, m, m.samples_us);
+  PointResult r = base_result(p, m, m.samples_us, m.p50_us);
   r.group = "all";
   r.tier = p.layout->common_tier();
   for (const GroupPlacement& place : p.layout->placements) {

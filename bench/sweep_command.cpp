@@ -74,7 +74,7 @@ void check_benchmark_out(const std::vector<std::string>& args, const std::filesy
   std::error_code ec;
   const auto target = std::filesystem::weakly_canonical(*v, ec);
   for (const char* f : {CsvPointWriter::kResultsFile, CsvPointWriter::kSamplesFile, "run.json",
-                        "compare.csv"}) {
+                        CompareCollector::kCompareFile}) {
     std::error_code ec2;
     if (!ec && target == std::filesystem::weakly_canonical(out_dir / f, ec2) && !ec2) {
       throw UsageError(fmt::format("--benchmark_out: '{}' is this run's own {}; choose another file",
@@ -291,16 +291,15 @@ SweepConfig to_sweep_config(const SweepOptions& o) {
     if (std::find(c.ops.begin(), c.ops.end(), *op) != c.ops.end()) {
       throw UsageError(fmt::format("--ops: '{}' is given twice", name));
     }
+    // An op named on the command line must run as asked (the default "all" skips such ops).
+    if (o.in_place && !collective_test(*op).has_in_place()) {
+      throw UsageError(fmt::format("--in-place --ops {}: {} has no in-place form", name, name));
+    }
     c.ops.push_back(*op);
   }
   c.seed = o.seed;
   c.corrupt_rank = o.corrupt_rank;
   c.in_place = o.in_place;
-  for (const std::string& name : o.ops) {  // ops named on the command line must run in place
-    if (c.in_place && !collective_test(*parse_op(name)).has_in_place()) {
-      throw UsageError(fmt::format("--in-place --ops {}: {} has no in-place form", name, name));
-    }
-  }
   c.launch = launch_plan_for_graph_flag(o.graph_calls);
   if (o.timeout_s < 0) throw UsageError(fmt::format("--timeout must be >= 0, got {}", o.timeout_s));
   c.timeout_s = o.timeout_s;
@@ -311,10 +310,9 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
               std::vector<std::string> benchmark_args,
               const std::vector<std::string>& command_line) {
   const SweepConfig config = to_sweep_config(options);
-  const std::vector<std::string> gb_args = benchmark_args;
   const Topology topo = mpi.discover_topology();
   const bool root = topo.rank == 0;
-  init_google_benchmark(std::move(benchmark_args), topo.rank);
+  init_google_benchmark(benchmark_args, topo.rank);
   const bool gb_format_given = std::any_of(command_line.begin(), command_line.end(),
       [](const std::string& a) { return starts_with(a, "--benchmark_format"); });
   if (config.corrupt_rank >= topo.world_size) {
@@ -349,25 +347,31 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   const std::filesystem::path out_dir =
       options.out_dir.empty() ? default_out_dir(topo.world_size, measure_mode)
                               : std::filesystem::path(options.out_dir);
-  check_benchmark_out(gb_args, out_dir);
-  // Memory: the largest point's buffers on one rank against this node's memory per rank,
-  // agreed by every rank (nodes may differ), before any file is written.
+  // Memory: the largest point's buffers on one rank against the least memory per rank of any
+  // node (host memory over its ranks, or the rank's GPU), before any file is written.
   std::uint64_t need = 0;
   for (const GroupLayout& l : layouts) need = std::max(need, sweep_buffer_bytes(config, l.comm->size()));
-  const std::uint64_t have = backend == "nccl" ? UINT64_MAX
-                                               : host_memory_bytes() / static_cast<std::uint64_t>(std::max(1, topo.ranks_per_node));
-  std::uint64_t short_mine = need > have ? 1 : 0, short_any = 0;
-  world->all_reduce(&short_mine, &short_any, 1, Datatype::kUint64, ReduceOp::kMax);
-  if (short_any) {
+  const std::uint64_t have =
+      backend == "nccl"
+          ? static_cast<std::uint64_t>(
+                gpu.devices[static_cast<std::size_t>(my_device(topo, gpu))].memory_gib * (1 << 30))
+          : host_memory_bytes() / static_cast<std::uint64_t>(std::max(1, topo.ranks_per_node));
+  // The minimum over ranks, as the max of the complement (the communicator reduces sum and max).
+  std::uint64_t complement = UINT64_MAX - have, max_complement = 0;
+  world->all_reduce(&complement, &max_complement, 1, Datatype::kUint64, ReduceOp::kMax);
+  const std::uint64_t least = UINT64_MAX - max_complement;
+  if (need > least) {
     throw UsageError(fmt::format("-e/--maxbytes {}: the largest point needs {} of buffers per "
-                                 "rank; a node of this job has {} of memory per rank",
+                                 "rank; a rank of this job has {} of {} memory",
                                  options.max_bytes, format_bytes_approx(static_cast<double>(need)),
-                                 need > have ? format_bytes_approx(static_cast<double>(have)) : "less"));
+                                 format_bytes_approx(static_cast<double>(least)),
+                                 backend == "nccl" ? "GPU" : "host"));
   }
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
   bool created_out_dir = false;
   setup_on_root(*world, [&] {
+    check_benchmark_out(benchmark_args, out_dir);  // paths resolve on rank 0, as it writes
     created_out_dir = create_run_dir(out_dir);
     writer = std::make_unique<CsvPointWriter>(
         out_dir, RunFacts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), backend,

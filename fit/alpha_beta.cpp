@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -42,12 +43,8 @@ LineFit fit_line(std::span<const TimePoint> points) {
     f.constraint = "alpha=0";
   } else if (f.beta_us_per_byte <= 0) {
     // On the bound beta = 0: a constant, the weighted mean time.
-    double sw = 0, swy = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      sw += w[i];
-      swy += w[i] * y[i];
-    }
-    f.alpha_us = swy / sw;
+    const double sw = std::accumulate(w.begin(), w.end(), 0.0);
+    f.alpha_us = gsl_stats_wmean(w.data(), 1, y.data(), 1, n);
     f.beta_us_per_byte = 0;
     chisq = 0;
     for (std::size_t i = 0; i < n; ++i) chisq += w[i] * (y[i] - f.alpha_us) * (y[i] - f.alpha_us);

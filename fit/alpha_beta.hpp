@@ -41,7 +41,7 @@ struct LineFit {
 /// 4-MiB points count alike, subject to alpha >= 0 and beta >= 0: a latency is never negative.
 /// The objective is a convex quadratic, so when the unconstrained optimum breaks a bound the
 /// constrained one lies on that bound (gsl_fit_wmul for alpha = 0; see LineFit::constraint). Confidence intervals use the residual variance (the weights are
-/// relative, not known variances) and Student's t with n-2 degrees of freedom.
+/// relative, not known variances) and Student's t with n-2 degrees of freedom (n-1 on a bound).
 /// Throws std::invalid_argument for fewer than 2 distinct sizes or a time <= 0.
 LineFit fit_line(std::span<const TimePoint> points);
 

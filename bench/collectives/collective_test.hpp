@@ -43,8 +43,8 @@ class CollectiveTest {
     return elapsed_s;
   }
 
- protected:
-  /// The form with ctx's seed, magnitude and rank count filled in.
+  /// The form with ctx's seed, magnitude and rank count filled in (what one rank's input,
+  /// arriving whole, looks like: pattern's pipeline check starts from it).
   static ExpectedForm base_form(const PointContext& ctx);
 };
 

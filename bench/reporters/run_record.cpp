@@ -93,13 +93,12 @@ nlohmann::json make_run_record(const RunRecordInputs& in) {
       {"schema", "meshbench.run/1"},
       {"tool", "meshbench " + in.command},
       {"command", in.command},
-      {"version", MESHBENCH_VERSION},
+      {"meshbench_version", MESHBENCH_VERSION},
       {"git_sha", MESHBENCH_GIT_SHA},
       {"command_line", in.command_line},
       {"start_time", utc_now_iso8601()},
       {"end_time", nullptr},
       {"exit_code", nullptr},
-      {"interrupted", nullptr},
       {"world_size", t.world_size},
       {"nodes", t.nodes},
       {"ranks_per_node", t.ranks_per_node},
@@ -121,11 +120,11 @@ nlohmann::json make_run_record(const RunRecordInputs& in) {
 }
 
 void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,
-                       std::uint64_t wrong) {
+                       std::optional<std::uint64_t> wrong) {
   record["end_time"] = utc_now_iso8601();
   record["exit_code"] = exit_code;
   record["points"] = points;
-  record["wrong"] = wrong;
+  record["wrong"] = wrong ? nlohmann::json(*wrong) : nlohmann::json(nullptr);
 }
 
 void write_json_file(const std::filesystem::path& file, const nlohmann::json& doc) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,8 @@ struct RunRecordInputs {
   nlohmann::json files = nlohmann::json::object();   ///< role -> file name in the folder
 };
 
-/// The run record at start, the same keys for every command: end_time, exit_code, points,
-/// wrong and interrupted are null until finish_run_record(). Strings that are not valid UTF-8
+/// The run record at start, the same keys for every command: end_time, exit_code, points and
+/// wrong are null until finish_run_record(). Strings that are not valid UTF-8
 /// (a path, an environment variable) are kept with the bad bytes replaced by U+FFFD when the
 /// record is written (write_json_file).
 nlohmann::json make_run_record(const RunRecordInputs& inputs);
@@ -42,9 +43,9 @@ nlohmann::json sweep_config_json(const SweepConfig& config);
 /// The harness settings as run.json's config.measure.
 nlohmann::json measure_settings_json(const MeasureSettings& settings);
 
-/// Sets end_time, exit_code, points and wrong.
+/// Sets end_time, exit_code, points and wrong (null: the command verifies no data).
 void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,
-                       std::uint64_t wrong);
+                       std::optional<std::uint64_t> wrong);
 
 /// The variables of `environ` that steer communication: MPIR_CVAR_*, MPICH_*, HYDRA_*, UCX_*,
 /// NCCL_*, FI_*, OMPI_*, CUDA_VISIBLE_DEVICES, OMP_NUM_THREADS.

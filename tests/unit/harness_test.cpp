@@ -15,14 +15,15 @@ namespace {
 TEST(MedianCi95, OrderStatisticsOfOneToHundred) {
   std::vector<double> v(100);
   std::iota(v.begin(), v.end(), 1.0);
-  const auto [lo, hi] = median_ci95(v);
+  const MedianInterval m = median_ci95(v);
   // ranks floor(50 - 9.8) = 40 and ceil(50 + 9.8 + 1) = 61
-  EXPECT_DOUBLE_EQ(lo, 40);
-  EXPECT_DOUBLE_EQ(hi, 61);
-  EXPECT_THROW(median_ci95({}), std::invalid_argument);
-  const auto [a, b] = median_ci95({3.0});
-  EXPECT_DOUBLE_EQ(a, 3);
-  EXPECT_DOUBLE_EQ(b, 3);
+  EXPECT_DOUBLE_EQ(m.low, 40);
+  EXPECT_DOUBLE_EQ(m.high, 61);
+  EXPECT_DOUBLE_EQ(m.p50, 50.5);  // the mean of the middle two, as summarize's p50
+  EXPECT_THROW(median_ci95(std::vector<double>{}), std::invalid_argument);
+  const MedianInterval one = median_ci95(std::vector<double>{3.0});
+  EXPECT_DOUBLE_EQ(one.low, 3);
+  EXPECT_DOUBLE_EQ(one.high, 3);
 }
 
 MeasureSettings adaptive(int warmup_iters) {
@@ -105,6 +106,18 @@ TEST(AdaptiveStop, ATransientAfterWarmupIsDroppedByTheDriftCheck) {
   EXPECT_LE(stop.first_kept(), 14u);
   EXPECT_EQ(stop.warmup_iters(), static_cast<int>(stop.first_kept()));
   for (double s : stop.samples_us()) EXPECT_DOUBLE_EQ(s, 5.0);
+  EXPECT_LE(steady, 14);  // checked again right after the drop, not n/8 later
+}
+
+TEST(AdaptiveStop, MinItersOutranksTheTimeBudget) {
+  AdaptiveStop stop(adaptive(0));
+  int n = 0;
+  while (!stop.done()) {
+    stop.add(n % 2 ? 9.0 : 11.0, AdaptiveStop::kVoteEnd, 1.0);
+    ++n;
+  }
+  EXPECT_EQ(n, 10);
+  EXPECT_EQ(stop.stop_reason(), AdaptiveStop::kMaxTime);
 }
 
 TEST(AdaptiveStop, MaxItersBoundsMemory) {
@@ -153,7 +166,7 @@ TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {
   int calls = 0;
   const Measurement m = Harness(world, s).measure([&] { return ++calls * 1e-6; }, 2, 1);
   EXPECT_EQ(calls, 11);
-  EXPECT_EQ(m.iters, 7);
+  EXPECT_EQ(m.iters(), 7);
   EXPECT_EQ(m.warmup_iters, 4);
   EXPECT_EQ(m.stop, "fixed");
   EXPECT_EQ(world.reductions, 7);  // one per timed iteration, none in the warm-up
@@ -166,16 +179,33 @@ TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {
 
 TEST(Harness, AdaptiveModeStopsOnPrecisionWithOneReductionPerIteration) {
   SoloCommunicator world;
-  MeasureSettings s;  // defaults: adaptive, warm-up until stable
+  MeasureSettings s;  // adaptive, warm-up until stable; budgets the clock cannot reach here
+  s.warmup_max_time_s = 600;
+  s.max_time_s = 600;
   int calls = 0;
   const Measurement m = Harness(world, s).measure([&] { ++calls; return 2e-6; }, 1, 0);
   EXPECT_EQ(m.stop, "precision");
-  EXPECT_EQ(m.iters, s.min_iters);
+  EXPECT_EQ(m.iters(), s.min_iters);
   EXPECT_EQ(m.warmup_iters, 2 * AdaptiveStop::kWarmupBatch);
-  EXPECT_EQ(calls, m.iters + m.warmup_iters);
+  EXPECT_EQ(calls, m.iters() + m.warmup_iters);
   EXPECT_EQ(world.reductions, calls);
-  EXPECT_DOUBLE_EQ(m.p50_ci_low_us, 2.0);
-  EXPECT_DOUBLE_EQ(m.p50_ci_high_us, 2.0);
+  EXPECT_DOUBLE_EQ(m.p50_us.low, 2.0);
+  EXPECT_DOUBLE_EQ(m.p50_us.high, 2.0);
+}
+
+TEST(Harness, SlotSeriesStayAlignedWithTheKeptSamplesAfterADrop) {
+  SoloCommunicator world;
+  MeasureSettings s;
+  s.warmup_iters = 0;
+  s.max_time_s = 600;
+  int calls = 0;
+  const Measurement m = Harness(world, s).measure(
+      [&] { return (++calls <= 10 ? (calls % 2 ? 19.0 : 21.0) : 5.0) * 1e-6; }, 3, 1);
+  ASSERT_EQ(m.slot_samples_us.size(), 3u);
+  EXPECT_GE(m.warmup_iters, 10);  // the transient
+  EXPECT_EQ(m.slot_samples_us[1], m.samples_us);  // this rank's slot is every kept sample
+  EXPECT_EQ(m.slot_samples_us[0].size(), m.samples_us.size());
+  for (double v : m.samples_us) EXPECT_DOUBLE_EQ(v, 5.0);
 }
 
 }  // namespace
