@@ -209,24 +209,28 @@ void read_top_k(Reader& r, ModelConfig& m) {
   }
 }
 
-void read_mixtral(Reader& r, ModelConfig& m) {
+/// Every layer MoE, each expert as wide as intermediate_size, the expert count under `key`.
+void read_all_layers_moe(Reader& r, ModelConfig& m, const char* key) {
   read_llama_like(r, m);
-  m.num_experts = r.required("num_experts", {"num_local_experts"}, 1, kMaxExperts);
+  m.num_experts = r.required("num_experts", {key}, 1, kMaxExperts);
   read_top_k(r, m);
   m.provenance["moe_ffn_hidden_size"] = "config.json (intermediate_size: every layer is MoE)";
 }
 
+void read_mixtral(Reader& r, ModelConfig& m) { read_all_layers_moe(r, m, "num_local_experts"); }
+
+/// OLMoE (modeling_olmoe.py): Mixtral's layout with the count under num_experts, no shared
+/// expert; the Q/K norms are the table row's.
+void read_olmoe(Reader& r, ModelConfig& m) { read_all_layers_moe(r, m, "num_experts"); }
+
 /// Qwen2-MoE and Qwen3-MoE: layer i is MoE unless listed in mlp_only_layers, and only every
-/// decoder_sparse_step-th layer ((i + 1) % step == 0), as modeling_qwen2_moe.py decides.
-void read_qwen_moe(Reader& r, ModelConfig& m) {
+/// decoder_sparse_step-th layer ((i + 1) % step == 0), as modeling_qwen2_moe.py and
+/// modeling_qwen3_moe.py decide; experts moe_intermediate_size wide.
+void read_qwen_moe_layers(Reader& r, ModelConfig& m) {
   read_llama_like(r, m);
-  if (auto b = r.boolean("qkv_bias")) m.qkv_bias = *b;
   m.num_experts = r.required("num_experts", {"num_experts"}, 1, kMaxExperts);
   read_top_k(r, m);
   m.moe_ffn_hidden_size = r.required("moe_ffn_hidden_size", {"moe_intermediate_size"}, 1, kMaxWidth);
-  m.shared_expert_ffn_hidden_size = r.integer_or(
-      "shared_expert_ffn_hidden_size", {"shared_expert_intermediate_size"}, 0, kMaxWidth, 0, "none");
-  m.shared_expert_gate = m.shared_expert_ffn_hidden_size > 0;  // Qwen2MoeSparseMoeBlock
   const long long step = r.integer_or("decoder_sparse_step", {"decoder_sparse_step"}, 1, kMaxLayers,
                                       1, "1 (every layer)");
   const auto dense = r.integer_list("mlp_only_layers", m.num_layers - 1);
@@ -235,8 +239,18 @@ void read_qwen_moe(Reader& r, ModelConfig& m) {
   for (long long i : dense) m.moe_layers[i] = false;
 }
 
+/// Qwen2-MoE adds a gated shared expert and qkv_bias (Qwen2MoeSparseMoeBlock).
+void read_qwen_moe(Reader& r, ModelConfig& m) {
+  read_qwen_moe_layers(r, m);
+  if (auto b = r.boolean("qkv_bias")) m.qkv_bias = *b;
+  m.shared_expert_ffn_hidden_size = r.integer_or(
+      "shared_expert_ffn_hidden_size", {"shared_expert_intermediate_size"}, 0, kMaxWidth, 0, "none");
+  m.shared_expert_gate = m.shared_expert_ffn_hidden_size > 0;
+}
+
+/// Qwen3-MoE has neither (Qwen3MoeSparseMoeBlock); its biases are attention_bias.
 void read_qwen3_moe(Reader& r, ModelConfig& m) {
-  read_qwen_moe(r, m);
+  read_qwen_moe_layers(r, m);
   read_attention_bias(r, m);
 }
 
@@ -425,6 +439,9 @@ const std::vector<Architecture>& architectures() {
       {"phi3", {"Phi3ForCausalLM"}, read_llama_like, true, N::kRms, 2, Q::kNone, false, false, false, false, false, false},
       {"olmo", {"OlmoForCausalLM", "OLMoForCausalLM"}, read_llama_like, true, N::kNonParametric, 2, Q::kNone, false, false, false, false, false, false},
       {"olmo2", {"Olmo2ForCausalLM"}, read_llama_like, true, N::kRms, 2, Q::kFullWidth, false, false, false, false, false, false},
+      // Olmo 3: Olmo 2's weights; layer_types only says which layers attend in a window.
+      {"olmo3", {"Olmo3ForCausalLM"}, read_llama_like, true, N::kRms, 2, Q::kFullWidth, false, false, false, false, false, false},
+      {"olmoe", {"OlmoeForCausalLM"}, read_olmoe, true, N::kRms, 2, Q::kFullWidth, false, false, false, false, false, false},
       {"falcon", {"FalconForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
       {"RefinedWeb", {"RWForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
       {"RefinedWebModel", {"RWForCausalLM"}, read_falcon, false, N::kLayer, 2, Q::kNone, false, false, false, false, true, false},
@@ -662,6 +679,19 @@ ModelConfig read_model_config(const std::filesystem::path& path, const std::stri
   }
   check_shapes(r, m);
   m.ignored_keys = r.unread();
+  // An expert count the reader left unread is a mixture of experts read as dense (a wrong
+  // --model-type): the parameter count would be off by the experts, so refuse.
+  for (const char* key : {"num_experts", "num_local_experts", "n_routed_experts", "moe_num_experts"}) {
+    if (std::find(m.ignored_keys.begin(), m.ignored_keys.end(), key) == m.ignored_keys.end()) continue;
+    const json& v = body[key];
+    if (v.is_number_integer() && v.get<long long>() > 1) {
+      throw ConfigError(fmt::format("{}: key '{}{}': {} experts, which the {} reader does not "
+                                    "model (it reads a dense model); give the --model-type of a "
+                                    "mixture-of-experts architecture", file,
+                                    nested ? "text_config." : "", key, v.get<long long>(),
+                                    arch.model_type));
+    }
+  }
   if (nested) {
     m.notes.push_back("gemma3: the language model of text_config is read; the vision tower is "
                       "not counted");

@@ -34,15 +34,25 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
     throw ConfigError(fmt::format("--layout pp={} x vpp={}: num_layers {} of {} is not divisible "
                                   "by {}", pp, v, m.num_layers, m.name, pp * v));
   }
-  if (t.seq_length < 1) throw ConfigError(fmt::format("--seq-length must be >= 1, got {}", t.seq_length));
+  // Bounds that keep every token, call and byte count of the traffic formulas (products of
+  // these with config integers, themselves bounded by the reader) inside 64 bits.
+  constexpr long long kMaxSeq = 1LL << 24, kMaxMicroBatch = 1LL << 20, kMaxGlobal = 1LL << 32;
+  if (t.seq_length < 1 || t.seq_length > kMaxSeq) {
+    throw ConfigError(fmt::format("--seq-length must be in [1, {}], got {}", kMaxSeq, t.seq_length));
+  }
   if (cp > 1 && t.seq_length % (2LL * cp) != 0) {
     throw ConfigError(fmt::format("--layout cp={}: --seq-length {} is not divisible by 2 x cp = {} "
                                   "(load-balanced ring attention)", cp, t.seq_length, 2 * cp));
   }
-  if (t.micro_batch_size < 1) {
-    throw ConfigError(fmt::format("--micro-batch-size must be >= 1, got {}", t.micro_batch_size));
+  if (t.micro_batch_size < 1 || t.micro_batch_size > kMaxMicroBatch) {
+    throw ConfigError(fmt::format("--micro-batch-size must be in [1, {}], got {}", kMaxMicroBatch,
+                                  t.micro_batch_size));
   }
-  const long long per_step = t.micro_batch_size * dp;
+  if (t.global_batch_size < 0 || t.global_batch_size > kMaxGlobal) {
+    throw ConfigError(fmt::format("--global-batch-size must be in [1, {}], got {}", kMaxGlobal,
+                                  t.global_batch_size));
+  }
+  const long long per_step = static_cast<long long>(t.micro_batch_size) * dp;
   const long long global = t.global_batch_size == 0 ? per_step : t.global_batch_size;
   if (global < 1 || global % per_step != 0) {
     throw ConfigError(fmt::format("--global-batch-size {} is not a multiple of micro-batch-size "

@@ -68,6 +68,10 @@ const Published kCorpus[] = {
     {"phi-3-mini-4k-instruct.json", "phi3", 32, 32, 0, 0, 3.8e9, 0.014, 0, 0, false},
     {"olmo-7b-hf.json", "olmo", 32, 32, 0, 0, 6.888e9, 0.001, 0, 0, false},
     {"olmo-2-1124-13b.json", "olmo2", 40, 40, 0, 0, 13.7e9, 0.01, 0, 0, false},
+    // Two significant digits published: 6.9B +- 0.05B and 1.3B +- 0.05B.
+    {"olmoe-1b-7b-0125-instruct.json", "olmoe", 16, 16, 64, 16, 6.9e9, 0.0073, 1.3e9, 0.039, false},
+    // "32B" only: +- 0.5B.
+    {"olmo-3.1-32b-instruct.json", "olmo3", 64, 8, 0, 0, 32e9, 0.016, 0, 0, false},
     // Falcon's cards give only the class ("7B", "40B"): the count is the one the INDEX derives
     // from modeling_falcon.py's modules by hand (not by this code).
     {"falcon-7b-rw.json", "RefinedWebModel", 32, 1, 0, 0, 6921720704, 0.001, 0, 0, false},
@@ -260,6 +264,33 @@ std::string error_of(const std::string& json_text, const std::string& model_type
     return e.what();
   }
   return "accepted";
+}
+
+TEST(HfConfigArchitectures, ExpertsAreNeverDroppedByADenseReader) {
+  // OLMoE read as OLMo 2 would lose its 64 experts (0.58B instead of 6.9B): refused instead.
+  std::ifstream in(kConfigs / "olmoe-1b-7b-0125-instruct.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string e = error_of(text, "olmo2");
+  EXPECT_NE(e.find("key 'num_experts': 64 experts, which the olmo2 reader does not model"),
+            std::string::npos) << e;
+}
+
+TEST(HfConfigArchitectures, Qwen3MoeHasNoSharedExpertEvenWhenTheKeyIsThere) {
+  // Qwen3MoeSparseMoeBlock has no shared expert and no qkv bias: such keys are ignored.
+  const std::string base = R"({"model_type": "qwen3_moe", "hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 128,
+      "vocab_size": 100, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 32)";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("meshbench_qwen3_moe_" + std::to_string(getpid()) + ".json");
+  std::ofstream(path) << base << R"(, "shared_expert_intermediate_size": 96, "qkv_bias": true})";
+  const ModelConfig with = read_model_config(path);
+  std::ofstream(path) << base << "}";
+  const ModelConfig without = read_model_config(path);
+  EXPECT_EQ(with.shared_expert_ffn_hidden_size, 0);
+  EXPECT_FALSE(with.qkv_bias);
+  EXPECT_EQ(with.total_params(), without.total_params());
+  EXPECT_NE(std::find(with.ignored_keys.begin(), with.ignored_keys.end(),
+                      "shared_expert_intermediate_size"), with.ignored_keys.end());
 }
 
 TEST(HfConfigBadInput, OneLineNamingTheKeyAndValue) {
