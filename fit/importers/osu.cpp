@@ -12,7 +12,8 @@
 // fitter keeps apart from latency series and the profile leaves out (their alpha is no latency).
 //
 // OSU prints no rank count. It comes from --ranks/--nodes, else from the launcher line before
-// the block (mpirun/mpiexec -n/-np, -N/-npernode/-ppn, -H host:slots; srun/salloc/#SBATCH -n,
+// the block (mpirun/mpiexec -n/-np, -N/-npernode/-ppn, -H host:slots; srun/salloc/#SBATCH and
+// flux run/batch -n,
 // -N, --ntasks-per-node), printed with the line it came from; point-to-point tests have 2 ranks.
 
 #include <fmt/format.h>
@@ -83,18 +84,27 @@ std::optional<int> option(const Tokens& t, std::size_t& k, std::initializer_list
 std::optional<Geometry> geometry_of(const LogLine& l) {
   const Tokens t = split_tokens(l.text);
   std::size_t at = 0;
+  // Flux ("flux run -N4 --tasks-per-node=96", "flux mini run", "flux batch") takes Slurm's
+  // -N / -n / --tasks-per-node meanings.
+  auto is_flux = [&](std::size_t k) {
+    return t[k] == "flux" && k + 1 < t.size() &&
+           (t[k + 1] == "run" || t[k + 1] == "submit" || t[k + 1] == "mini" ||
+            t[k + 1] == "batch" || t[k + 1] == "alloc");
+  };
   while (at < t.size() && t[at] != "mpirun" && t[at] != "mpiexec" && t[at] != "srun" &&
-         t[at] != "salloc" && t[at] != "sbatch" && t[at] != "#SBATCH" &&
+         t[at] != "salloc" && t[at] != "sbatch" && t[at] != "#SBATCH" && !is_flux(at) &&
          !t[at].ends_with("/mpirun") && !t[at].ends_with("/mpiexec")) {
     ++at;
   }
   if (at == t.size()) return std::nullopt;
+  const bool flux = t[at] == "flux";
   // Only a line that runs an OSU benchmark describes one ("mpirun -np 2 -H a,b hostname" does
-  // not); salloc and #SBATCH allocate for what follows.
-  const bool slurm = t[at] == "srun" || t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
+  // not); salloc, #SBATCH and flux batch/alloc allocate for what follows.
+  const bool slurm = flux || t[at] == "srun" || t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
   Geometry g;
   g.line = l.number;
-  g.allocation = t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH";
+  g.allocation = t[at] == "salloc" || t[at] == "sbatch" || t[at] == "#SBATCH" ||
+                 (flux && (t[at + 1] == "batch" || t[at + 1] == "alloc"));
   g.runs_osu = l.text.find("osu_") != std::string::npos;
   bool conflict = false;
   auto set_per_node = [&](int v) {
