@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -157,22 +158,16 @@ std::vector<std::string_view> split_tokens(std::string_view line) {
 }
 
 std::optional<std::uint64_t> parse_size_bytes(std::string_view token) {
-  if (token.empty() || token.size() > 16) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : token) {
-    if (!is_digit(c)) return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v > (1ULL << 50)) return std::nullopt;
-  return v;
+  const auto v = parse_count(token, 1LL << 50);
+  if (!v) return std::nullopt;
+  return static_cast<std::uint64_t>(*v);
 }
 
 std::optional<double> parse_finite(std::string_view token) {
   if (token.empty() || token.size() > 64) return std::nullopt;
-  const std::string text(token);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  double v = 0;  // from_chars: no copy, no locale
+  const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+  if (ec != std::errc() || end != token.data() + token.size() || !std::isfinite(v)) return std::nullopt;
   return v;
 }
 

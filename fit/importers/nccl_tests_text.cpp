@@ -408,6 +408,10 @@ ImportedTable import_nccl_tests_text(const std::filesystem::path& file, const Lo
   }
   if (!unsupported.empty()) {
     const std::string list = join_list(unsupported);
+    if (table.measurements.empty()) {  // every table set aside: nothing to fit, say why
+      throw InputError(fmt::format("{}: only tables of collectives meshbench has no op for: {}",
+                                   file.string(), list));
+    }
     table.warnings.push_back(fmt::format("tables of collectives meshbench has no op for, set aside: {}", list));
   }
   return table;
