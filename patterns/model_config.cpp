@@ -184,25 +184,24 @@ double ModelConfig::embedding_params() const {
   return p + (final_norm ? norm_params(norm, hidden_size) : 0);
 }
 
-double ModelConfig::total_params() const {
-  // Layers of one kind have one count: sum per kind, not per layer, so 10^4 layers stay cheap.
+double ModelConfig::sum_over_layers(const std::function<double(long long layer)>& per_layer) const {
   const long long moe = num_moe_layers();
-  double sum = embedding_params();
-  if (moe > 0) sum += d(moe) * layer_params(first_layer_of_kind(true)).total();
-  if (moe < num_layers) sum += d(num_layers - moe) * layer_params(first_layer_of_kind(false)).total();
+  double sum = 0;
+  if (moe > 0) sum += d(moe) * per_layer(first_layer_of_kind(true));
+  if (moe < num_layers) sum += d(num_layers - moe) * per_layer(first_layer_of_kind(false));
   return sum;
 }
 
+double ModelConfig::total_params() const {
+  return embedding_params() + sum_over_layers([&](long long i) { return layer_params(i).total(); });
+}
+
 double ModelConfig::active_params() const {
-  const long long moe = num_moe_layers();
-  double sum = embedding_params();
-  if (moe < num_layers) sum += d(num_layers - moe) * layer_params(first_layer_of_kind(false)).total();
-  if (moe > 0) {
-    const LayerParams p = layer_params(first_layer_of_kind(true));
-    sum += d(moe) * (p.tp_split + p.replicated +
-                     p.experts * d(experts_per_token) / d(num_experts));
-  }
-  return sum;
+  return embedding_params() + sum_over_layers([&](long long i) {
+           const LayerParams p = layer_params(i);
+           return p.tp_split + p.replicated +
+                  (p.experts > 0 ? p.experts * d(experts_per_token) / d(num_experts) : 0.0);
+         });
 }
 
 long long ModelConfig::first_layer_of_kind(bool moe) const {

@@ -4,6 +4,7 @@
 // parameter accounting every consumer shares (traffic, GEMM shapes, FLOPs, memory).
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -132,6 +133,9 @@ struct ModelConfig {
   double layer_active_matmul_params(long long layer) const;
   /// The first layer that is MoE (moe = true) or dense, or -1 when there is none.
   long long first_layer_of_kind(bool moe) const;
+  /// The sum over all layers of per_layer(layer), evaluated once per kind: layers of one kind
+  /// (dense or MoE) have the same shapes, so 10^4 layers stay cheap.
+  double sum_over_layers(const std::function<double(long long layer)>& per_layer) const;
 };
 
 /// Megatron-Core's tensor-parallel divisibility rules for `model` at tensor-parallel size tp:

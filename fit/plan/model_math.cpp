@@ -5,11 +5,7 @@
 namespace meshbench::plan {
 ForwardFlopsPerToken forward_flops_per_token(const ModelConfig& m, double seq_length, bool causal) {
   ForwardFlopsPerToken f;
-  const long long moe_layer = m.first_layer_of_kind(true), dense_layer = m.first_layer_of_kind(false);
-  const auto moe = static_cast<double>(m.num_moe_layers());
-  const double dense = static_cast<double>(m.num_layers) - moe;
-  if (moe > 0) f.matmul += moe * 2 * m.layer_active_matmul_params(moe_layer);
-  if (dense > 0) f.matmul += dense * 2 * m.layer_active_matmul_params(dense_layer);
+  f.matmul = 2 * m.sum_over_layers([&](long long i) { return m.layer_active_matmul_params(i); });
   const double v_width = m.mla ? static_cast<double>(m.num_heads * m.mla->v_head_dim)
                                : static_cast<double>(m.q_dim());
   f.attention = static_cast<double>(m.num_layers) * 2 * seq_length *
