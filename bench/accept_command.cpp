@@ -25,6 +25,7 @@
 #include "bench/stats.hpp"
 #include "bench/sweep_config.hpp"
 #include "bench/verify.hpp"
+#include "patterns/json_field.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench {
@@ -53,91 +54,93 @@ struct Expectations {
   PairsExpectation pairs;
 };
 
-/// Reads the expectations file (schema meshbench.expect/1, results/README.md). Throws
-/// UsageError "FILE: FIELD: problem (value)".
-Expectations read_expectations(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw UsageError(fmt::format("--expect: cannot open '{}'", file));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    throw UsageError(fmt::format("{}: not a JSON object", file));
-  }
-  auto bad = [&](const std::string& field, const nlohmann::json& v, const char* want) {
-    return UsageError(fmt::format("{}: {}: {}, got {}", file, field, want, v.dump()));
-  };
-  if (doc.value("schema", "") != "meshbench.expect/1") {
-    throw bad("schema", doc.value("schema", nlohmann::json()), "expected \"meshbench.expect/1\"");
-  }
-  auto positive_int = [&](const nlohmann::json& obj, const char* key, int fallback,
-                          const std::string& where) {
-    if (!obj.contains(key)) return fallback;
-    const auto& v = obj[key];
-    if (!v.is_number_integer() || v.get<int>() < 1) throw bad(where + key, v, "expected an integer >= 1");
-    return v.get<int>();
-  };
-  auto positive = [&](const nlohmann::json& obj, const char* key, const std::string& where)
-      -> std::optional<double> {
-    if (!obj.contains(key)) return std::nullopt;
-    const auto& v = obj[key];
-    if (!v.is_number() || !(v.get<double>() > 0)) throw bad(where + key, v, "expected a number > 0");
-    return v.get<double>();
-  };
-  auto size = [&](const nlohmann::json& obj, const char* key, std::uint64_t fallback,
-                  const std::string& where) {
-    if (!obj.contains(key)) return fallback;
-    const auto& v = obj[key];
+// Bounds of an expectations file: past them a value is a typo or a unit error, not a plan.
+constexpr long long kMaxIters = 10'000'000, kMaxRepeats = 1000;
+constexpr std::uint64_t kMaxCheckBytes = std::uint64_t{1} << 40;  // 1 TiB per buffer
+constexpr double kMinTimeoutS = 1, kMaxTimeoutS = 7 * 86400.0, kMaxRate = 1e9;
+
+/// A size field: an integer number of bytes or a text such as "1M" (nccl-tests' suffixes), in
+/// [1, kMaxCheckBytes].
+std::uint64_t read_size(const JsonField& v) {
+  if (v.json().is_string()) {
+    std::uint64_t bytes = 0;
     try {
-      if (v.is_number_integer()) return v.get<std::uint64_t>();
-      if (v.is_string()) return parse_bytes(v.get<std::string>());
-    } catch (const SizeParseError&) {
+      bytes = parse_bytes(v.string());
+    } catch (const SizeParseError& e) {
+      v.fail(e.what());
     }
-    throw bad(where + key, v, "expected a size such as 1M or 1048576");
-  };
+    return static_cast<std::uint64_t>(
+        checked_range(static_cast<long long>(std::min(bytes, kMaxCheckBytes + 1)), 1,
+                      static_cast<long long>(kMaxCheckBytes), v.where()));
+  }
+  if (!v.json().is_number()) v.fail(fmt::format("expected a size such as 1M or 1048576, got {}", v.json().dump()));
+  return static_cast<std::uint64_t>(v.integer(1, static_cast<long long>(kMaxCheckBytes)));
+}
+
+/// A number > 0 and at most `max`, or nullopt when the key is absent.
+std::optional<double> read_positive(const JsonField& obj, std::string_view key, double max) {
+  const auto v = obj.find(key);
+  if (!v) return std::nullopt;
+  const double x = v->number(0, max);
+  if (!(x > 0)) v->fail(fmt::format("expected a number > 0, got {}", x));
+  return x;
+}
+
+CollectiveExpectation read_collective(const JsonField& c) {
+  CollectiveExpectation x;
+  const JsonField op = c.at("op");
+  const auto parsed = parse_op(op.string());
+  if (!parsed) op.fail(fmt::format("unknown op '{}'", op.string()));
+  x.op = *parsed;
+  const JsonField tier = c.at("tier");
+  x.tier = tier.string();
+  if (x.tier != "intra" && x.tier != "inter") {
+    tier.fail(fmt::format("expected \"intra\" or \"inter\", got '{}'", x.tier));
+  }
+  x.bytes = read_size(c.at("bytes"));
+  x.min_busbw_GBps = read_positive(c, "min_busbw_GBps", kMaxRate);
+  x.max_time_us = read_positive(c, "max_time_us", kMaxTimeoutS * 1e6);
+  if (!x.min_busbw_GBps && !x.max_time_us) c.fail("give min_busbw_GBps or max_time_us");
+  return x;
+}
+
+PairsExpectation read_pairs(const JsonField& p) {
+  PairsExpectation x;
+  x.enabled = true;
+  if (const auto v = p.find("latency_bytes")) x.latency_bytes = read_size(*v);
+  if (const auto v = p.find("bandwidth_bytes")) x.bandwidth_bytes = read_size(*v);
+  if (const auto v = p.find("iters")) x.iters = static_cast<int>(v->integer(1, kMaxIters));
+  if (const auto v = p.find("min_fraction_of_median")) x.min_fraction_of_median = v->number(0, 1);
+  x.max_latency_us = read_positive(p, "max_latency_us", kMaxTimeoutS * 1e6);
+  return x;
+}
+
+/// Reads the expectations file (schema meshbench.expect/1, results/README.md). Throws
+/// InputError "FILE: KEY: problem, got VALUE".
+Expectations read_expectations(const std::string& file) {
+  const nlohmann::json doc = read_json_file(file);
+  const JsonField root(doc, file);
+  const JsonField schema = root.at("schema");
+  if (doc["schema"] != "meshbench.expect/1") {
+    schema.fail(fmt::format("expected \"meshbench.expect/1\", got {}", doc["schema"].dump()));
+  }
   Expectations e;
-  if (doc.contains("iters")) {
+  if (const auto iters = root.find("iters")) {
     e.measure.adaptive = false;
-    e.measure.iters = positive_int(doc, "iters", 20, "");
+    e.measure.iters = static_cast<int>(iters->integer(1, kMaxIters));
     e.measure.warmup_iters = 5;
   }
-  if (doc.contains("warmup_iters")) e.measure.warmup_iters = positive_int(doc, "warmup_iters", 5, "");
-  e.repeats = positive_int(doc, "repeats", e.repeats, "");
-  e.timeout_s = positive(doc, "timeout_s", "").value_or(e.timeout_s);
-  if (doc.contains("collectives")) {
-    const auto& list = doc["collectives"];
-    if (!list.is_array()) throw bad("collectives", list, "expected a list");
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string where = fmt::format("collectives[{}].", i);
-      const auto& c = list[i];
-      CollectiveExpectation x;
-      const auto op = parse_op(c.value("op", ""));
-      if (!op) throw bad(where + "op", c.value("op", nlohmann::json()), "unknown op");
-      x.op = *op;
-      x.tier = c.value("tier", "");
-      if (x.tier != "intra" && x.tier != "inter") {
-        throw bad(where + "tier", c.value("tier", nlohmann::json()), "expected \"intra\" or \"inter\"");
-      }
-      x.bytes = size(c, "bytes", 0, where);
-      if (x.bytes == 0) throw bad(where + "bytes", c.value("bytes", nlohmann::json()), "required");
-      x.min_busbw_GBps = positive(c, "min_busbw_GBps", where);
-      x.max_time_us = positive(c, "max_time_us", where);
-      if (!x.min_busbw_GBps && !x.max_time_us) {
-        throw bad(where + "min_busbw_GBps", nlohmann::json(), "give min_busbw_GBps or max_time_us");
-      }
-      e.collectives.push_back(x);
-    }
+  if (const auto w = root.find("warmup_iters")) {
+    e.measure.warmup_iters = static_cast<int>(w->integer(0, kMaxIters));
   }
-  if (doc.contains("pairs")) {
-    const auto& p = doc["pairs"];
-    e.pairs.enabled = true;
-    e.pairs.latency_bytes = size(p, "latency_bytes", e.pairs.latency_bytes, "pairs.");
-    e.pairs.bandwidth_bytes = size(p, "bandwidth_bytes", e.pairs.bandwidth_bytes, "pairs.");
-    e.pairs.iters = positive_int(p, "iters", e.pairs.iters, "pairs.");
-    e.pairs.min_fraction_of_median =
-        positive(p, "min_fraction_of_median", "pairs.").value_or(e.pairs.min_fraction_of_median);
-    e.pairs.max_latency_us = positive(p, "max_latency_us", "pairs.");
+  if (const auto r = root.find("repeats")) e.repeats = static_cast<int>(r->integer(1, kMaxRepeats));
+  if (const auto t = root.find("timeout_s")) e.timeout_s = t->number(kMinTimeoutS, kMaxTimeoutS);
+  if (const auto list = root.find("collectives")) {
+    for (const JsonField& c : list->elements()) e.collectives.push_back(read_collective(c));
   }
+  if (const auto p = root.find("pairs")) e.pairs = read_pairs(*p);
   if (e.collectives.empty() && !e.pairs.enabled) {
-    throw UsageError(fmt::format("{}: no checks: give \"collectives\" and/or \"pairs\"", file));
+    throw InputError(fmt::format("{}: no checks: give \"collectives\" and/or \"pairs\"", file));
   }
   return e;
 }

@@ -10,13 +10,14 @@
 #include "bench/harness.hpp"
 #include "bench/launch_plan.hpp"
 #include "patterns/collective.hpp"
+#include "patterns/input_error.hpp"
 
 namespace meshbench {
 
 /// Bad user input: names the flag (or file) and the value. Reported as one line, exit code 2.
-class UsageError : public std::runtime_error {
+class UsageError : public InputError {
  public:
-  using std::runtime_error::runtime_error;
+  using InputError::InputError;
 };
 
 struct SweepConfig {

@@ -54,7 +54,12 @@ int run_compare(const CompareOptions& given) {
   }
   const ImportedTable cand = import_table(o.candidate, o.candidate_import);
   const ImportedTable ref = import_table(o.reference, o.reference_import);
-  const auto series = compare_measurements(cand.measurements, ref.measurements, large_from);
+  std::vector<SeriesComparison> series;
+  try {
+    series = compare_measurements(cand.measurements, ref.measurements, large_from);
+  } catch (const InputError& e) {  // nothing in common: say which two files
+    throw InputError(fmt::format("{} against {}: {}", o.candidate, o.reference, e.what()));
+  }
 
   bool pass = true;
   nlohmann::json doc_series = nlohmann::json::array();

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "patterns/input_error.hpp"
+
 namespace meshbench::fit {
 
-/// Bad input file: what() is "FILE:LINE: message" (or "FILE: message").
-class InputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// Bad input file: what() is "FILE:LINE: message" (or "FILE: message"). One type for all
+/// of meshbench (patterns/input_error.hpp).
+using meshbench::InputError;
 
 struct CsvRow {
   std::size_t line = 0;  ///< 1-based line where the row ends

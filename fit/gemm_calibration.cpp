@@ -2,54 +2,55 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <limits>
 
 #include "fit/csv_table.hpp"
+#include "patterns/json_field.hpp"
+#include "patterns/mesh.hpp"
 
 namespace meshbench::fit {
 namespace {
 
 // Above 1.0 only by a wrong peak table; 1.5 leaves room for boost clocks, not for unit errors.
 constexpr double kMaxEfficiency = 1.5;
+// Wider than any accelerator's dense peak (B300 fp4 is about 15,000 TFLOP/s).
+constexpr double kMaxTflops = 1e6;
+constexpr long long kMaxTokens = 1LL << 40;
 
-double checked_efficiency(const nlohmann::json& value, const std::string& where) {
-  if (!value.is_number()) throw InputError(fmt::format("{}: not a number", where));
-  const double e = value.get<double>();
-  if (!(e > 0 && e <= kMaxEfficiency)) {
-    throw InputError(fmt::format("{}: {} is not an efficiency in (0, {}]", where, e, kMaxEfficiency));
-  }
+double checked_efficiency(const JsonField& value) {
+  const double e = value.number(std::numeric_limits<double>::lowest(),
+                                std::numeric_limits<double>::max());
+  if (!(e > 0 && e <= kMaxEfficiency)) value.fail(fmt::format("{} is not an efficiency in (0, {}]", e, kMaxEfficiency));
   return e;
+}
+
+/// tp, cp and ep of a "layout" object, each a mesh size.
+void read_layout(const JsonField& layout, ComputeCalibration& c) {
+  c.tp = static_cast<int>(layout.at("tp").integer(1, kMaxMeshRanks));
+  c.cp = static_cast<int>(layout.at("cp").integer(1, kMaxMeshRanks));
+  c.ep = static_cast<int>(layout.at("ep").integer(1, kMaxMeshRanks));
 }
 
 }  // namespace
 
 ComputeCalibration read_gemm_summary(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", file.string()));
-  if (!doc.is_object() || doc.value("schema", "") != "meshbench.gemm/1") {
+  const nlohmann::json doc = read_json_file(file);
+  if (!doc.is_object() || !doc.contains("schema") || doc["schema"] != "meshbench.gemm/1") {
     throw InputError(fmt::format("{}: schema is not meshbench.gemm/1", file.string()));
   }
+  const JsonField root(doc, file.string());
   ComputeCalibration c;
   c.source = file.string();
-  try {
-    c.gpu = doc.at("gpu").at("name").get<std::string>();
-    const auto& spec = doc.at("gpu").at("spec");
-    c.gpu_spec = spec.is_null() ? "" : spec.get<std::string>();
-    c.model = doc.at("model").get<std::string>();
-    c.tp = doc.at("layout").at("tp").get<int>();
-    c.cp = doc.at("layout").at("cp").get<int>();
-    c.ep = doc.at("layout").at("ep").get<int>();
-    c.tokens_per_micro_batch = doc.at("tokens_per_micro_batch").get<long long>();
-    for (const auto& [precision, s] : doc.at("summary").items()) {
-      if (!s.at("complete").get<bool>() || s.at("efficiency").is_null()) continue;
-      c.efficiency[precision] = checked_efficiency(
-          s["efficiency"], fmt::format("{}: summary.{}.efficiency", file.string(), precision));
-      c.tflops[precision] = s.at("tflops").get<double>();
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: {}", file.string(), e.what()));
+  const JsonField gpu = root.at("gpu");
+  c.gpu = gpu.at("name").string();
+  if (const auto spec = gpu.at("spec"); !spec.is_null()) c.gpu_spec = spec.string();
+  c.model = root.at("model").string();
+  read_layout(root.at("layout"), c);
+  c.tokens_per_micro_batch = root.at("tokens_per_micro_batch").integer(1, kMaxTokens);
+  for (const auto& [precision, s] : root.at("summary").members()) {
+    if (!s.at("complete").boolean() || s.at("efficiency").is_null()) continue;
+    c.efficiency[precision] = checked_efficiency(s.at("efficiency"));
+    c.tflops[precision] = s.at("tflops").number(0, kMaxTflops);
   }
   if (c.efficiency.empty()) {
     throw InputError(fmt::format("{}: summary: no precision with a complete measurement and a "
@@ -69,26 +70,21 @@ nlohmann::json compute_json(const ComputeCalibration& c) {
           {"source", c.source}};
 }
 
-ComputeCalibration compute_from_json(const nlohmann::json& doc, const std::string& where) {
+ComputeCalibration compute_from_json(const JsonField& compute) {
   ComputeCalibration c;
-  try {
-    c.gpu = doc.at("gpu").get<std::string>();
-    c.gpu_spec = doc.at("gpu_spec").get<std::string>();
-    c.model = doc.at("model").get<std::string>();
-    c.tp = doc.at("layout").at("tp").get<int>();
-    c.cp = doc.at("layout").at("cp").get<int>();
-    c.ep = doc.at("layout").at("ep").get<int>();
-    c.tokens_per_micro_batch = doc.at("tokens_per_micro_batch").get<long long>();
-    for (const auto& [precision, e] : doc.at("matmul_efficiency").items()) {
-      c.efficiency[precision] =
-          checked_efficiency(e, fmt::format("{}.matmul_efficiency.{}", where, precision));
-    }
-    for (const auto& [precision, t] : doc.at("tflops").items()) c.tflops[precision] = t.get<double>();
-    c.source = doc.value("source", "");
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: {}", where, e.what()));
+  c.gpu = compute.at("gpu").string();
+  c.gpu_spec = compute.at("gpu_spec").string();
+  c.model = compute.at("model").string();
+  read_layout(compute.at("layout"), c);
+  c.tokens_per_micro_batch = compute.at("tokens_per_micro_batch").integer(1, kMaxTokens);
+  for (const auto& [precision, e] : compute.at("matmul_efficiency").members()) {
+    c.efficiency[precision] = checked_efficiency(e);
   }
-  if (c.efficiency.empty()) throw InputError(fmt::format("{}.matmul_efficiency: empty", where));
+  for (const auto& [precision, t] : compute.at("tflops").members()) {
+    c.tflops[precision] = t.number(0, kMaxTflops);
+  }
+  if (const auto source = compute.find("source")) c.source = source->string();
+  if (c.efficiency.empty()) compute.at("matmul_efficiency").fail("empty");
   return c;
 }
 

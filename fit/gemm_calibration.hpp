@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "patterns/json_field.hpp"
+
 namespace meshbench::fit {
 
 struct ComputeCalibration {
@@ -31,8 +33,7 @@ ComputeCalibration read_gemm_summary(const std::filesystem::path& file);
 /// The profile's "compute" object.
 nlohmann::json compute_json(const ComputeCalibration& compute);
 
-/// Parses the profile's "compute" object; `where` prefixes errors ("profile.json: compute").
-/// Throws InputError.
-ComputeCalibration compute_from_json(const nlohmann::json& doc, const std::string& where);
+/// Parses the profile's "compute" object. Throws InputError naming the file and key.
+ComputeCalibration compute_from_json(const JsonField& compute);
 
 }  // namespace meshbench::fit

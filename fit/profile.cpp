@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "fit/csv_table.hpp"
+#include "patterns/json_field.hpp"
+#include "patterns/mesh.hpp"
 
 namespace meshbench::fit {
 namespace {
@@ -105,55 +107,63 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
   return doc;
 }
 
+namespace {
+
+// Bounds of what a profile may hold: sizes up to 1 PiB, times up to an hour, rates up to
+// 1 PB/s. Wider than any real link; past them a value is a unit error, not a measurement.
+constexpr double kMaxProfileBytes = 1e15, kMaxAlphaUs = 3.6e9, kMaxGBps = 1e6, kMinGBps = 1e-9;
+
+/// 1e-3 / bandwidth (us per byte) of a GB/s field; 0 (no per-byte cost) when it is null.
+double beta_of(const JsonField& regime, std::string_view key) {
+  const auto bw = regime.find(key);
+  return bw ? 1e-3 / bw->number(kMinGBps, kMaxGBps) : 0;
+}
+
+ProfileRegime read_regime(const JsonField& r) {
+  ProfileRegime reg;
+  reg.bytes_min = r.at("bytes_min").number(0, kMaxProfileBytes);
+  reg.bytes_max = r.at("bytes_max").number(reg.bytes_min, kMaxProfileBytes);
+  reg.alpha_us = r.at("alpha_us").number(0, kMaxAlphaUs);
+  reg.beta_us_per_byte = beta_of(r, "bw_GBps");
+  if (const auto la = r.find("link_alpha_us")) reg.link_alpha_us = la->number(0, kMaxAlphaUs);
+  reg.link_beta_us_per_byte = beta_of(r, "link_bw_GBps");
+  return reg;
+}
+
+ProfileEntry read_entry(const JsonField& e) {
+  ProfileEntry entry;
+  entry.op = e.at("op").string();
+  if (!parse_op(entry.op)) e.at("op").fail(fmt::format("unknown op '{}'", entry.op));
+  if (const auto dtype = e.find("dtype")) entry.dtype = dtype->string();
+  entry.tier = e.at("tier").string();
+  if (entry.tier != "intra" && entry.tier != "inter") {
+    e.at("tier").fail(fmt::format("expected \"intra\" or \"inter\", got '{}'", entry.tier));
+  }
+  entry.ranks = static_cast<int>(e.at("ranks").integer(1, kMaxMeshRanks));
+  entry.nodes = static_cast<int>(e.at("nodes").integer(1, entry.ranks));
+  entry.ranks_per_node = static_cast<int>(e.at("ranks_per_node").integer(1, entry.ranks));
+  const std::string alg_text = e.at("algorithm").string();
+  const auto alg = parse_algorithm(alg_text);
+  if (!alg) e.at("algorithm").fail(fmt::format("unknown algorithm '{}'", alg_text));
+  entry.algorithm = *alg;
+  if (const auto source = e.find("source")) entry.source = source->string();
+  const JsonField regimes = e.at("regimes");
+  for (const JsonField& r : regimes.elements()) entry.regimes.push_back(read_regime(r));
+  if (entry.regimes.empty()) regimes.fail("no regimes");
+  return entry;
+}
+
+}  // namespace
+
 Profile read_profile(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  const auto doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded()) throw InputError(fmt::format("{}: not valid JSON", file.string()));
-  if (!doc.is_object() || doc.value("schema", "") != "meshbench.profile/1") {
+  const nlohmann::json doc = read_json_file(file);
+  const JsonField root(doc, file.string());
+  if (!doc.is_object() || !doc.contains("schema") || doc["schema"] != "meshbench.profile/1") {
     throw InputError(fmt::format("{}: schema is not meshbench.profile/1", file.string()));
   }
   Profile p;
-  try {
-    for (std::size_t i = 0; i < doc.at("entries").size(); ++i) {
-      const auto& e = doc["entries"][i];
-      ProfileEntry entry;
-      entry.op = e.at("op").get<std::string>();
-      entry.dtype = e.value("dtype", "");
-      entry.tier = e.at("tier").get<std::string>();
-      entry.ranks = e.at("ranks").get<int>();
-      entry.nodes = e.at("nodes").get<int>();
-      entry.ranks_per_node = e.at("ranks_per_node").get<int>();
-      const auto alg = parse_algorithm(e.at("algorithm").get<std::string>());
-      if (!alg || !parse_op(entry.op)) {
-        throw InputError(fmt::format("{}: entries[{}]: unknown op or algorithm", file.string(), i));
-      }
-      entry.algorithm = *alg;
-      entry.source = e.value("source", "");
-      for (const auto& r : e.at("regimes")) {
-        ProfileRegime reg;
-        reg.bytes_min = r.at("bytes_min").get<double>();
-        reg.bytes_max = r.at("bytes_max").get<double>();
-        reg.alpha_us = r.at("alpha_us").get<double>();
-        const auto& bw = r.at("bw_GBps");
-        reg.beta_us_per_byte = bw.is_null() ? 0 : 1e-3 / bw.get<double>();
-        const auto& la = r.at("link_alpha_us");
-        reg.link_alpha_us = la.is_null() ? 0 : la.get<double>();
-        const auto& lb = r.at("link_bw_GBps");
-        reg.link_beta_us_per_byte = lb.is_null() ? 0 : 1e-3 / lb.get<double>();
-        entry.regimes.push_back(reg);
-      }
-      if (entry.regimes.empty()) {
-        throw InputError(fmt::format("{}: entries[{}]: no regimes", file.string(), i));
-      }
-      p.entries.push_back(std::move(entry));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: {}", file.string(), e.what()));
-  }
-  if (doc.contains("compute")) {
-    p.compute = compute_from_json(doc["compute"], file.string() + ": compute");
-  }
+  for (const JsonField& e : root.at("entries").elements()) p.entries.push_back(read_entry(e));
+  if (const auto compute = root.find("compute")) p.compute = compute_from_json(*compute);
   return p;
 }
 

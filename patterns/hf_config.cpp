@@ -15,14 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-// Bounds on sizes: far above any published model (hidden 25,600, 128 layers, vocab 256k), far
-// below what would overflow the products of the FLOP and memory formulas.
-constexpr long long kMaxHidden = 1LL << 20;
-constexpr long long kMaxLayers = 1LL << 16;
-constexpr long long kMaxHeads = 1LL << 16;
-constexpr long long kMaxWidth = 1LL << 24;
-constexpr long long kMaxVocab = 1LL << 26;
-constexpr long long kMaxExperts = 1LL << 16;
+using namespace model_limits;
 constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
 
 /// A value for an error message, at most about 60 characters. Arrays and objects are named by

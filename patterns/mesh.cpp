@@ -51,9 +51,19 @@ std::optional<MeshAxis> parse_axis(std::string_view name) {
 }
 
 int MeshSizes::product() const {
-  int p = 1;
-  for (int s : size) p *= s;
-  return p;
+  long long p = 1;
+  for (MeshAxis a : kAllMeshAxes) {
+    const int s = (*this)[a];
+    // p <= 2^24 and s < 2^31 before each step: the 64-bit product cannot wrap.
+    if (s < 1 || (p *= s) > kMaxMeshRanks) {
+      std::string shown;
+      for (MeshAxis b : kAllMeshAxes) shown += fmt::format("{}{}={}", shown.empty() ? "" : ",", axis_name(b), (*this)[b]);
+      throw MeshError(fmt::format("mesh {}: {}", shown,
+                                  s < 1 ? "every size must be >= 1"
+                                        : fmt::format("more than {} ranks", kMaxMeshRanks)));
+    }
+  }
+  return static_cast<int>(p);
 }
 
 MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag) {
@@ -81,6 +91,12 @@ MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag) {
     }
     seen[static_cast<std::size_t>(*axis)] = true;
     sizes[*axis] = n;
+  }
+  try {
+    sizes.product();
+  } catch (const MeshError&) {
+    throw MeshError(fmt::format("{} {}: the product of the sizes exceeds {} ranks", flag, text,
+                                kMaxMeshRanks));
   }
   return sizes;
 }

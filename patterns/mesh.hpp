@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "patterns/input_error.hpp"
+
 namespace meshbench {
 
 /// Parallelism axes: tensor, context (ring attention), expert, data, pipeline.
@@ -31,22 +33,28 @@ std::string_view axis_name(MeshAxis axis);
 std::optional<MeshAxis> parse_axis(std::string_view name);
 
 /// Thrown for a malformed mesh or order, with a message naming the flag and the bad value.
-class MeshError : public std::invalid_argument {
+class MeshError : public InputError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using InputError::InputError;
 };
+
+/// The most ranks a mesh may have (2^24, ten times the largest published job): products of mesh
+/// sizes and per-rank counts stay far inside 64 bits, and a size that would wrap an int is refused.
+inline constexpr long long kMaxMeshRanks = 1LL << 24;
 
 /// Axis sizes, e.g. from "tp=2,dp=4". Axes not named have size 1.
 struct MeshSizes {
   std::array<int, kAllMeshAxes.size()> size{1, 1, 1, 1, 1};
   int operator[](MeshAxis a) const { return size[static_cast<std::size_t>(a)]; }
   int& operator[](MeshAxis a) { return size[static_cast<std::size_t>(a)]; }
+  /// The number of ranks. Throws MeshError when a size is below 1 or the product exceeds
+  /// kMaxMeshRanks (computed without wrapping).
   int product() const;
 };
 
 /// Parses "tp=2,dp=2[,pp=..,cp=..,ep=..]". Throws MeshError, whose message starts with `flag`,
-/// on an unknown axis, an axis given twice, a size that is not a positive integer, or an empty
-/// string.
+/// on an unknown axis, an axis given twice, a size that is not a positive integer, a product of
+/// sizes above kMaxMeshRanks, or an empty string.
 MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag = "--mesh");
 
 /// Canonical "tp=2,dp=4" (axes of size > 1 in Megatron order; "tp=1" when all are 1).

@@ -11,12 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "patterns/input_error.hpp"
+
 namespace meshbench {
 
 /// Bad model or training input: the message names the file or flag, the field and the value.
-class ConfigError : public std::invalid_argument {
+class ConfigError : public InputError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using InputError::InputError;
 };
 
 /// Parameters of one normalisation layer of width w: RMSNorm w (weight), LayerNorm 2w (weight
@@ -53,6 +55,18 @@ struct LayerParams {
   double experts = 0;
   double total() const { return tp_split + replicated + experts; }
 };
+
+/// Bounds every reader of model dimensions (config.json, published-runs CSV) applies: far above
+/// any published model (hidden 25,600, 128 layers, vocab 256k), far below what would overflow
+/// the products of the FLOP and memory formulas.
+namespace model_limits {
+inline constexpr long long kMaxHidden = 1LL << 20;
+inline constexpr long long kMaxLayers = 1LL << 16;
+inline constexpr long long kMaxHeads = 1LL << 16;
+inline constexpr long long kMaxWidth = 1LL << 24;
+inline constexpr long long kMaxVocab = 1LL << 26;
+inline constexpr long long kMaxExperts = 1LL << 16;
+}  // namespace model_limits
 
 struct ModelConfig {
   std::string name;

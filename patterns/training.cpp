@@ -36,9 +36,9 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   }
   // Bounds that keep every token, call and byte count of the traffic formulas (products of
   // these with config integers, themselves bounded by the reader) inside 64 bits.
-  constexpr long long kMaxSeq = 1LL << 24, kMaxMicroBatch = 1LL << 20, kMaxGlobal = 1LL << 32;
-  if (t.seq_length < 1 || t.seq_length > kMaxSeq) {
-    throw ConfigError(fmt::format("--seq-length must be in [1, {}], got {}", kMaxSeq, t.seq_length));
+  if (t.seq_length < 1 || t.seq_length > kMaxSeqLength) {
+    throw ConfigError(fmt::format("--seq-length must be in [1, {}], got {}", kMaxSeqLength,
+                                  t.seq_length));
   }
   if (cp > 1 && t.seq_length % (2LL * cp) != 0) {
     throw ConfigError(fmt::format("--layout cp={}: --seq-length {} is not divisible by 2 x cp = {} "
@@ -48,8 +48,8 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
     throw ConfigError(fmt::format("--micro-batch-size must be in [1, {}], got {}", kMaxMicroBatch,
                                   t.micro_batch_size));
   }
-  if (t.global_batch_size < 0 || t.global_batch_size > kMaxGlobal) {
-    throw ConfigError(fmt::format("--global-batch-size must be in [1, {}], got {}", kMaxGlobal,
+  if (t.global_batch_size < 0 || t.global_batch_size > kMaxGlobalBatch) {
+    throw ConfigError(fmt::format("--global-batch-size must be in [1, {}], got {}", kMaxGlobalBatch,
                                   t.global_batch_size));
   }
   const long long per_step = static_cast<long long>(t.micro_batch_size) * dp;

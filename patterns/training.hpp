@@ -15,6 +15,13 @@ std::string recompute_name(Recompute r);
 /// "none", "selective", "full"; throws ConfigError naming --recompute otherwise.
 Recompute parse_recompute(const std::string& text);
 
+/// Bounds of the training flags (and of the same columns of a published-runs file): they keep
+/// every token, call and byte count of the traffic formulas (products of these with model
+/// dimensions, bounded by model_limits) inside 64 bits.
+inline constexpr long long kMaxSeqLength = 1LL << 24;
+inline constexpr long long kMaxMicroBatch = 1LL << 20;
+inline constexpr long long kMaxGlobalBatch = 1LL << 32;
+
 struct TrainingConfig {
   long long seq_length = 2048;         ///< s (--seq-length)
   long long micro_batch_size = 1;      ///< b (--micro-batch-size)

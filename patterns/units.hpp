@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "patterns/input_error.hpp"
+
 namespace meshbench {
 
 /// Thrown when a byte size cannot be parsed; what() names the offending text.
-class SizeParseError : public std::invalid_argument {
+class SizeParseError : public InputError {
  public:
-  using std::invalid_argument::invalid_argument;
+  using InputError::InputError;
 };
 
 /// Parses "8", "64K", "4M", "1G" (also "4MB", "4MiB", lower case) into bytes.

@@ -8,111 +8,112 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
+#include <cstdlib>
+#include <map>
+#include <optional>
 
 #include "fit/csv_table.hpp"
 #include "fit/importers/import.hpp"
 #include "fit/importers/log_text.hpp"
 #include "fit/importers/nccl_tests_names.hpp"
+#include "patterns/json_field.hpp"
+#include "patterns/mesh.hpp"
 
 namespace meshbench::fit {
 
+namespace {
+
+// Sizes and counts are whole numbers up to 2^50, as the text importer reads them.
+constexpr double kMaxWhole = static_cast<double>(1ULL << 50);
+
+std::string program_of(const nlohmann::json& doc) {
+  if (doc.contains("args") && doc["args"].is_array() && !doc["args"].empty() &&
+      doc["args"][0].is_string()) {
+    return doc["args"][0].get<std::string>();
+  }
+  return "";
+}
+
+/// Hosts per rank and "N x device" per device name, from config.devices.
+void read_devices(const JsonField& root, std::vector<std::string>& hosts, std::string& hardware) {
+  const auto config = root.find("config");
+  if (!config || !config->json().is_object()) return;
+  const auto devices = config->find("devices");
+  if (!devices) return;
+  std::map<std::string, int> count;
+  for (const JsonField& d : devices->elements()) {
+    hosts.push_back(valid_utf8(d.at("hostname").string()));
+    if (const auto info = d.find("device_info"); info && info->json().is_string()) {
+      ++count[valid_utf8(info->string())];
+    }
+  }
+  for (const auto& [name, n] : count) {
+    hardware += fmt::format("{}{} x {}", hardware.empty() ? "" : ", ", n, name);
+  }
+}
+
+/// One element of "results"; nullopt for a row without the placement asked for (trace replay
+/// rows carry in-place only).
+std::optional<NcclRow> read_result(const JsonField& r, std::size_t index, const char* placement) {
+  const JsonField perf = r.at(placement);
+  if (perf.is_null()) return std::nullopt;
+  NcclRow row;
+  row.line = index + 1;  // the 1-based index in "results" stands in for a line number
+  row.size_bytes = static_cast<double>(r.at("size").integer(0, static_cast<long long>(kMaxWhole)));
+  row.count = static_cast<double>(r.at("count").integer(0, static_cast<long long>(kMaxWhole)));
+  row.type = r.at("type").string();
+  if (const auto redop = r.find("redop"); redop && redop->json().is_string()) row.redop = redop->string();
+  if (const auto root = r.find("root"); root && root->json().is_string()) {
+    row.root = static_cast<int>(checked_integer(std::strtod(root->string().c_str(), nullptr), -1,
+                                                kMaxMeshRanks, root->where()));
+  }
+  const auto time = perf.find("time");
+  row.time_us = (time ? *time : perf.at("cpu_time")).number(0, 1e15);
+  row.algbw_GBps = perf.at("alg_bw").number(0, 1e9);
+  row.busbw_GBps = perf.at("bus_bw").number(0, 1e9);
+  return row;
+}
+
+}  // namespace
+
 ImportedTable import_nccl_tests_json(const std::filesystem::path& file, const ImportOptions& o) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    throw InputError(fmt::format("{}: not valid JSON (truncated?)", file.string()));
+  const nlohmann::json doc = read_json_file(file);
+  const JsonField root(doc, file.string());
+  if (!doc.is_object()) root.fail("expected an object (nccl-tests -J output)");
+  if (const auto schema = root.find("schema"); schema && schema->json().is_string() &&
+                                               schema->string().rfind("meshbench.", 0) == 0) {
+    schema->fail(fmt::format("'{}' is meshbench's own output, not a benchmark log (give "
+                             "results.csv, or nccl-tests or OSU output)", schema->string()));
   }
   ImportedTable table;
   table.format = "nccl-tests-json";
   table.source = file;
-  auto field = [&](const nlohmann::json& obj, const char* key, const std::string& where) {
-    if (!obj.is_object() || !obj.contains(key)) {
-      throw InputError(fmt::format("{}: {}: missing field '{}'", file.string(), where, key));
-    }
-    return obj.at(key);
-  };
-  try {
-    std::string program;
-    if (doc.contains("args") && doc["args"].is_array() && !doc["args"].empty() &&
-        doc["args"][0].is_string()) {
-      program = doc["args"][0].get<std::string>();
-    }
-    std::vector<std::string> hosts;
-    std::map<std::string, int> devices;
-    if (doc.contains("config") && doc["config"].contains("devices")) {
-      for (const auto& d : doc["config"]["devices"]) {
-        const auto host = field(d, "hostname", "config.devices[]");
-        if (!host.is_string()) throw InputError(fmt::format("{}: config.devices[].hostname is not a string", file.string()));
-        hosts.push_back(valid_utf8(host.get<std::string>()));
-        if (d.contains("device_info") && d["device_info"].is_string()) {
-          ++devices[valid_utf8(d["device_info"].get<std::string>())];
-        }
-      }
-    }
-    for (const auto& [name, count] : devices) {
-      table.hardware += fmt::format("{}{} x {}", table.hardware.empty() ? "" : ", ", count, name);
-    }
-    if (doc.contains("nccl_version")) {
-      table.software = fmt::format("NCCL {}", doc["nccl_version"].dump());
-    }
-    const auto results = field(doc, "results", "top level");
-    if (!results.is_array()) {
-      throw InputError(fmt::format("{}: 'results' is not a list", file.string()));
-    }
-    std::vector<NcclRow> rows;
-    const char* placement = o.in_place ? "in_place" : "out_of_place";
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const auto& r = results[i];
-      const std::string where = fmt::format("results[{}]", i);
-      const auto perf = field(r, placement, where);
-      if (perf.is_null()) continue;  // trace replay rows carry in-place only
-      auto number = [&](const nlohmann::json& obj, const char* key) {
-        const auto v = field(obj, key, where);
-        if (!v.is_number()) {
-          throw InputError(fmt::format("{}: {}.{}: not a number: {}", file.string(), where, key,
-                                       v.dump()));
-        }
-        return v.get<double>();
-      };
-      NcclRow row;
-      row.line = i + 1;  // the 1-based index in "results" stands in for a line number
-      // Whole numbers of bytes and elements, as the text importer reads them.
-      auto whole = [&](const char* key) {
-        const double v = number(r, key);
-        if (!(v >= 0 && v <= static_cast<double>(1ULL << 50) && v == std::floor(v))) {
-          throw InputError(fmt::format("{}: {}.{}: expected a whole number up to 2^50, got {}",
-                                       file.string(), where, key, v));
-        }
-        return v;
-      };
-      row.size_bytes = whole("size");
-      row.count = whole("count");
-      row.type = field(r, "type", where).get<std::string>();
-      if (r.contains("redop") && r["redop"].is_string()) row.redop = r["redop"].get<std::string>();
-      if (r.contains("root") && r["root"].is_string()) row.root = std::atoi(r["root"].get<std::string>().c_str());
-      row.time_us = number(perf, perf.contains("time") ? "time" : "cpu_time");
-      row.algbw_GBps = number(perf, "alg_bw");
-      row.busbw_GBps = number(perf, "bus_bw");
-      rows.push_back(row);
-    }
-    if (rows.empty()) throw InputError(fmt::format("{}: no results", file.string()));
-    // JSON numbers carry full precision: take them to 4 decimals for the ratio's rounding.
-    for (NcclRow& row : rows) row.algbw_decimals = row.busbw_decimals = 4;
-    const std::string base = program.substr(program.find_last_of('/') + 1);
-    // The columns count only where the results carry them (a missing redop is not "none").
-    const bool has_redop = !rows.front().redop.empty(), has_root = rows.front().root.has_value();
-    const NcclIdentity id = identify_nccl_table(file.string(), rows, has_redop, has_root, base,
-                                                static_cast<int>(hosts.size()), 0, o);
-    table.notes = id.notes;
-    if (static_cast<int>(hosts.size()) != id.ranks) hosts.clear();
-    finish_nccl_rows(table, rows, id.op, id.ranks, hosts,
-                     fmt::format("{} (nccl-tests -J{})", file.string(),
-                                 table.software.empty() ? "" : ", " + table.software));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: unexpected JSON: {}", file.string(), e.what()));
+  const std::string program = program_of(doc);
+  std::vector<std::string> hosts;
+  read_devices(root, hosts, table.hardware);
+  if (doc.contains("nccl_version")) {
+    table.software = fmt::format("NCCL {}", doc["nccl_version"].dump(
+                                                -1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
+  std::vector<NcclRow> rows;
+  const char* placement = o.in_place ? "in_place" : "out_of_place";
+  const std::vector<JsonField> results = root.at("results").elements();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (auto row = read_result(results[i], i, placement)) rows.push_back(*row);
+  }
+  if (rows.empty()) root.at("results").fail(fmt::format("no {} results", placement));
+  // JSON numbers carry full precision: take them to 4 decimals for the ratio's rounding.
+  for (NcclRow& row : rows) row.algbw_decimals = row.busbw_decimals = 4;
+  const std::string base = program.substr(program.find_last_of('/') + 1);
+  // The columns count only where the results carry them (a missing redop is not "none").
+  const bool has_redop = !rows.front().redop.empty(), has_root = rows.front().root.has_value();
+  const NcclIdentity id = identify_nccl_table(file.string(), rows, has_redop, has_root, base,
+                                              static_cast<int>(hosts.size()), 0, o);
+  table.notes = id.notes;
+  if (static_cast<int>(hosts.size()) != id.ranks) hosts.clear();
+  finish_nccl_rows(table, rows, id.op, id.ranks, hosts,
+                   fmt::format("{} (nccl-tests -J{})", file.string(),
+                               table.software.empty() ? "" : ", " + table.software));
   return table;
 }
 

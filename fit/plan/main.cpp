@@ -76,10 +76,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
-  } catch (const fit::InputError& e) {
-    fmt::print(stderr, "meshplan: error: {}\n", e.what());
-    return 2;
-  } catch (const ConfigError& e) {
+  } catch (const InputError& e) {  // every kind of bad input (patterns/input_error.hpp)
     fmt::print(stderr, "meshplan: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {

@@ -176,6 +176,12 @@ int run_search(const SearchCommandOptions& o) {
   std::vector<std::string> steps;
   const auto tree = decision_tree(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node, *c.cost,
                                   c.options, steps);
+  if (r.enumerated == 0) {
+    throw ConfigError(fmt::format(
+        "search: no layout of {} divides onto --gpus {} with --global-batch-size {} (tp must "
+        "divide the heads, pp the {} layers, dp the batch): change either", model.name, o.gpus,
+        base.global_batch_size, model.num_layers));
+  }
   if (r.ranked.empty()) {
     throw ConfigError(fmt::format(
         "search: no layout of {} on {} x {} fits: {} layouts divide, all exceed {:.0f} GiB of HBM "

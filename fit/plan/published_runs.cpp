@@ -29,14 +29,17 @@ struct RowReader {
     if (s.empty() || end == s.c_str()) return std::nullopt;
     return v;
   }
-  long long integer(const char* col) const {
+  /// A whole number in [1, max] (checked before any cast: "1e999" or 2^63 never wraps).
+  long long integer(const char* col, long long max) const {
     const auto v = number(col);
-    if (!v || *v < 1 || *v != std::floor(*v)) {
+    if (!v) {
       throw InputError(fmt::format("{}: column '{}': expected a positive integer, got '{}'",
                                    t.where(row), col, text(col)));
     }
-    return static_cast<long long>(*v);
+    return checked_integer(*v, 1, max, fmt::format("{}: column '{}'", t.where(row), col));
   }
+  /// A mesh size (tp, pp, ...): an integer in [1, kMaxMeshRanks].
+  int mesh_size(const char* col) const { return static_cast<int>(integer(col, kMaxMeshRanks)); }
 };
 
 
@@ -65,23 +68,23 @@ Validation validate_runs(const std::filesystem::path& file,
     try {
       ModelConfig m;
       m.name = c.model;
-      m.num_layers = r.integer("layers");
-      m.hidden_size = r.integer("hidden");
-      m.num_heads = r.integer("heads");
-      m.num_kv_heads = r.empty("kv_heads") ? m.num_heads : r.integer("kv_heads");
+      m.num_layers = r.integer("layers", model_limits::kMaxLayers);
+      m.hidden_size = r.integer("hidden", model_limits::kMaxHidden);
+      m.num_heads = r.integer("heads", model_limits::kMaxHeads);
+      m.num_kv_heads = r.empty("kv_heads") ? m.num_heads : r.integer("kv_heads", model_limits::kMaxHeads);
       if (r.empty("kv_heads")) c.assumptions.push_back("kv_heads = heads (MHA)");
       if (const auto ffn = r.number("ffn"); ffn && *ffn > 16) {
-        m.ffn_hidden_size = static_cast<long long>(*ffn);
+        m.ffn_hidden_size = r.integer("ffn", model_limits::kMaxWidth);
       } else {
         m.ffn_hidden_size = 4 * m.hidden_size;
         c.assumptions.push_back("ffn = 4h (GPT)");
       }
-      m.vocab_size = r.integer("vocab");
+      m.vocab_size = r.integer("vocab", model_limits::kMaxVocab);
       m.tied_embeddings = true;
       TrainingConfig t;
-      t.seq_length = r.integer("seq_len");
-      t.global_batch_size = r.integer("global_batch_seqs");
-      t.micro_batch_size = r.empty("micro_batch") ? 1 : r.integer("micro_batch");
+      t.seq_length = r.integer("seq_len", kMaxSeqLength);
+      t.global_batch_size = r.integer("global_batch_seqs", kMaxGlobalBatch);
+      t.micro_batch_size = r.empty("micro_batch") ? 1 : r.integer("micro_batch", kMaxMicroBatch);
       if (r.empty("micro_batch")) c.assumptions.push_back("micro-batch 1");
       const std::string rec = r.text("recompute");
       t.recompute = rec.rfind("full", 0) == 0        ? Recompute::kFull
@@ -89,14 +92,14 @@ Validation validate_runs(const std::filesystem::path& file,
                                                      : Recompute::kNone;
       if (rec.empty()) c.assumptions.push_back("no recomputation");
       MeshSizes layout;
-      layout[MeshAxis::kTp] = static_cast<int>(r.integer("tp"));
-      layout[MeshAxis::kPp] = static_cast<int>(r.integer("pp"));
-      layout[MeshAxis::kDp] = static_cast<int>(r.integer("dp"));
-      layout[MeshAxis::kCp] = r.empty("cp") ? 1 : static_cast<int>(r.integer("cp"));
+      layout[MeshAxis::kTp] = r.mesh_size("tp");
+      layout[MeshAxis::kPp] = r.mesh_size("pp");
+      layout[MeshAxis::kDp] = r.mesh_size("dp");
+      layout[MeshAxis::kCp] = r.empty("cp") ? 1 : r.mesh_size("cp");
       const std::string sp = r.text("seq_parallel");
       t.sequence_parallel = sp == "yes" || (sp.empty() && layout[MeshAxis::kTp] > 1);
       if (sp.empty()) c.assumptions.push_back("sequence parallel with tp > 1 (Megatron-Core)");
-      t.virtual_pipeline_stages = r.empty("vpp_interleave") ? 1 : static_cast<int>(r.integer("vpp_interleave"));
+      t.virtual_pipeline_stages = r.empty("vpp_interleave") ? 1 : r.mesh_size("vpp_interleave");
       const std::string zero = r.text("zero_or_fsdp");
       t.zero_stage = zero.find("distributed optimizer") != std::string::npos ? 1 : 0;
       PlanOptions o;
@@ -109,9 +112,9 @@ Validation validate_runs(const std::filesystem::path& file,
       if (const auto it = efficiency.find(gpu.generation); it != efficiency.end()) {
         o.matmul_efficiency = it->second;
       }
-      const int gpn = r.empty("gpus_per_node") ? 8 : static_cast<int>(r.integer("gpus_per_node"));
+      const int gpn = r.empty("gpus_per_node") ? 8 : r.mesh_size("gpus_per_node");
       const TrafficInputs in = make_traffic_inputs(m, t, layout);
-      if (layout.product() != r.integer("gpus_total")) {
+      if (layout.product() != r.integer("gpus_total", kMaxMeshRanks)) {
         throw ConfigError(fmt::format("tp x pp x dp x cp = {} but gpus_total = {}",
                                       layout.product(), r.text("gpus_total")));
       }
@@ -121,7 +124,7 @@ Validation validate_runs(const std::filesystem::path& file,
       c.ceiling_mfu = c.estimate.mfu_ceiling;
       c.rel_err = (c.predicted_mfu - c.reported_mfu) / c.reported_mfu;
       v.rows.push_back(std::move(c));
-    } catch (const ConfigError& e) {
+    } catch (const InputError& e) {  // a row it cannot price is skipped with the reason
       v.skipped.emplace_back(id, e.what());
     }
   }

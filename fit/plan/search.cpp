@@ -42,7 +42,6 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
                             const GpuSpec& gpu, int gpn, const CommCost& cost,
                             const PlanOptions& o) {
   SearchResult out;
-  out.smallest_memory_gib = 1e300;
   const long long layers = model.num_layers;
   std::vector<int> eps = {1};
   if (model.is_moe()) eps = powers_of_two_upto(static_cast<int>(model.num_experts));

@@ -2,6 +2,7 @@
 // Layout search: every layout of a model on N GPUs that divides, fits in memory, ranked by the
 // MFU estimate; and the layout the simple decision tree would pick.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ struct SearchResult {
   std::vector<Candidate> ranked;  ///< fitting layouts, best MFU estimate first
   long long enumerated = 0;       ///< layouts that divide
   long long over_memory = 0;      ///< of those, how many did not fit
-  double smallest_memory_gib = 0; ///< the least memory any layout needed (when none fit)
+  /// The least memory any enumerated layout needed (when none fit); infinity when none divides.
+  double smallest_memory_gib = std::numeric_limits<double>::infinity();
 };
 
 /// Enumerates tp (powers of two dividing heads and KV heads; beyond one node allowed), cp

@@ -1,0 +1,40 @@
+#include "patterns/input_error.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+
+namespace meshbench {
+
+long long checked_range(long long value, long long lo, long long hi, std::string_view what) {
+  if (value < lo || value > hi) {
+    throw InputError(fmt::format("{}: expected an integer in [{}, {}], got {}", what, lo, hi, value));
+  }
+  return value;
+}
+
+long long checked_integer(double value, long long lo, long long hi, std::string_view what) {
+  // Compared as doubles first: casting NaN, inf or anything past 2^63 to an integer is undefined.
+  if (!(value >= static_cast<double>(lo) && value <= static_cast<double>(hi)) ||
+      value != std::floor(value)) {
+    throw InputError(fmt::format("{}: expected an integer in [{}, {}], got {}", what, lo, hi, value));
+  }
+  return checked_range(static_cast<long long>(value), lo, hi, what);
+}
+
+long long checked_product(std::initializer_list<long long> factors, long long max,
+                          std::string_view what) {
+  long long product = 1;
+  std::string shown;
+  for (long long f : factors) shown += fmt::format("{}{}", shown.empty() ? "" : " x ", f);
+  for (long long f : factors) {
+    if (f < 0) throw InputError(fmt::format("{}: negative factor in {}", what, shown));
+    if (__builtin_mul_overflow(product, f, &product) || product > max) {
+      throw InputError(fmt::format("{}: {} exceeds {}", what, shown, max));
+    }
+  }
+  return product;
+}
+
+}  // namespace meshbench
