@@ -107,8 +107,13 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
   }
 }
 
-Harness::Harness(Communicator& world, MeasureSettings settings)
-    : world_(world), s_(std::move(settings)) {}
+Harness::Harness(Communicator& world, MeasureSettings settings,
+                 std::function<bool()> interrupted)
+    : world_(world), s_(std::move(settings)), interrupted_(std::move(interrupted)) {}
+
+double Harness::interrupt_vote() const {
+  return interrupted_ && interrupted_() ? AdaptiveStop::kVoteInterrupt : AdaptiveStop::kVoteEnd;
+}
 
 Measurement Harness::measure(const std::function<double()>& sample, int slots, int my_slot) {
   if (slots < 1 || my_slot < 0 || my_slot >= slots) {
@@ -133,15 +138,18 @@ Measurement Harness::measure_fixed(const std::function<double()>& sample, int sl
   for (int i = 0; i < std::max(0, s_.warmup_iters); ++i) sample();
   world_.barrier();
   const auto n = static_cast<std::size_t>(slots);
-  std::vector<double> mine(n), worst(n);
+  // Slots, then the interrupt vote: one reduction per iteration carries both.
+  std::vector<double> mine(n + 1), worst(n + 1);
   Measurement m;
   m.slot_samples_us.assign(n, {});
   m.samples_us.reserve(static_cast<std::size_t>(s_.iters));
   for (int i = 0; i < s_.iters; ++i) {
     std::fill(mine.begin(), mine.end(), 0.0);
     mine[static_cast<std::size_t>(my_slot)] = sample();
-    world_.all_reduce(mine.data(), worst.data(), n, Datatype::kFloat64, ReduceOp::kMax);
-    m.samples_us.push_back(*std::max_element(worst.begin(), worst.end()) * 1e6);
+    mine[n] = interrupt_vote();
+    world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
+    if (worst[n] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
+    m.samples_us.push_back(*std::max_element(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n)) * 1e6);
     for (std::size_t g = 0; g < n; ++g) m.slot_samples_us[g].push_back(worst[g] * 1e6);
   }
   m.warmup_iters = std::max(0, s_.warmup_iters);
@@ -164,7 +172,9 @@ Measurement Harness::measure_adaptive(const std::function<double()>& sample, int
     mine[n] = stop.vote(elapsed);
     const bool timed = !stop.warming_up();
     mine[static_cast<std::size_t>(my_slot)] = sample();
+    mine[n] = std::max(mine[n], interrupt_vote());  // asked after the call, as in fixed mode
     world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
+    if (worst[n] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
     elapsed = now_s() - t0;
     if (timed) {
       for (std::size_t g = 0; g < timed_slots.size(); ++g) timed_slots[g].push_back(worst[g] * 1e6);

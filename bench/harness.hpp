@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/communicator.hpp"
+#include "bench/interrupt.hpp"
 #include "bench/stats.hpp"
 
 namespace meshbench {
@@ -55,6 +56,7 @@ class AdaptiveStop {
   static constexpr double kVoteEnd = 0;       ///< past this phase's time budget
   static constexpr double kVoteGo = 1;        ///< within budget (and past --min-time)
   static constexpr double kVoteMinTime = 2;   ///< timed phase: --min-time not reached yet
+  static constexpr double kVoteInterrupt = 3;  ///< this rank was signalled (bench/interrupt.hpp)
 
   enum Reason { kFixed = 0, kPrecision = 1, kMaxTime = 2, kMaxIters = 3 };
 
@@ -113,14 +115,18 @@ struct Measurement {
 /// Runs the iterations of one point on every rank of `world` (collective over it).
 class Harness {
  public:
-  Harness(Communicator& world, MeasureSettings settings);
+  /// `interrupted` is asked before every reduction (default: SIGINT or SIGTERM received);
+  /// once it is true on any rank, measure throws Interrupted on every rank at that iteration.
+  Harness(Communicator& world, MeasureSettings settings,
+          std::function<bool()> interrupted = interrupt_requested);
 
   /// `sample` runs one iteration on this rank and returns its seconds (the workload's timer:
   /// the backend's clock). Each iteration's time is placed in slot `my_slot` of `slots`
   /// (a group, or a rank) and max-reduced over the world, so every slot's slowest rank and the
   /// max over all slots are known on every rank. Memory: the samples of all slots stay
   /// within 2^25 doubles (256 MiB) per rank (adaptive max_iters is lowered to fit). Throws what
-  /// `sample` throws, and std::invalid_argument for my_slot outside [0, slots).
+  /// `sample` throws, Interrupted (on every rank together), and std::invalid_argument for
+  /// my_slot outside [0, slots).
   Measurement measure(const std::function<double()>& sample, int slots, int my_slot);
 
  private:
@@ -128,8 +134,11 @@ class Harness {
   Measurement measure_adaptive(const std::function<double()>& sample, int slots, int my_slot,
                                const MeasureSettings& s);
 
+  double interrupt_vote() const;
+
   Communicator& world_;
   MeasureSettings s_;
+  std::function<bool()> interrupted_;
 };
 
 }  // namespace meshbench

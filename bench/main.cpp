@@ -17,6 +17,7 @@
 #include "bench/accept_command.hpp"
 #include "bench/gemm_command.hpp"
 #include "bench/gpu.hpp"
+#include "bench/interrupt.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/pattern_command.hpp"
 #include "bench/sweep_command.hpp"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int rank = mpi->world_rank();
+  meshbench::install_interrupt_handlers();
 
   // Google Benchmark's flags go to Google Benchmark; CLI11 parses the rest (and owns --help).
   std::vector<std::string> benchmark_args;
@@ -101,16 +103,19 @@ int main(int argc, char** argv) {
       code = e.get_exit_code();
     }
     code = code == 0 ? 0 : 2;
-  } catch (const meshbench::UsageError& e) {
-    if (rank == 0 && *e.what()) fmt::print(stderr, "meshbench: error: {}\n", e.what());
-    code = 2;
   } catch (const meshbench::NoGpuError& e) {
     // Every rank throws it together (require_gpu_on_every_rank), so no rank waits for another.
     if (rank == 0) fmt::print(stderr, "meshbench: no GPU: {}\n", e.what());
     code = meshbench::kNoGpuExitCode;
-  } catch (const meshbench::ConfigError& e) {  // bad model or training input (patterns/)
-    if (rank == 0) fmt::print(stderr, "meshbench: error: {}\n", e.what());
+  } catch (const meshbench::InputError& e) {
+    // Every kind of bad input (patterns/input_error.hpp). Readers run on every rank before any
+    // collective, so all ranks throw it together and none waits for another.
+    if (rank == 0 && *e.what()) fmt::print(stderr, "meshbench: error: {}\n", e.what());
     code = 2;
+  } catch (const meshbench::Interrupted& e) {
+    // Every rank stopped at the same iteration of the harness (a command with nothing to keep).
+    if (rank == 0) fmt::print(stderr, "meshbench: {}\n", e.what());
+    code = meshbench::kInterruptedExitCode;
   } catch (const std::exception& e) {
     // A failure on one rank leaves the others waiting in a collective: abort the job.
     fmt::print(stderr, "meshbench: rank {} on host {}: {}\n", rank, host_name(), e.what());

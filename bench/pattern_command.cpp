@@ -289,7 +289,19 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   // Each unit in turn: measured by the harness on the backend's timer (all groups at once),
   // its counted bytes per step checked against the table, then its output verified.
   const std::unique_ptr<Executor> exec = bench.comm->make_executor();
-  for (Unit& u : units) measure_unit(u, *world, *exec, measure, counted);
+  std::size_t measured_units = 0;
+  try {
+    for (Unit& u : units) {
+      measure_unit(u, *world, *exec, measure, counted);
+      ++measured_units;
+    }
+  } catch (const Interrupted&) {  // every rank at the same iteration: say so in run.json
+    if (root) {
+      finish_run_record(record, kInterruptedExitCode, measured_units, std::nullopt);
+      write_json_file(out_dir / "run.json", record);
+    }
+    throw;
+  }
   // Per rank: [byte mismatches, wrong elements of unit 0, unit 1, ...], summed in one reduction.
   std::vector<std::uint64_t> mine(units.size() + 1, 0), all(mine.size(), 0);
   ByteCounts got, want;  // per step, this rank

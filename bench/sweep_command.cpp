@@ -13,6 +13,7 @@
 
 #include "bench/collectives/collective_test.hpp"
 #include "bench/gpu.hpp"
+#include "bench/interrupt.hpp"
 #include "bench/group_layout.hpp"
 #include "bench/reporters/compare_report.hpp"
 #include "bench/reporters/csv_writer.hpp"
@@ -452,15 +453,19 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
     std::cout.rdbuf(&null_buffer);  // GB prints some things (--benchmark_list_tests) directly
   }
   std::size_t matched = 0;
+  bool interrupted = false;
   try {
     matched = benchmark::RunSpecifiedBenchmarks(display, nullptr);
+  } catch (const Interrupted&) {
+    // Every rank stopped at the same iteration; the points before it are in the CSVs already.
+    interrupted = true;
   } catch (...) {
     std::cout.rdbuf(saved_cout);
     throw;
   }
   std::cout.rdbuf(saved_cout);
   benchmark::Shutdown();
-  if (matched == 0) {
+  if (matched == 0 && !interrupted) {
     if (root) {
       // Nothing was measured: leave no empty result files behind.
       writer.reset();
@@ -474,7 +479,7 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
                                  benchmark::GetBenchmarkFilter()));
   }
 
-  const int exit_code = outcome.wrong > 0 ? 3 : 0;
+  const int exit_code = interrupted ? kInterruptedExitCode : outcome.wrong > 0 ? 3 : 0;
   if (root && measure_mode == MeasureMode::kCompare) {
     std::vector<std::string> orders;
     for (const GroupLayout& l : layouts) orders.push_back(l.order);
@@ -487,6 +492,10 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
     fmt::print("# results: {}\n#   {} (one row per point), {} (every timed iteration), "
                "run.json\n",
                out_dir.string(), CsvPointWriter::kResultsFile, CsvPointWriter::kSamplesFile);
+    if (interrupted) {
+      fmt::print(stderr, "meshbench: interrupted: {} point(s) measured before it are kept\n",
+                 outcome.points);
+    }
     if (outcome.wrong > 0) {
       fmt::print(stderr, "meshbench: verification FAILED: {} wrong element(s)\n", outcome.wrong);
     }

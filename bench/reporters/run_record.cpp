@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "bench/datatype.hpp"
+#include "bench/interrupt.hpp"
 #include "patterns/collective.hpp"
 
 extern char** environ;
@@ -99,6 +100,7 @@ nlohmann::json make_run_record(const RunRecordInputs& in) {
       {"start_time", utc_now_iso8601()},
       {"end_time", nullptr},
       {"exit_code", nullptr},
+      {"interrupted", false},
       {"world_size", t.world_size},
       {"nodes", t.nodes},
       {"ranks_per_node", t.ranks_per_node},
@@ -123,6 +125,7 @@ void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points
                        std::optional<std::uint64_t> wrong) {
   record["end_time"] = utc_now_iso8601();
   record["exit_code"] = exit_code;
+  record["interrupted"] = exit_code == kInterruptedExitCode;
   record["points"] = points;
   record["wrong"] = wrong ? nlohmann::json(*wrong) : nlohmann::json(nullptr);
 }

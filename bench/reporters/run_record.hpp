@@ -43,7 +43,8 @@ nlohmann::json sweep_config_json(const SweepConfig& config);
 /// The harness settings as run.json's config.measure.
 nlohmann::json measure_settings_json(const MeasureSettings& settings);
 
-/// Sets end_time, exit_code, points and wrong (null: the command verifies no data).
+/// Sets end_time, exit_code, points and wrong (null: the command verifies no data), and
+/// interrupted (exit_code kInterruptedExitCode: the points measured before Ctrl-C are kept).
 void finish_run_record(nlohmann::json& record, int exit_code, std::size_t points,
                        std::optional<std::uint64_t> wrong);
 

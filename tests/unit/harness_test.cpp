@@ -177,6 +177,23 @@ TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {
   EXPECT_THROW(Harness(world, s).measure([] { return 0.0; }, 2, 2), std::invalid_argument);
 }
 
+TEST(Harness, AnInterruptStopsBothModesAtTheIterationWhoseReductionCarriesIt) {
+  for (const bool adaptive : {false, true}) {
+    SoloCommunicator world;
+    MeasureSettings s;
+    s.adaptive = adaptive;
+    s.iters = 100;
+    s.warmup_iters = 0;
+    s.max_time_s = s.warmup_max_time_s = 600;
+    int calls = 0;
+    // The "signal" arrives during the 5th call: its reduction carries the vote.
+    Harness h(world, s, [&] { return calls >= 5; });
+    EXPECT_THROW(h.measure([&] { ++calls; return 1e-6 * calls; }, 1, 0), Interrupted);
+    EXPECT_EQ(calls, 5) << (adaptive ? "adaptive" : "fixed");
+    EXPECT_EQ(world.reductions, 5);  // no reduction added for the vote
+  }
+}
+
 TEST(Harness, AdaptiveModeStopsOnPrecisionWithOneReductionPerIteration) {
   SoloCommunicator world;
   MeasureSettings s;  // adaptive, warm-up until stable; budgets the clock cannot reach here
