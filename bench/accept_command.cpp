@@ -175,11 +175,19 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
+/// The verdict of a run: FAIL when a check failed, NOTHING CHECKED when every check was
+/// skipped (a run that measured nothing has not passed), PASS otherwise.
+std::string verdict_of(const std::vector<CheckResult>& checks) {
+  const bool failed = std::any_of(checks.begin(), checks.end(), [](auto& c) { return !c.passed; });
+  const bool measured = std::any_of(checks.begin(), checks.end(), [](auto& c) { return !c.skipped; });
+  return failed ? "FAIL" : measured ? "PASS" : "NOTHING CHECKED";
+}
+
 void write_reports(const std::filesystem::path& dir, const std::vector<CheckResult>& checks,
-                   const Topology& topo, bool passed) {
+                   const Topology& topo) {
   std::ofstream md(dir / "report.md");
   fmt::print(md, "# Acceptance: {}\n\n{} ranks on {} nodes ({}).\n\n| check | verdict | detail | blame |\n"
-                 "|---|---|---|---|\n", passed ? "PASS" : "FAIL", topo.world_size, topo.nodes,
+                 "|---|---|---|---|\n", verdict_of(checks), topo.world_size, topo.nodes,
              fmt::join(topo.node_hosts, ", "));
   int failures = 0, skipped = 0;
   for (const CheckResult& c : checks) {
@@ -272,7 +280,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       c.blame.push_back(names.empty() ? "every rank arrived: the collective itself stalled"
                                       : "ranks that never arrived: " + names);
       checks.push_back(c);
-      write_reports(out_dir, checks, topo, false);
+      write_reports(out_dir, checks, topo);
       fmt::print(stderr, "meshbench accept: WATCHDOG: {} did not complete within {} s; {}\n", what,
                  e.timeout_s, c.blame.front());
     } else {
@@ -319,6 +327,22 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     PointContext ctx{group->rank(), group->size(), Datatype::kFloat32,
                      element_counts(x.op, x.bytes, group->size(), 4), 1,
                      verification_magnitude(Datatype::kFloat32, group->size())};
+    // A size below one float32 element per rank block measures nothing: refused on every rank
+    // together (group sizes may differ between nodes), before any buffer is allocated.
+    std::uint64_t empty = ctx.counts.size_bytes == 0 ? 1 : 0, any_empty = 0;
+    world->all_reduce(&empty, &any_empty, 1, Datatype::kUint64, ReduceOp::kMax);
+    if (any_empty) {
+      if (root) {  // the folder exists already: its run.json says how the run ended
+        finish_run_record(record, 2, 0, std::nullopt);
+        write_json_file(out_dir / "run.json", record);
+      }
+      throw InputError(fmt::format(
+          "{}: collectives[{}].bytes: {} is below one float32 element per rank of {} on {} ranks "
+          "(at least {} B)", o.expect_file, &x - e.collectives.data(), x.bytes, op_name(x.op),
+          group->size(),
+          // One element, or one per rank block for the ops whose size splits into blocks.
+          element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * group->size()));
+    }
     const auto exec = group->make_executor();
     Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
     const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
@@ -471,9 +495,11 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   }
 
   int failed = 0;
+  std::string verdict;
   if (root) {
     for (const CheckResult& c : checks) failed += !c.passed;
-    write_reports(out_dir, checks, topo, failed == 0);
+    verdict = verdict_of(checks);
+    write_reports(out_dir, checks, topo);
     fmt::print("#\n# {:<28} {:>8}  {}\n", "check", "verdict", "detail / blame");
     for (const CheckResult& c : checks) {
       fmt::print("  {:<28} {:>8}  {}\n", c.name, c.skipped ? "skipped" : (c.passed ? "pass" : "FAIL"), c.detail);
@@ -481,13 +507,14 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     }
     std::size_t measured = 0;
     for (const CheckResult& c : checks) measured += !c.skipped;
-    finish_run_record(record, failed == 0 ? 0 : 1, measured, wrong_total);
+    finish_run_record(record, verdict == "PASS" ? 0 : 1, measured, wrong_total);
     write_json_file(out_dir / "run.json", record);
-    fmt::print("# acceptance: {} ({} of {} checks failed); report: {}/report.md, junit.xml, accept.csv{}\n",
-               failed == 0 ? "PASS" : "FAIL", failed, checks.size(), out_dir.string(),
-               e.pairs.enabled && topo.nodes > 1 ? ", pairs.csv" : "");
+    fmt::print("# acceptance: {} ({} of {} checks failed, {} skipped); report: {}/report.md, "
+               "junit.xml, accept.csv{}\n", verdict, failed, checks.size(), checks.size() - measured,
+               out_dir.string(), e.pairs.enabled && topo.nodes > 1 ? ", pairs.csv" : "");
   }
-  std::uint64_t mine = static_cast<std::uint64_t>(failed), any = 0;
+  // Rank 0 decided; the others learn it (NOTHING CHECKED fails too: exit 1).
+  std::uint64_t mine = root && verdict != "PASS" ? 1 : 0, any = 0;
   world->set_timeout(0);
   world->all_reduce(&mine, &any, 1, Datatype::kUint64, ReduceOp::kMax);
   return any == 0 ? 0 : 1;

@@ -170,8 +170,12 @@ void read_core(Reader& r, ModelConfig& m, std::initializer_list<const char*> hid
 /// Llama and the families that copy its config (Mistral, Qwen, Gemma, Phi-3, OLMo).
 void read_llama_like(Reader& r, ModelConfig& m) {
   read_core(r, m, {"hidden_size"}, {"num_hidden_layers"}, {"num_attention_heads"});
-  m.num_kv_heads = r.integer_or("num_kv_heads", {"num_key_value_heads"}, 1, m.num_heads,
+  m.num_kv_heads = r.integer_or("num_kv_heads", {"num_key_value_heads"}, 1, kMaxHeads,
                                 m.num_heads, "num_attention_heads (multi-head attention)");
+  if (m.num_kv_heads > m.num_heads) {
+    r.fail("num_key_value_heads", fmt::format("{} is more than num_attention_heads {}",
+                                              m.num_kv_heads, m.num_heads));
+  }
   m.kv_channels = r.integer_or("head_dim", {"head_dim"}, 1, kMaxHeads, 0,
                                "hidden_size / num_attention_heads");
   m.ffn_hidden_size = r.required("ffn_hidden_size", {"intermediate_size"}, 1, kMaxWidth);
@@ -312,7 +316,11 @@ void read_falcon(Reader& r, ModelConfig& m) {
   if (rw_40b) m.provenance["new_decoder_architecture"] = "model_type RefinedWeb (the 40B/180B layout)";
   if (new_arch) {
     r.mark("multi_query");  // the grouped-KV layout ignores it
-    m.num_kv_heads = r.required("num_kv_heads", {"num_kv_heads", "n_head_kv"}, 1, m.num_heads);
+    m.num_kv_heads = r.required("num_kv_heads", {"num_kv_heads", "n_head_kv"}, 1, kMaxHeads);
+    if (m.num_kv_heads > m.num_heads) {
+      r.fail(r.has("num_kv_heads") ? "num_kv_heads" : "n_head_kv",
+             fmt::format("{} is more than the {} attention heads", m.num_kv_heads, m.num_heads));
+    }
   } else {
     const bool multi_query = r.boolean_or("multi_query", "multi_query", m.architecture == "falcon",
                                           m.architecture == "falcon" ? "true (FalconConfig)"
