@@ -18,6 +18,7 @@
 #include "fit/importers/import.hpp"
 #include "fit/gemm_calibration.hpp"
 #include "fit/profile.hpp"
+#include "patterns/mesh.hpp"
 #include "patterns/units.hpp"
 #include "fit/series_fit.hpp"
 #include "fit/sweep_results.hpp"
@@ -43,6 +44,9 @@ struct PredictOptions {
 };
 
 int run_predict(const PredictOptions& o) {
+  // A collective on one rank moves nothing: its time and bandwidth are not defined.
+  meshbench::checked_range(o.ranks, 2, meshbench::kMaxMeshRanks, "--ranks");
+  meshbench::checked_range(o.nodes, 1, o.ranks, "--nodes");
   const Profile profile = read_profile(o.profile);
   const auto op = meshbench::parse_op(o.op);
   if (!op) throw InputError(fmt::format("--op: unknown op '{}'", o.op));

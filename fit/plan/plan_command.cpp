@@ -8,6 +8,7 @@
 
 #include "fit/plan/launch_flags.hpp"
 #include "fit/plan/search.hpp"
+#include "patterns/mesh.hpp"
 #include "patterns/model_report.hpp"
 #include "patterns/units.hpp"
 
@@ -40,9 +41,7 @@ struct Cluster {
 
 Cluster make_cluster(const ClusterOptions& o) {
   Cluster c{gpu_spec(o.gpu), nullptr, {}, ""};
-  if (o.gpus_per_node < 1) {
-    throw ConfigError(fmt::format("--gpus-per-node must be >= 1, got {}", o.gpus_per_node));
-  }
+  checked_range(o.gpus_per_node, 1, kMaxMeshRanks, "--gpus-per-node");
   if (!(o.dp_overlap >= 0 && o.dp_overlap <= 1)) {
     throw ConfigError(fmt::format("--dp-overlap must be in [0, 1], got {}", o.dp_overlap));
   }
@@ -167,7 +166,8 @@ int run_search(const SearchCommandOptions& o) {
   if (base.global_batch_size < 1) {
     throw ConfigError("search: give --global-batch-size (sequences per step)");
   }
-  if (o.gpus < 1) throw ConfigError(fmt::format("--gpus must be >= 1, got {}", o.gpus));
+  checked_range(o.gpus, 1, kMaxMeshRanks, "--gpus");
+  checked_range(o.top, 1, kMaxMeshRanks, "--top");
   const Cluster c = make_cluster(o.cluster);
   const auto t0 = std::chrono::steady_clock::now();
   const SearchResult r = search_layouts(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node,
