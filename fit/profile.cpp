@@ -122,7 +122,10 @@ double beta_of(const JsonField& regime, std::string_view key) {
 ProfileRegime read_regime(const JsonField& r) {
   ProfileRegime reg;
   reg.bytes_min = r.at("bytes_min").number(0, kMaxProfileBytes);
-  reg.bytes_max = r.at("bytes_max").number(reg.bytes_min, kMaxProfileBytes);
+  reg.bytes_max = r.at("bytes_max").number(0, kMaxProfileBytes);
+  if (reg.bytes_max < reg.bytes_min) {
+    r.fail(fmt::format("bytes_min {} is above bytes_max {}", reg.bytes_min, reg.bytes_max));
+  }
   reg.alpha_us = r.at("alpha_us").number(0, kMaxAlphaUs);
   reg.beta_us_per_byte = beta_of(r, "bw_GBps");
   if (const auto la = r.find("link_alpha_us")) reg.link_alpha_us = la->number(0, kMaxAlphaUs);

@@ -400,6 +400,9 @@ def run_mutant(reader, index, rng_seed, args):
             problems.append(f"temporary files left: {leftovers}")
         if problems:
             return failure(reader, index, what, command, "; ".join(problems), stderr, data, args)
+        if args.show_errors and rc == 2 and lines:
+            print(f"ERR {reader.name}: {lines[0].replace(path, '<FILE>').replace(work, '<DIR>')}",
+                  flush=True)
         return None
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -432,6 +435,8 @@ def main():
                         help="address-space limit of each run: a runaway allocation fails instead")
     parser.add_argument("--keep", default="", help="save failing mutants here")
     parser.add_argument("--tmp", default=None)
+    parser.add_argument("--show-errors", action="store_true",
+                        help="print every refusal (to read what the messages name)")
     parser.add_argument("--add-seed", action="append", default=[], metavar="READER=FILE",
                         help="another seed for a reader (files from outside the repository)")
     args = parser.parse_args()
