@@ -73,7 +73,9 @@ std::uint64_t read_size(const JsonField& v) {
         checked_range(static_cast<long long>(std::min(bytes, kMaxCheckBytes + 1)), 1,
                       static_cast<long long>(kMaxCheckBytes), v.where()));
   }
-  if (!v.json().is_number()) v.fail(fmt::format("expected a size such as 1M or 1048576, got {}", v.json().dump()));
+  if (!v.json().is_number()) {
+    v.fail(fmt::format("expected a size such as 1M or 1048576, got {}", v.json().dump()));
+  }
   return static_cast<std::uint64_t>(v.integer(1, static_cast<long long>(kMaxCheckBytes)));
 }
 
@@ -183,11 +185,14 @@ std::string verdict_of(const std::vector<CheckResult>& checks) {
   return failed ? "FAIL" : measured ? "PASS" : "NOTHING CHECKED";
 }
 
+/// report.md and junit.xml of the checks so far; `interrupted`: the run was stopped by a signal
+/// before its last check (verdict INTERRUPTED).
 void write_reports(const std::filesystem::path& dir, const std::vector<CheckResult>& checks,
-                   const Topology& topo) {
+                   const Topology& topo, bool interrupted = false) {
   std::ofstream md(dir / "report.md");
   fmt::print(md, "# Acceptance: {}\n\n{} ranks on {} nodes ({}).\n\n| check | verdict | detail | blame |\n"
-                 "|---|---|---|---|\n", verdict_of(checks), topo.world_size, topo.nodes,
+                 "|---|---|---|---|\n", interrupted ? "INTERRUPTED" : verdict_of(checks),
+             topo.world_size, topo.nodes,
              fmt::join(topo.node_hosts, ", "));
   int failures = 0, skipped = 0;
   for (const CheckResult& c : checks) {
@@ -306,192 +311,208 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
     return id;
   };
 
-  for (const CollectiveExpectation& x : e.collectives) {
-    const std::string name = fmt::format("{} {} {}", op_name(x.op), x.tier, format_bytes(x.bytes));
-    CheckResult c{name, true, false, "", {}, {}};
-    if (x.tier == "inter" && topo.nodes < 2) {
-      c.skipped = true;
-      c.detail = "the job has one node: no inter tier";
-      checks.push_back(c);
-      continue;
-    }
-    checkpoint(name);
-    auto group = bench.comm->split(x.tier == "intra" ? topo.node_index : 0, topo.rank);
-    if (group->size() < min_ranks(x.op)) {
-      c.skipped = true;
-      c.detail = fmt::format("needs {} ranks per group", min_ranks(x.op));
-      checks.push_back(c);
-      continue;
-    }
-    const CollectiveTest& test = collective_test(x.op);
-    PointContext ctx{group->rank(), group->size(), Datatype::kFloat32,
-                     element_counts(x.op, x.bytes, group->size(), 4), 1,
-                     verification_magnitude(Datatype::kFloat32, group->size())};
-    // A size below one float32 element per rank block measures nothing: refused on every rank
-    // together (group sizes may differ between nodes), before any buffer is allocated.
-    std::uint64_t empty = ctx.counts.size_bytes == 0 ? 1 : 0, any_empty = 0;
-    world->all_reduce(&empty, &any_empty, 1, Datatype::kUint64, ReduceOp::kMax);
-    if (any_empty) {
-      if (root) {  // the folder exists already: its run.json says how the run ended
-        finish_run_record(record, 2, 0, std::nullopt);
-        write_json_file(out_dir / "run.json", record);
+  // The checks, in order; each result is in `checks` as soon as it is known, so an interrupt
+  // (SIGINT or SIGTERM, on every rank at the same point) keeps what was measured.
+  auto run_checks = [&] {
+    for (const CollectiveExpectation& x : e.collectives) {
+      const std::string name = fmt::format("{} {} {}", op_name(x.op), x.tier, format_bytes(x.bytes));
+      CheckResult c{name, true, false, "", {}, {}};
+      if (x.tier == "inter" && topo.nodes < 2) {
+        c.skipped = true;
+        c.detail = "the job has one node: no inter tier";
+        checks.push_back(c);
+        continue;
       }
-      throw InputError(fmt::format(
-          "{}: collectives[{}].bytes: {} is below one float32 element per rank of {} on {} ranks "
-          "(at least {} B)", o.expect_file, &x - e.collectives.data(), x.bytes, op_name(x.op),
-          group->size(),
-          // One element, or one per rank block for the ops whose size splits into blocks.
-          element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * group->size()));
-    }
-    const auto exec = group->make_executor();
-    Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
-    const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
-    std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
-    double value = 0;
-    Harness harness(*world, e.measure);
-    for (int attempt = 0; attempt < e.repeats; ++attempt) {
-      const int id = checkpoint(name);
-      std::vector<double> samples;
-      std::uint64_t wrong_here = 0;
-      std::vector<std::uint64_t> wrong(static_cast<std::size_t>(topo.world_size), 0);
-      try {
-        // One slot per rank: each iteration's time of every rank, for the straggler count.
-        const Measurement m = harness.measure(
-            [&] { return test.reported_seconds(ctx, timer->sample_seconds()); },
-            topo.world_size, topo.rank);
-        samples = m.samples_us;
-        for (std::size_t i = 0; i < samples.size() && x.op != CollectiveOp::kPingPong; ++i) {
-          // The rank that arrived last waited least inside the call.
-          std::size_t last = 0;
-          for (std::size_t r = 1; r < m.slot_samples_us.size(); ++r) {
-            if (m.slot_samples_us[r][i] < m.slot_samples_us[last][i]) last = r;
-          }
-          ++last_count[last];
+      checkpoint(name);
+      auto group = bench.comm->split(x.tier == "intra" ? topo.node_index : 0, topo.rank);
+      if (group->size() < min_ranks(x.op)) {
+        c.skipped = true;
+        c.detail = fmt::format("needs {} ranks per group", min_ranks(x.op));
+        checks.push_back(c);
+        continue;
+      }
+      const CollectiveTest& test = collective_test(x.op);
+      PointContext ctx{group->rank(), group->size(), Datatype::kFloat32,
+                       element_counts(x.op, x.bytes, group->size(), 4), 1,
+                       verification_magnitude(Datatype::kFloat32, group->size())};
+      // A size below one float32 element per rank block measures nothing: refused on every rank
+      // together (group sizes may differ between nodes), before any buffer is allocated.
+      std::uint64_t empty = ctx.counts.size_bytes == 0 ? 1 : 0, any_empty = 0;
+      world->all_reduce(&empty, &any_empty, 1, Datatype::kUint64, ReduceOp::kMax);
+      if (any_empty) {
+        if (root) {  // the folder exists already: its run.json says how the run ended
+          finish_run_record(record, 2, 0, std::nullopt);
+          write_json_file(out_dir / "run.json", record);
         }
-        const std::size_t n = test.checked_count(ctx);
-        if (o.corrupt_rank == topo.rank && n > 0) exec->corrupt(buf, ctx.dtype, n / 2);
-        wrong_here = exec->count_wrong(buf, ctx.dtype, n, test.expected_form(ctx));
-        world->all_gather(&wrong_here, wrong.data(), 1, Datatype::kUint64);
-      } catch (const CollectiveTimeout&) {
-        watchdog(id, name);
+        throw InputError(fmt::format(
+            "{}: collectives[{}].bytes: {} is below one float32 element per rank of {} on {} ranks "
+            "(at least {} B)", o.expect_file, &x - e.collectives.data(), x.bytes, op_name(x.op),
+            group->size(),
+            // One element, or one per rank block for the ops whose size splits into blocks.
+            element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * group->size()));
       }
-      const SampleSummary s = summarize(samples);
-      const double busbw = algbw_GBps(ctx.counts.size_bytes, s.p50) * busbw_factor(x.op, group->size());
-      value = x.min_busbw_GBps ? busbw : s.p50;
-      const bool ok = (!x.min_busbw_GBps || busbw >= *x.min_busbw_GBps) &&
-                      (!x.max_time_us || s.p50 <= *x.max_time_us);
-      c.attempts.push_back(value);
-      std::vector<std::string> wrong_ranks;
-      wrong_total += std::accumulate(wrong.begin(), wrong.end(), std::uint64_t{0});
-      for (int r = 0; r < topo.world_size; ++r) {
-        if (wrong[static_cast<std::size_t>(r)] > 0) {
-          wrong_ranks.push_back(fmt::format("rank {} ({}): {} wrong element(s)", r, host_of_rank(r),
-                                            wrong[static_cast<std::size_t>(r)]));
-        }
-      }
-      if (root) {
-        fmt::print(csv, "\"{}\",{},{:.9g},{},{}\n", name, attempt, value,
-                   x.min_busbw_GBps ? "busbw_GBps" : "time_us_p50", ok && wrong_ranks.empty());
-        csv.flush();
-      }
-      if (!wrong_ranks.empty()) {  // wrong results are a fault, not noise: no second attempt
-        c.passed = false;
-        c.blame = wrong_ranks;
-        break;
-      }
-      c.passed = ok;
-      if (ok) break;
-    }
-    const char* unit = x.min_busbw_GBps ? "GB/s busbw" : "us p50";
-    c.detail = fmt::format("{} {} {:.4g}; {}", x.min_busbw_GBps ? "needs >=" : "needs <=",
-                           x.min_busbw_GBps ? "busbw" : "time",
-                           x.min_busbw_GBps ? *x.min_busbw_GBps : *x.max_time_us,
-                           spread_text(c.attempts, unit));
-    if (!c.passed && c.blame.empty()) {
-      // Stragglers: a rank that arrived last in most iterations.
-      const int total = std::accumulate(last_count.begin(), last_count.end(), 0);
-      const auto worst = std::max_element(last_count.begin(), last_count.end());
-      if (total > 0 && *worst * 2 > total) {
-        const int r = static_cast<int>(worst - last_count.begin());
-        c.blame.push_back(fmt::format("rank {} ({}) arrived last in {} of {} iterations", r,
-                                      host_of_rank(r), *worst, total));
-      }
-    }
-    checks.push_back(c);
-  }
-
-  if (e.pairs.enabled) {
-    CheckResult c{"node-pair matrix", true, false, "", {}, {}};
-    if (topo.nodes < 2) {
-      c.skipped = true;
-      c.detail = "the job has one node";
-    } else {
-      std::vector<int> blamed_every_time;  // nodes that failed in every attempt (rank 0)
-      std::vector<PairMeasurement> rows;
+      const auto exec = group->make_executor();
+      Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
+      const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
+      std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
+      double value = 0;
+      Harness harness(*world, e.measure);
       for (int attempt = 0; attempt < e.repeats; ++attempt) {
-        const int id = checkpoint("node-pair matrix");
+        const int id = checkpoint(name);
+        std::vector<double> samples;
+        std::uint64_t wrong_here = 0;
+        std::vector<std::uint64_t> wrong(static_cast<std::size_t>(topo.world_size), 0);
         try {
-          rows = measure_pair_matrix(*world, topo, e.pairs.latency_bytes, e.pairs.bandwidth_bytes,
-                                     e.pairs.iters, 1);
-        } catch (const CollectiveTimeout&) {
-          watchdog(id, "node-pair matrix");
-        }
-        std::uint64_t failed = 0;
-        if (root) {
-          const std::vector<double> node_bw = node_median_bandwidth(rows, topo.nodes);
-          const double typical = summarize(node_bw).p50;
-          std::vector<int> slow;
-          for (int n = 0; n < topo.nodes; ++n) {
-            if (node_bw[static_cast<std::size_t>(n)] < e.pairs.min_fraction_of_median * typical) slow.push_back(n);
+          // One slot per rank: each iteration's time of every rank, for the straggler count.
+          const Measurement m = harness.measure(
+              [&] { return test.reported_seconds(ctx, timer->sample_seconds()); },
+              topo.world_size, topo.rank);
+          samples = m.samples_us;
+          for (std::size_t i = 0; i < samples.size() && x.op != CollectiveOp::kPingPong; ++i) {
+            // The rank that arrived last waited least inside the call.
+            std::size_t last = 0;
+            for (std::size_t r = 1; r < m.slot_samples_us.size(); ++r) {
+              if (m.slot_samples_us[r][i] < m.slot_samples_us[last][i]) last = r;
+            }
+            ++last_count[last];
           }
-          std::vector<std::string> slow_links;
-          for (const auto& r : rows) {
-            if (e.pairs.max_latency_us && r.latency_us_p50 > *e.pairs.max_latency_us) {
-              slow_links.push_back(fmt::format("link {}-{} latency {:.4g} us", topo.node_hosts[static_cast<std::size_t>(r.node_a)],
-                                               topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.latency_us_p50));
+          const std::size_t n = test.checked_count(ctx);
+          if (o.corrupt_rank == topo.rank && n > 0) exec->corrupt(buf, ctx.dtype, n / 2);
+          wrong_here = exec->count_wrong(buf, ctx.dtype, n, test.expected_form(ctx));
+          world->all_gather(&wrong_here, wrong.data(), 1, Datatype::kUint64);
+        } catch (const CollectiveTimeout&) {
+          watchdog(id, name);
+        }
+        const SampleSummary s = summarize(samples);
+        const double busbw = algbw_GBps(ctx.counts.size_bytes, s.p50) * busbw_factor(x.op, group->size());
+        value = x.min_busbw_GBps ? busbw : s.p50;
+        const bool ok = (!x.min_busbw_GBps || busbw >= *x.min_busbw_GBps) &&
+                        (!x.max_time_us || s.p50 <= *x.max_time_us);
+        c.attempts.push_back(value);
+        std::vector<std::string> wrong_ranks;
+        wrong_total += std::accumulate(wrong.begin(), wrong.end(), std::uint64_t{0});
+        for (int r = 0; r < topo.world_size; ++r) {
+          if (wrong[static_cast<std::size_t>(r)] > 0) {
+            wrong_ranks.push_back(fmt::format("rank {} ({}): {} wrong element(s)", r, host_of_rank(r),
+                                              wrong[static_cast<std::size_t>(r)]));
+          }
+        }
+        if (root) {
+          fmt::print(csv, "\"{}\",{},{:.9g},{},{}\n", name, attempt, value,
+                     x.min_busbw_GBps ? "busbw_GBps" : "time_us_p50", ok && wrong_ranks.empty());
+          csv.flush();
+        }
+        if (!wrong_ranks.empty()) {  // wrong results are a fault, not noise: no second attempt
+          c.passed = false;
+          c.blame = wrong_ranks;
+          break;
+        }
+        c.passed = ok;
+        if (ok) break;
+      }
+      const char* unit = x.min_busbw_GBps ? "GB/s busbw" : "us p50";
+      c.detail = fmt::format("{} {} {:.4g}; {}", x.min_busbw_GBps ? "needs >=" : "needs <=",
+                             x.min_busbw_GBps ? "busbw" : "time",
+                             x.min_busbw_GBps ? *x.min_busbw_GBps : *x.max_time_us,
+                             spread_text(c.attempts, unit));
+      if (!c.passed && c.blame.empty()) {
+        // Stragglers: a rank that arrived last in most iterations.
+        const int total = std::accumulate(last_count.begin(), last_count.end(), 0);
+        const auto worst = std::max_element(last_count.begin(), last_count.end());
+        if (total > 0 && *worst * 2 > total) {
+          const int r = static_cast<int>(worst - last_count.begin());
+          c.blame.push_back(fmt::format("rank {} ({}) arrived last in {} of {} iterations", r,
+                                        host_of_rank(r), *worst, total));
+        }
+      }
+      checks.push_back(c);
+    }
+
+    if (e.pairs.enabled) {
+      CheckResult c{"node-pair matrix", true, false, "", {}, {}};
+      if (topo.nodes < 2) {
+        c.skipped = true;
+        c.detail = "the job has one node";
+      } else {
+        std::vector<int> blamed_every_time;  // nodes that failed in every attempt (rank 0)
+        std::vector<PairMeasurement> rows;
+        for (int attempt = 0; attempt < e.repeats; ++attempt) {
+          const int id = checkpoint("node-pair matrix");
+          try {
+            rows = measure_pair_matrix(*world, topo, e.pairs.latency_bytes, e.pairs.bandwidth_bytes,
+                                       e.pairs.iters, 1);
+          } catch (const CollectiveTimeout&) {
+            watchdog(id, "node-pair matrix");
+          }
+          std::uint64_t failed = 0;
+          if (root) {
+            const std::vector<double> node_bw = node_median_bandwidth(rows, topo.nodes);
+            const double typical = summarize(node_bw).p50;
+            std::vector<int> slow;
+            for (int n = 0; n < topo.nodes; ++n) {
+              if (node_bw[static_cast<std::size_t>(n)] < e.pairs.min_fraction_of_median * typical) slow.push_back(n);
+            }
+            std::vector<std::string> slow_links;
+            for (const auto& r : rows) {
+              if (e.pairs.max_latency_us && r.latency_us_p50 > *e.pairs.max_latency_us) {
+                slow_links.push_back(fmt::format("link {}-{} latency {:.4g} us", topo.node_hosts[static_cast<std::size_t>(r.node_a)],
+                                                 topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.latency_us_p50));
+              }
+            }
+            if (attempt == 0) blamed_every_time = slow;
+            std::vector<int> both;
+            std::set_intersection(blamed_every_time.begin(), blamed_every_time.end(), slow.begin(),
+                                  slow.end(), std::back_inserter(both));
+            blamed_every_time = both;
+            c.attempts.push_back(node_bw.empty() ? 0 : *std::min_element(node_bw.begin(), node_bw.end()) / typical);
+            failed = (!slow.empty() || !slow_links.empty()) ? 1 : 0;
+            c.blame.clear();
+            for (int n : blamed_every_time) {
+              c.blame.push_back(fmt::format("node {} ({}): median pair bandwidth {:.4g} GB/s = {:.0f}% of "
+                                            "the median node", n, topo.node_hosts[static_cast<std::size_t>(n)],
+                                            node_bw[static_cast<std::size_t>(n)],
+                                            100 * node_bw[static_cast<std::size_t>(n)] / typical));
+            }
+            c.blame.insert(c.blame.end(), slow_links.begin(), slow_links.end());
+            fmt::print(csv, "\"node-pair matrix\",{},{:.9g},min node bw / median,{}\n", attempt,
+                       c.attempts.back(), failed == 0);
+            csv.flush();
+            std::ofstream pairs(out_dir / "pairs.csv");
+            pairs << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
+                     "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";
+            for (const auto& r : rows) {
+              fmt::print(pairs, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", r.node_a, r.node_b,
+                         topo.node_hosts[static_cast<std::size_t>(r.node_a)],
+                         topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.round,
+                         e.pairs.latency_bytes, r.latency_us_p50, r.latency_us_min,
+                         e.pairs.bandwidth_bytes, r.bandwidth_time_us_p50, r.bw_GBps);
             }
           }
-          if (attempt == 0) blamed_every_time = slow;
-          std::vector<int> both;
-          std::set_intersection(blamed_every_time.begin(), blamed_every_time.end(), slow.begin(),
-                                slow.end(), std::back_inserter(both));
-          blamed_every_time = both;
-          c.attempts.push_back(node_bw.empty() ? 0 : *std::min_element(node_bw.begin(), node_bw.end()) / typical);
-          failed = (!slow.empty() || !slow_links.empty()) ? 1 : 0;
-          c.blame.clear();
-          for (int n : blamed_every_time) {
-            c.blame.push_back(fmt::format("node {} ({}): median pair bandwidth {:.4g} GB/s = {:.0f}% of "
-                                          "the median node", n, topo.node_hosts[static_cast<std::size_t>(n)],
-                                          node_bw[static_cast<std::size_t>(n)],
-                                          100 * node_bw[static_cast<std::size_t>(n)] / typical));
-          }
-          c.blame.insert(c.blame.end(), slow_links.begin(), slow_links.end());
-          fmt::print(csv, "\"node-pair matrix\",{},{:.9g},min node bw / median,{}\n", attempt,
-                     c.attempts.back(), failed == 0);
-          csv.flush();
-          std::ofstream pairs(out_dir / "pairs.csv");
-          pairs << "node_a,node_b,host_a,host_b,round,latency_bytes,latency_us_p50,latency_us_min,"
-                   "bandwidth_bytes,bandwidth_time_us_p50,bw_GBps\n";
-          for (const auto& r : rows) {
-            fmt::print(pairs, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", r.node_a, r.node_b,
-                       topo.node_hosts[static_cast<std::size_t>(r.node_a)],
-                       topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.round,
-                       e.pairs.latency_bytes, r.latency_us_p50, r.latency_us_min,
-                       e.pairs.bandwidth_bytes, r.bandwidth_time_us_p50, r.bw_GBps);
-          }
+          std::uint64_t any = 0;
+          world->all_reduce(&failed, &any, 1, Datatype::kUint64, ReduceOp::kMax);
+          c.passed = any == 0;
+          if (c.passed) break;
+          // A node blamed in one attempt but not the next was noise: keep measuring.
         }
-        std::uint64_t any = 0;
-        world->all_reduce(&failed, &any, 1, Datatype::kUint64, ReduceOp::kMax);
-        c.passed = any == 0;
-        if (c.passed) break;
-        // A node blamed in one attempt but not the next was noise: keep measuring.
+        if (root && !c.passed && c.blame.empty()) c.passed = true;  // no node failed every time
+        c.detail = fmt::format("every node's median pair bandwidth >= {:.0f}% of the median node; {}",
+                               100 * e.pairs.min_fraction_of_median,
+                               spread_text(c.attempts, "(slowest node / median)"));
       }
-      if (root && !c.passed && c.blame.empty()) c.passed = true;  // no node failed every time
-      c.detail = fmt::format("every node's median pair bandwidth >= {:.0f}% of the median node; {}",
-                             100 * e.pairs.min_fraction_of_median,
-                             spread_text(c.attempts, "(slowest node / median)"));
+      checks.push_back(c);
     }
-    checks.push_back(c);
+  };
+  try {
+    run_checks();
+  } catch (const Interrupted&) {
+    if (root) {
+      write_reports(out_dir, checks, topo, /*interrupted=*/true);
+      std::size_t measured = 0;
+      for (const CheckResult& c : checks) measured += !c.skipped;
+      finish_run_record(record, kInterruptedExitCode, measured, wrong_total);
+      write_json_file(out_dir / "run.json", record);
+    }
+    throw;
   }
 
   int failed = 0;

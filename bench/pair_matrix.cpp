@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bench/interrupt.hpp"
 #include "bench/stats.hpp"
 #include "patterns/collective.hpp"
 #include "patterns/pair_schedule.hpp"
@@ -47,8 +48,9 @@ std::vector<PairMeasurement> measure_pair_matrix(
   std::vector<PairMeasurement> all;
   const auto rounds = pair_rounds(topo.nodes);
   for (std::size_t round = 0; round < rounds.size(); ++round) {
-    // Cell (a * nodes + b) * kFields + f, filled for a < b by node a's leader.
-    std::vector<double> mine(nodes * nodes * kFields, 0.0), got(mine.size(), 0.0);
+    // Cell (a * nodes + b) * kFields + f, filled for a < b by node a's leader; the last element
+    // counts the ranks signalled (bench/interrupt.hpp), in the same reduction.
+    std::vector<double> mine(nodes * nodes * kFields + 1, 0.0), got(mine.size(), 0.0);
     if (leader) {
       for (const auto& [a, b] : rounds[round]) {
         if (topo.node_index != a && topo.node_index != b) continue;
@@ -66,15 +68,19 @@ std::vector<PairMeasurement> measure_pair_matrix(
       }
     }
     // Everyone meets here, so the next round starts when this one has ended everywhere.
+    mine.back() = interrupt_requested() ? 1 : 0;
     world.all_reduce(mine.data(), got.data(), mine.size(), Datatype::kFloat64, ReduceOp::kSum);
-    if (topo.rank != 0) continue;
-    std::vector<PairMeasurement> rows;
-    for (const auto& [a, b] : rounds[round]) {
-      const double* f = &got[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
-      rows.push_back({a, b, static_cast<int>(round), f[0], f[1], f[2], f[3]});
+    const bool interrupted = got.back() > 0;
+    if (topo.rank == 0) {
+      std::vector<PairMeasurement> rows;
+      for (const auto& [a, b] : rounds[round]) {
+        const double* f = &got[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
+        rows.push_back({a, b, static_cast<int>(round), f[0], f[1], f[2], f[3]});
+      }
+      if (on_round) on_round(rows);
+      all.insert(all.end(), rows.begin(), rows.end());
     }
-    if (on_round) on_round(rows);
-    all.insert(all.end(), rows.begin(), rows.end());
+    if (interrupted) throw Interrupted();  // every rank, after this round was reported
   }
   return all;
 }

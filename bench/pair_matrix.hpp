@@ -24,7 +24,8 @@ struct PairMeasurement {
 /// Collective over `world` (every rank calls it; ranks other than node leaders wait). Sizes are
 /// rounded down to whole float32 elements (at least one). `on_round` runs on world rank 0 with
 /// each round's rows as soon as the round ends. Returns every row on world rank 0, nothing
-/// elsewhere.
+/// elsewhere. After the round in which any rank received SIGINT or SIGTERM (its rows reported),
+/// throws Interrupted on every rank.
 std::vector<PairMeasurement> measure_pair_matrix(
     Communicator& world, const Topology& topo, std::uint64_t latency_bytes,
     std::uint64_t bandwidth_bytes, int iters, int warmup_iters,

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bench/interrupt.hpp"
 #include "bench/pair_matrix.hpp"
 #include "bench/reporters/run_output.hpp"
 #include "bench/reporters/run_record.hpp"
@@ -93,18 +94,29 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
                topo.nodes, wait_mode_name(mode), lat_bytes, bw_bytes, o.iters);
     std::fflush(stdout);
   }
-  const auto rows = measure_pair_matrix(
-      *world, topo, lat_bytes, bw_bytes, o.iters, o.warmup_iters,
-      [&](const std::vector<PairMeasurement>& round) {
-        for (const PairMeasurement& r : round) {
-          fmt::print(csv, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", r.node_a, r.node_b,
-                     topo.node_hosts[static_cast<std::size_t>(r.node_a)],
-                     topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.round, lat_bytes,
-                     r.latency_us_p50, r.latency_us_min, bw_bytes, r.bandwidth_time_us_p50,
-                     r.bw_GBps);
-        }
-        csv.flush();
-      });
+  std::size_t rows_written = 0;
+  std::vector<PairMeasurement> rows;
+  try {
+    rows = measure_pair_matrix(
+        *world, topo, lat_bytes, bw_bytes, o.iters, o.warmup_iters,
+        [&](const std::vector<PairMeasurement>& round) {
+          rows_written += round.size();
+          for (const PairMeasurement& r : round) {
+            fmt::print(csv, "{},{},{},{},{},{},{:.9g},{:.9g},{},{:.9g},{:.9g}\n", r.node_a, r.node_b,
+                       topo.node_hosts[static_cast<std::size_t>(r.node_a)],
+                       topo.node_hosts[static_cast<std::size_t>(r.node_b)], r.round, lat_bytes,
+                       r.latency_us_p50, r.latency_us_min, bw_bytes, r.bandwidth_time_us_p50,
+                       r.bw_GBps);
+          }
+          csv.flush();
+        });
+  } catch (const Interrupted&) {  // every rank, after a round: its rows are in pairs.csv
+    if (root) {
+      finish_run_record(record, kInterruptedExitCode, rows_written, std::nullopt);
+      write_json_file(out_dir / "run.json", record);
+    }
+    throw;
+  }
 
   if (root) {
     auto at = [&](std::size_t a, std::size_t b, int field) {
