@@ -28,6 +28,10 @@ const char* type_of(const nlohmann::json& v) {
 }  // namespace
 
 nlohmann::json read_json_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw InputError(fmt::format("{}: is a directory, not a JSON file", file.string()));
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
   std::string text;

@@ -94,6 +94,7 @@ TEST(JsonField, ReadJsonFileRefusesInvalidAndOversizedFiles) {
   EXPECT_TRUE(read_json_file(big).is_array());
   EXPECT_NE(error_of([&] { read_json_file(dir / "meshbench_no_such_file.json"); }).find("cannot open"),
             std::string::npos);
+  EXPECT_NE(error_of([&] { read_json_file(dir); }).find("is a directory"), std::string::npos);
   std::filesystem::remove(bad);
   std::filesystem::remove(big);
 }
