@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -61,6 +62,18 @@ int run_compare(const CompareOptions& given) {
     throw InputError(fmt::format("{} against {}: {}", o.candidate, o.reference, e.what()));
   }
 
+  // A tolerance judges the sizes from --large-from on; with none in common there is nothing to
+  // judge, which is neither a pass nor a failure of the candidate.
+  if (o.tolerance > 0 &&
+      std::none_of(series.begin(), series.end(), [](auto& s) { return s.large_points > 0; })) {
+    std::uint64_t largest = 0;
+    for (const SeriesComparison& s : series) {
+      for (const ComparedPoint& p : s.points) largest = std::max<std::uint64_t>(largest, p.bytes);
+    }
+    throw InputError(fmt::format("--tolerance: {} and {} have no size in common from --large-from "
+                                 "{} B on (the largest in common is {} B); lower --large-from",
+                                 o.candidate, o.reference, large_from, largest));
+  }
   bool pass = true;
   nlohmann::json doc_series = nlohmann::json::array();
   auto within = [&](const SeriesComparison& s) {
