@@ -9,9 +9,6 @@
 namespace meshbench {
 namespace {
 
-constexpr MeshOrder kMegatronOrder = {MeshAxis::kTp, MeshAxis::kCp, MeshAxis::kEp, MeshAxis::kDp,
-                                      MeshAxis::kPp};
-
 std::vector<std::string_view> split(std::string_view text, char sep) {
   std::vector<std::string_view> parts;
   std::size_t start = 0;
@@ -152,10 +149,10 @@ std::string format_mesh_order(const MeshOrder& order) {
   return s;
 }
 
-GroupPlacement classify_group(const std::vector<int>& group,
-                              const std::vector<int>& node_of_rank) {
-  std::map<int, int> per_node;  // node -> ranks of the group on it
-  for (int r : group) ++per_node[node_of_rank.at(static_cast<std::size_t>(r))];
+namespace {
+
+/// Placement from the count of the group's ranks on each node it touches.
+GroupPlacement placement_of(const std::map<int, int>& per_node) {
   GroupPlacement p;
   p.nodes = static_cast<int>(per_node.size());
   p.inter = p.nodes > 1;
@@ -163,6 +160,46 @@ GroupPlacement classify_group(const std::vector<int>& group,
   for (const auto& [node, n] : per_node) p.ranks_per_node = std::max(p.ranks_per_node, n);
   p.even = std::all_of(per_node.begin(), per_node.end(),
                        [&](const auto& kv) { return kv.second == p.ranks_per_node; });
+  return p;
+}
+
+}  // namespace
+
+GroupPlacement classify_group(const std::vector<int>& group,
+                              const std::vector<int>& node_of_rank) {
+  std::map<int, int> per_node;  // node -> ranks of the group on it
+  for (int r : group) ++per_node[node_of_rank.at(static_cast<std::size_t>(r))];
+  return placement_of(per_node);
+}
+
+GroupPlacement classify_group(const std::vector<int>& group, int ranks_per_node) {
+  if (ranks_per_node < 1) {
+    throw MeshError(fmt::format("ranks per node must be >= 1, got {}", ranks_per_node));
+  }
+  if (!std::is_sorted(group.begin(), group.end())) {
+    std::vector<int> sorted = group;
+    std::sort(sorted.begin(), sorted.end());
+    return classify_group(sorted, ranks_per_node);
+  }
+  // Sorted ranks: a node's ranks are one run. One pass, no map (the planner's search calls this
+  // for thousands of layouts of up to millions of ranks).
+  GroupPlacement p;
+  p.nodes = 0;
+  p.ranks_per_node = 0;
+  int first_run = -1;
+  for (std::size_t i = 0; i < group.size();) {
+    const long long node_end = (static_cast<long long>(group[i]) / ranks_per_node + 1) * ranks_per_node;
+    std::size_t j = i + 1;
+    while (j < group.size() && group[j] < node_end) ++j;
+    const int run = static_cast<int>(j - i);
+    ++p.nodes;
+    p.ranks_per_node = std::max(p.ranks_per_node, run);
+    if (first_run < 0) first_run = run;
+    p.even = p.even && run == first_run;
+    i = j;
+  }
+  p.nodes = std::max(p.nodes, 1);
+  p.inter = p.nodes > 1;
   return p;
 }
 
@@ -214,6 +251,25 @@ int DeviceMesh::group_index(int rank, const std::vector<MeshAxis>& axes) const {
     scale *= sizes_[a];
   }
   return index;
+}
+
+std::vector<int> DeviceMesh::group_of(int rank, const std::vector<MeshAxis>& axes) const {
+  // The rank with coordinate 0 on every axis of the group, then every combination of
+  // coordinates on those axes.
+  auto c = coords(rank);
+  for (MeshAxis a : axes) c[static_cast<std::size_t>(a)] = 0;
+  std::vector<int> ranks = {rank_of(c)};
+  for (MeshAxis a : order_) {
+    if (std::find(axes.begin(), axes.end(), a) == axes.end()) continue;
+    const std::size_t before = ranks.size();
+    for (int k = 1; k < sizes_[a]; ++k) {
+      for (std::size_t i = 0; i < before; ++i) {
+        ranks.push_back(ranks[i] + k * stride_[static_cast<std::size_t>(a)]);
+      }
+    }
+  }
+  // Already in rank order: each axis's stride exceeds the extent of the axes before it.
+  return ranks;
 }
 
 std::vector<std::vector<int>> DeviceMesh::groups(const std::vector<MeshAxis>& axes) const {

@@ -63,6 +63,10 @@ std::string format_mesh_sizes(const MeshSizes& sizes);
 /// Axis order, fastest varying (most local) first; always holds all five axes.
 using MeshOrder = std::array<MeshAxis, kAllMeshAxes.size()>;
 
+/// Megatron-LM's order, tp-cp-ep-dp-pp (what parse_mesh_order("megatron") returns).
+inline constexpr MeshOrder kMegatronOrder = {MeshAxis::kTp, MeshAxis::kCp, MeshAxis::kEp,
+                                             MeshAxis::kDp, MeshAxis::kPp};
+
 /// Parses an order: "megatron" (= tp-cp-ep-dp-pp), "torchtitan" (torchtitan's pp-dp-cp-ep-tp,
 /// slowest first, i.e. the same placement), an explicit fastest-first list "tp-dp-pp", or
 /// "torchtitan:pp-dp-tp" (an explicit slowest-first list). Axes left out of an explicit list
@@ -86,6 +90,11 @@ struct GroupPlacement {
 /// Classifies `group` (world ranks) given node_of_rank[world rank] -> node index.
 /// Throws std::out_of_range for a rank outside node_of_rank.
 GroupPlacement classify_group(const std::vector<int>& group, const std::vector<int>& node_of_rank);
+
+/// The same for ranks placed on nodes in blocks of `ranks_per_node` (node = rank /
+/// ranks_per_node: mpiexec -ppn, Slurm's block distribution, and the planner's assumption), in
+/// O(group size) without a node_of_rank table. Throws MeshError for ranks_per_node < 1.
+GroupPlacement classify_group(const std::vector<int>& group, int ranks_per_node);
 
 /// The device mesh: world size = product of the axis sizes.
 class DeviceMesh {
@@ -113,6 +122,9 @@ class DeviceMesh {
   /// share every coordinate outside `axes`, in rank order, numbered by their lowest rank.
   std::vector<std::vector<int>> groups(const std::vector<MeshAxis>& axes) const;
   int group_index(int rank, const std::vector<MeshAxis>& axes) const;
+  /// The one group of `axes` that holds `rank`, in rank order: groups(axes)[group_index(rank,
+  /// axes)] in O(group size) instead of O(world size).
+  std::vector<int> group_of(int rank, const std::vector<MeshAxis>& axes) const;
 
  private:
   MeshSizes sizes_;

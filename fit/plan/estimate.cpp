@@ -46,31 +46,10 @@ std::unique_ptr<CommCost> profile_cost(fit::Profile profile) {
 }
 
 int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node) {
-  // Group 0: every combination of coordinates on `axes`, the others 0 (Megatron order strides).
-  static constexpr MeshAxis kOrder[] = {MeshAxis::kTp, MeshAxis::kCp, MeshAxis::kEp, MeshAxis::kDp,
-                                        MeshAxis::kPp};
-  std::vector<long long> ranks = {0};
-  long long stride = 1;
-  for (MeshAxis a : kOrder) {
-    if (std::find(axes.begin(), axes.end(), a) != axes.end()) {
-      std::vector<long long> next;
-      next.reserve(ranks.size() * static_cast<std::size_t>(layout[a]));
-      for (int c = 0; c < layout[a]; ++c) {
-        for (long long r : ranks) next.push_back(r + c * stride);
-      }
-      ranks = std::move(next);
-    }
-    stride *= layout[a];
-  }
-  // A bitmap of nodes: the search calls this for thousands of layouts of up to 16k ranks.
-  std::vector<char> seen(static_cast<std::size_t>(stride / gpus_per_node + 1), 0);
-  int nodes = 0;
-  for (long long r : ranks) {
-    char& s = seen[static_cast<std::size_t>(r / gpus_per_node)];
-    nodes += s == 0;
-    s = 1;
-  }
-  return nodes;
+  // Group 0 of the mesh in Megatron order, placed on nodes in blocks of gpus_per_node: the
+  // same DeviceMesh and classify_group that meshbench's groups come from (patterns/mesh.hpp).
+  const DeviceMesh mesh(layout, kMegatronOrder, layout.product());
+  return classify_group(mesh.group_of(0, axes), gpus_per_node).nodes;
 }
 
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,

@@ -65,8 +65,10 @@ struct StepEstimate {
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
                            const CommCost& cost, const PlanOptions& options);
 
-/// Nodes spanned by one group of `axes` (Megatron order, `gpus_per_node` consecutive ranks per
-/// node); all groups of an axis span the same number in this order.
+/// Nodes spanned by the group of `axes` that holds rank 0 (Megatron order, `gpus_per_node`
+/// consecutive ranks per node): DeviceMesh::group_of and classify_group of patterns/mesh.hpp.
+/// Every group spans as many when gpus_per_node and the group's rank extent divide one
+/// another; otherwise others may span one node more. Throws MeshError for gpus_per_node < 1.
 int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node);
 
 }  // namespace meshbench::plan

@@ -154,3 +154,55 @@ TEST(Search, PrunesWhatDoesNotFitAndRanksByMfu) {
 
 }  // namespace
 }  // namespace meshbench::plan
+
+namespace meshbench::plan {
+namespace {
+
+// The planner's group placement is meshbench's: for every layout of a grid and several node
+// sizes, nodes_spanned equals classify_group of the same group as DeviceMesh::groups lists it,
+// with the node of each rank from a node_of_rank table, as `sweep --mesh` classifies groups.
+TEST(Estimate, NodesSpannedAgreesWithDeviceMeshAndClassifyGroup) {
+  const std::vector<std::vector<MeshAxis>> axis_sets = {
+      {MeshAxis::kTp}, {MeshAxis::kCp}, {MeshAxis::kEp}, {MeshAxis::kDp}, {MeshAxis::kPp},
+      {MeshAxis::kDp, MeshAxis::kCp}, {MeshAxis::kTp, MeshAxis::kCp}};
+  int checked = 0;
+  for (int tp : {1, 2, 3, 4, 8}) {
+    for (int cp : {1, 2}) {
+      for (int dp : {1, 2, 3, 4}) {
+        for (int pp : {1, 2, 4}) {
+          MeshSizes s;
+          s[MeshAxis::kTp] = tp;
+          s[MeshAxis::kCp] = cp;
+          s[MeshAxis::kDp] = dp;
+          s[MeshAxis::kPp] = pp;
+          const DeviceMesh mesh(s, kMegatronOrder, s.product());
+          for (int gpn : {1, 2, 4, 8}) {
+            std::vector<int> node_of_rank(static_cast<std::size_t>(s.product()));
+            for (std::size_t r = 0; r < node_of_rank.size(); ++r) {
+              node_of_rank[r] = static_cast<int>(r) / gpn;
+            }
+            for (const auto& axes : axis_sets) {
+              const auto groups = mesh.groups(axes);
+              EXPECT_EQ(mesh.group_of(0, axes), groups.front());
+              EXPECT_EQ(mesh.group_of(s.product() - 1, axes), groups.back());
+              EXPECT_EQ(nodes_spanned(s, axes, gpn),
+                        classify_group(groups.front(), node_of_rank).nodes)
+                  << format_mesh_sizes(s) << " gpn " << gpn;
+              for (const auto& g : groups) {
+                const GroupPlacement a = classify_group(g, gpn), b = classify_group(g, node_of_rank);
+                EXPECT_EQ(a.nodes, b.nodes);
+                EXPECT_EQ(a.ranks_per_node, b.ranks_per_node);
+                EXPECT_EQ(a.even, b.even);
+              }
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 5 * 2 * 4 * 3 * 4 * 7);
+}
+
+}  // namespace
+}  // namespace meshbench::plan
