@@ -26,6 +26,7 @@
 #include "bench/sweep_config.hpp"
 #include "bench/verify.hpp"
 #include "patterns/json_field.hpp"
+#include "patterns/mesh.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench {
@@ -69,9 +70,11 @@ std::uint64_t read_size(const JsonField& v) {
     } catch (const SizeParseError& e) {
       v.fail(e.what());
     }
-    return static_cast<std::uint64_t>(
-        checked_range(static_cast<long long>(std::min(bytes, kMaxCheckBytes + 1)), 1,
-                      static_cast<long long>(kMaxCheckBytes), v.where()));
+    if (bytes < 1 || bytes > kMaxCheckBytes) {
+      v.fail(fmt::format("expected a size in [1, {}], got {} ({} B)", kMaxCheckBytes, v.string(),
+                         bytes));
+    }
+    return bytes;
   }
   if (!v.json().is_number()) {
     v.fail(fmt::format("expected a size such as 1M or 1048576, got {}", v.json().dump()));
@@ -96,7 +99,7 @@ CollectiveExpectation read_collective(const JsonField& c) {
   x.op = *parsed;
   const JsonField tier = c.at("tier");
   x.tier = tier.string();
-  if (x.tier != "intra" && x.tier != "inter") {
+  if (!is_tier_name(x.tier)) {
     tier.fail(fmt::format("expected \"intra\" or \"inter\", got '{}'", x.tier));
   }
   x.bytes = read_size(c.at("bytes"));
@@ -112,7 +115,11 @@ PairsExpectation read_pairs(const JsonField& p) {
   if (const auto v = p.find("latency_bytes")) x.latency_bytes = read_size(*v);
   if (const auto v = p.find("bandwidth_bytes")) x.bandwidth_bytes = read_size(*v);
   if (const auto v = p.find("iters")) x.iters = static_cast<int>(v->integer(1, kMaxIters));
-  if (const auto v = p.find("min_fraction_of_median")) x.min_fraction_of_median = v->number(0, 1);
+  if (const auto v = p.find("min_fraction_of_median")) {
+    x.min_fraction_of_median = v->number(0, 1);
+    // 0 would turn the slow-node rule off without saying so.
+    if (!(x.min_fraction_of_median > 0)) v->fail("expected a fraction in (0, 1], got 0");
+  }
   x.max_latency_us = read_positive(p, "max_latency_us", kMaxTimeoutS * 1e6);
   return x;
 }

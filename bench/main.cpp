@@ -48,7 +48,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int rank = mpi->world_rank();
-  meshbench::install_interrupt_handlers();
 
   // Google Benchmark's flags go to Google Benchmark; CLI11 parses the rest (and owns --help).
   std::vector<std::string> benchmark_args;
@@ -78,6 +77,12 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::string> reversed(own_args.rbegin(), own_args.rend());  // CLI11 wants reverse
     app.parse(reversed);
+    // Only the commands whose loops honour it (the harness, the pair matrix) catch Ctrl-C;
+    // elsewhere (gemm, traffic) it keeps its default action and ends the process.
+    if (sweep->parsed() || compare->parsed() || pairs->parsed() || accept->parsed() ||
+        pattern->parsed()) {
+      meshbench::install_interrupt_handlers();
+    }
     if (sweep->parsed()) {
       code = meshbench::run_sweep(*mpi, sweep_options, meshbench::MeasureMode::kSweep,
                                   benchmark_args, command_line);

@@ -37,10 +37,7 @@ void on_row(int /*terminator*/, void* state) {
 }  // namespace
 
 CsvTable CsvTable::read(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    throw InputError(fmt::format("{}: is a directory, not a CSV file", file.string()));
-  }
+  refuse_directory(file, "CSV file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
   csv_parser parser;

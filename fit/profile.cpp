@@ -113,10 +113,11 @@ namespace {
 // 1 PB/s. Wider than any real link; past them a value is a unit error, not a measurement.
 constexpr double kMaxProfileBytes = 1e15, kMaxAlphaUs = 3.6e9, kMaxGBps = 1e6, kMinGBps = 1e-9;
 
-/// 1e-3 / bandwidth (us per byte) of a GB/s field; 0 (no per-byte cost) when it is null.
+/// 1e-3 / bandwidth (us per byte) of a GB/s field, which must be present; 0 (no per-byte cost)
+/// when it is null, as make_profile writes a regime without a fitted bandwidth.
 double beta_of(const JsonField& regime, std::string_view key) {
-  const auto bw = regime.find(key);
-  return bw ? 1e-3 / bw->number(kMinGBps, kMaxGBps) : 0;
+  const JsonField bw = regime.at(key);
+  return bw.is_null() ? 0 : 1e-3 / bw.number(kMinGBps, kMaxGBps);
 }
 
 ProfileRegime read_regime(const JsonField& r) {
@@ -128,7 +129,9 @@ ProfileRegime read_regime(const JsonField& r) {
   }
   reg.alpha_us = r.at("alpha_us").number(0, kMaxAlphaUs);
   reg.beta_us_per_byte = beta_of(r, "bw_GBps");
-  if (const auto la = r.find("link_alpha_us")) reg.link_alpha_us = la->number(0, kMaxAlphaUs);
+  if (const JsonField la = r.at("link_alpha_us"); !la.is_null()) {
+    reg.link_alpha_us = la.number(0, kMaxAlphaUs);
+  }
   reg.link_beta_us_per_byte = beta_of(r, "link_bw_GBps");
   return reg;
 }
@@ -139,7 +142,7 @@ ProfileEntry read_entry(const JsonField& e) {
   if (!parse_op(entry.op)) e.at("op").fail(fmt::format("unknown op '{}'", entry.op));
   if (const auto dtype = e.find("dtype")) entry.dtype = dtype->string();
   entry.tier = e.at("tier").string();
-  if (entry.tier != "intra" && entry.tier != "inter") {
+  if (!is_tier_name(entry.tier)) {
     e.at("tier").fail(fmt::format("expected \"intra\" or \"inter\", got '{}'", entry.tier));
   }
   entry.ranks = static_cast<int>(e.at("ranks").integer(1, kMaxMeshRanks));

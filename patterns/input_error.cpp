@@ -15,9 +15,10 @@ long long checked_range(long long value, long long lo, long long hi, std::string
 }
 
 long long checked_integer(double value, long long lo, long long hi, std::string_view what) {
-  // Compared as doubles first: casting NaN, inf or anything past 2^63 to an integer is undefined.
+  // Compared as doubles first: casting NaN, inf or anything from 2^63 on to an integer is
+  // undefined (and double(INT64_MAX) rounds up to 2^63, so that bound is checked apart).
   if (!(value >= static_cast<double>(lo) && value <= static_cast<double>(hi)) ||
-      value != std::floor(value)) {
+      !(value < 0x1p63) || value != std::floor(value)) {
     throw InputError(fmt::format("{}: expected an integer in [{}, {}], got {}", what, lo, hi, value));
   }
   return checked_range(static_cast<long long>(value), lo, hi, what);
@@ -35,6 +36,13 @@ long long checked_product(std::initializer_list<long long> factors, long long ma
     }
   }
   return product;
+}
+
+void refuse_directory(const std::filesystem::path& file, std::string_view what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw InputError(fmt::format("{}: is a directory, not a {}", file.string(), what));
+  }
 }
 
 }  // namespace meshbench

@@ -3,6 +3,7 @@
 // allocates what it read.
 
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <stdexcept>
 #include <string_view>
@@ -30,5 +31,10 @@ long long checked_integer(double value, long long lo, long long hi, std::string_
 /// product A x B x ... exceeds MAX" otherwise; never wraps (checked at every step).
 long long checked_product(std::initializer_list<long long> factors, long long max,
                           std::string_view what);
+
+/// Throws InputError "FILE: is a directory, not a WHAT" when `file` is a directory (an ifstream
+/// opens one without error and reads nothing, which would be reported as an empty or invalid
+/// file).
+void refuse_directory(const std::filesystem::path& file, std::string_view what);
 
 }  // namespace meshbench

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 
@@ -28,10 +29,7 @@ const char* type_of(const nlohmann::json& v) {
 }  // namespace
 
 nlohmann::json read_json_file(const std::filesystem::path& file, std::size_t max_bytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    throw InputError(fmt::format("{}: is a directory, not a JSON file", file.string()));
-  }
+  refuse_directory(file, "JSON file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
   std::string text;
@@ -123,7 +121,12 @@ long long JsonField::integer(long long lo, long long hi) const {
     fail(fmt::format("expected an integer in [{}, {}], got {} {}", lo, hi, type_of(*value_),
                      shown(*value_)));
   }
-  // An unsigned above 2^63 or a double is checked as a double before any cast.
+  // nlohmann keeps a non-negative integer as unsigned: read exactly up to 2^63 - 1; above it,
+  // and for a double, checked as a double before any cast.
+  if (value_->is_number_unsigned() &&
+      value_->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return checked_range(static_cast<long long>(value_->get<std::uint64_t>()), lo, hi, where());
+  }
   if (value_->is_number_integer() && !value_->is_number_unsigned()) {
     return checked_range(value_->get<long long>(), lo, hi, where());
   }

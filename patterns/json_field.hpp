@@ -16,8 +16,9 @@
 
 namespace meshbench {
 
-/// Reads and parses a JSON file of at most `max_bytes`. Throws InputError "FILE: cannot open
-/// file", "FILE: larger than N bytes" or "FILE: not valid JSON (byte B: ...)".
+/// Reads and parses a JSON file of at most `max_bytes`. Throws InputError "FILE: is a directory,
+/// not a JSON file", "FILE: cannot open file", "FILE: larger than N bytes" or "FILE: not valid
+/// JSON (at line L, column C: ...)".
 nlohmann::json read_json_file(const std::filesystem::path& file,
                               std::size_t max_bytes = std::size_t{256} << 20);
 
@@ -30,12 +31,14 @@ class JsonField {
   /// The root of `doc`, read from `file` (only its name is kept, for messages).
   JsonField(const nlohmann::json& doc, std::string file);
 
+  /// The raw value, for a type test before a typed accessor.
   const nlohmann::json& json() const { return *value_; }
   /// "FILE: PATH" (PATH is "top level" for the root): the prefix of every message.
   std::string where() const;
   /// Throws InputError "FILE: PATH: WHAT".
   [[noreturn]] void fail(std::string_view what) const;
 
+  /// Whether the value is JSON null (an optional field written as null).
   bool is_null() const { return value_->is_null(); }
   /// The member `key` of this object; throws when this is not an object or `key` is absent.
   JsonField at(std::string_view key) const;
@@ -48,7 +51,9 @@ class JsonField {
   /// The members of this object (throws when it is not one).
   std::vector<std::pair<std::string, JsonField>> members() const;
 
+  /// The string value; throws InputError when the value is not a string.
   std::string string() const;
+  /// The boolean value; throws InputError when the value is not true or false.
   bool boolean() const;
   /// An integer in [lo, hi]; a JSON number with a fraction, or outside the range, is refused.
   long long integer(long long lo, long long hi) const;

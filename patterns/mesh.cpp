@@ -48,19 +48,17 @@ std::optional<MeshAxis> parse_axis(std::string_view name) {
 }
 
 int MeshSizes::product() const {
-  long long p = 1;
-  for (MeshAxis a : kAllMeshAxes) {
-    const int s = (*this)[a];
-    // p <= 2^24 and s < 2^31 before each step: the 64-bit product cannot wrap.
-    if (s < 1 || (p *= s) > kMaxMeshRanks) {
-      std::string shown;
-      for (MeshAxis b : kAllMeshAxes) shown += fmt::format("{}{}={}", shown.empty() ? "" : ",", axis_name(b), (*this)[b]);
-      throw MeshError(fmt::format("mesh {}: {}", shown,
-                                  s < 1 ? "every size must be >= 1"
-                                        : fmt::format("more than {} ranks", kMaxMeshRanks)));
-    }
+  std::string shown;
+  for (MeshAxis a : kAllMeshAxes) shown += fmt::format("{}{}={}", shown.empty() ? "" : ",", axis_name(a), (*this)[a]);
+  for (int s : size) {
+    if (s < 1) throw MeshError(fmt::format("mesh {}: every size must be >= 1", shown));
   }
-  return static_cast<int>(p);
+  try {
+    return static_cast<int>(checked_product({size[0], size[1], size[2], size[3], size[4]},
+                                            kMaxMeshRanks, fmt::format("mesh {}", shown)));
+  } catch (const InputError& e) {
+    throw MeshError(fmt::format("{} ranks", e.what()));  // "mesh ...: a x b exceeds 2^24 ranks"
+  }
 }
 
 MeshSizes parse_mesh_sizes(std::string_view text, std::string_view flag) {

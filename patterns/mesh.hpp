@@ -77,6 +77,9 @@ MeshOrder parse_mesh_order(std::string_view text);
 /// "tp-cp-ep-dp-pp" style, fastest first, all five axes.
 std::string format_mesh_order(const MeshOrder& order);
 
+/// Whether `name` is one of the tier names GroupPlacement::tier() gives ("intra", "inter").
+inline bool is_tier_name(std::string_view name) { return name == "intra" || name == "inter"; }
+
 /// Where the ranks of one group live.
 struct GroupPlacement {
   bool inter = false;    ///< true when the group spans more than one node

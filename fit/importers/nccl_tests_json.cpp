@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdlib>
+#include <charconv>
 #include <map>
 #include <optional>
 
@@ -64,11 +64,18 @@ std::optional<NcclRow> read_result(const JsonField& r, std::size_t index, const 
   row.type = r.at("type").string();
   if (const auto redop = r.find("redop"); redop && redop->json().is_string()) row.redop = redop->string();
   if (const auto root = r.find("root"); root && root->json().is_string()) {
-    row.root = static_cast<int>(checked_integer(std::strtod(root->string().c_str(), nullptr), -1,
-                                                kMaxMeshRanks, root->where()));
+    // nccl-tests writes the root as a string ("0"; "-1" for no root): all of it must be read.
+    const std::string text = root->string();
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      root->fail(fmt::format("expected a rank number, got '{}'", text));
+    }
+    row.root = static_cast<int>(checked_range(value, -1, kMaxMeshRanks, root->where()));
   }
-  const auto time = perf.find("time");
-  row.time_us = (time ? *time : perf.at("cpu_time")).number(0, 1e15);
+  const auto time = perf.find("time") ? perf.find("time") : perf.find("cpu_time");
+  if (!time) perf.fail("missing field 'time' (or 'cpu_time')");
+  row.time_us = time->number(0, 1e15);
   row.algbw_GBps = perf.at("alg_bw").number(0, 1e9);
   row.busbw_GBps = perf.at("bus_bw").number(0, 1e9);
   return row;

@@ -45,9 +45,18 @@ struct RowReader {
 
 }  // namespace
 
+/// The columns validate_runs reads: a file without one of them is refused whole (a value a
+/// row cannot be priced with only skips that row).
+constexpr const char* kColumns[] = {
+    "row_id", "model", "layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "seq_len",
+    "global_batch_seqs", "micro_batch", "recompute", "tp", "pp", "dp", "cp", "seq_parallel",
+    "vpp_interleave", "zero_or_fsdp", "gpu", "peak_tflops_per_gpu", "gpus_per_node",
+    "gpus_total", "reported_mfu_pct", "derived_mfu_pct"};
+
 Validation validate_runs(const std::filesystem::path& file,
                          const std::map<std::string, double>& efficiency) {
   const CsvTable table = CsvTable::read(file);
+  for (const char* col : kColumns) table.column(col);  // throws InputError naming the column
   Validation v;
   for (const CsvRow& row : table.rows()) {
     const RowReader r{table, row};
@@ -127,6 +136,14 @@ Validation validate_runs(const std::filesystem::path& file,
     } catch (const InputError& e) {  // a row it cannot price is skipped with the reason
       v.skipped.emplace_back(id, e.what());
     }
+  }
+  if (v.rows.empty()) {
+    std::string why;
+    for (std::size_t i = 0; i < v.skipped.size() && i < 3; ++i) {
+      why += fmt::format("{}{}: {}", i ? "; " : "", v.skipped[i].first, v.skipped[i].second);
+    }
+    throw InputError(fmt::format("{}: no row could be priced ({} skipped{}{})", file.string(),
+                                 v.skipped.size(), why.empty() ? "" : ": ", why));
   }
   std::vector<double> errs;
   for (const RunCheck& c : v.rows) {

@@ -11,7 +11,8 @@ inf, -1, 1e308, 0.5, -8, 2^31, 2^63, 300 digits), CRLF, a BOM, invalid UTF-8, ta
 without rows, rows without header, two tables concatenated, a 100 KB line, 100,000 rows, and for
 JSON a wrong type or a deleted key at one path. The property checked per mutant:
   - it ends within --timeout seconds and --max-memory-mb of address space, by exit, not by a signal;
-  - exit 0 or 2 (1 only for `meshfit compare`, whose 1 means "compared, and it failed");
+  - exit 0 or 2; 1 only where it is a verdict (`meshfit compare --tolerance`: FAIL; `meshbench
+    accept`: FAIL or NOTHING CHECKED) and stdout shows that verdict;
   - on exit 2, exactly one line on stderr, naming the input file; for a JSON mutation, naming the
     key that was changed (or one on its path);
   - no file that existed before (the input, earlier outputs in the output folder) is changed on a
@@ -229,8 +230,11 @@ JSON_MUTATIONS = [m_json_value] * 6 + [m_json_top] + TEXT_MUTATIONS
 
 class Reader:
     def __init__(self, name, seeds, command, json_seed=False, ok_codes=(0, 2), out_files=(),
-                 names_keys=True):
+                 names_keys=True, verdict_1=None):
         self.name, self.seeds, self.command = name, seeds, command
+        # Exit 1 is allowed only where it is a verdict (compare FAIL, accept FAIL) and stdout
+        # must then show it: an escaped exception (MPI_Abort(1)) must not pass for one.
+        self.verdict_1 = verdict_1
         self.mutations = JSON_MUTATIONS if json_seed else TEXT_MUTATIONS
         self.ok_codes, self.out_files = ok_codes, out_files
         # False where the reader refuses the whole document (fit.json is nobody's input), so
@@ -261,7 +265,8 @@ def readers(build, data, shared):
                json_seed=True, out_files=fit_outputs),
         Reader("osu", osu, fit_cmd, out_files=fit_outputs),
         Reader("compare", [os.path.join(fuzz, "results.csv")] + nccl[:6],
-               [meshfit, "compare", "{input}", "{seed}"], ok_codes=(0, 1, 2)),
+               [meshfit, "compare", "{input}", "{seed}", "--tolerance", "0.5"], ok_codes=(0, 1, 2),
+               verdict_1=r"FAIL \(tolerance"),
         Reader("gemm_json", [os.path.join(fuzz, "gemm.json")],
                [meshfit, "fit", os.path.join(fuzz, "results.csv"), "--gemm", "{input}", "-o", "{out}"],
                json_seed=True, out_files=fit_outputs),
@@ -279,7 +284,8 @@ def readers(build, data, shared):
         Reader("config_json_plan", configs,
                [meshplan, "plan", "--model", "{input}", "--layout", "tp=2", "--gpu", "h100"], json_seed=True),
         Reader("expectations", expect, [meshbench, "accept", "--expect", "{input}", "--out", "{out}/accept"],
-               json_seed=True, ok_codes=(0, 1, 2), out_files=("results.csv",)),
+               json_seed=True, ok_codes=(0, 1, 2), out_files=("results.csv",),
+               verdict_1=r"# acceptance: (FAIL|NOTHING CHECKED)"),
     ]
     if published and os.path.exists(published):
         result.append(Reader("published_runs", [published], [meshplan, "validate", "{input}"]))
@@ -316,7 +322,9 @@ def names_key(line, key):
     Underscores do not count: alg_bw is named as algbw."""
     def plain(s):
         return s.replace("_", "").lower()
-    return plain(str(key)) in plain(line) or re.search(r"(^|\s)--[a-z]", line) is not None
+    # A whole word: key "op" is not named by "top level".
+    named = re.search(r"(?<![a-z0-9])" + re.escape(plain(str(key))) + r"(?![a-z0-9])", plain(line))
+    return named is not None or re.search(r"(^|\s)--[a-z]", line) is not None
 
 
 _seed_results = {}
@@ -380,6 +388,8 @@ def run_mutant(reader, index, rng_seed, args):
             problems.append(f"killed by signal {-rc}")
         elif rc not in reader.ok_codes:
             problems.append(f"exit {rc} (expected one of {reader.ok_codes})")
+        elif rc == 1 and not re.search(reader.verdict_1, stdout.decode("utf-8", "replace")):
+            problems.append(f"exit 1 without the verdict {reader.verdict_1!r} on stdout")
         lines = [l for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
         if rc == 2:
             if len(lines) != 1:

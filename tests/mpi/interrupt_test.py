@@ -38,17 +38,16 @@ def main():
                             # Its own session: what Hydra does with the signal stays among its
                             # processes, away from CTest's other tests.
                             start_new_session=True)
-    results = os.path.join(out, "results.csv" if mode == "sweep" else "run.json")
+    # The CSV each writes as it goes: wait for 3 sweep points, or accept's first check.
+    results = os.path.join(out, "results.csv" if mode == "sweep" else "accept.csv")
+    wanted = 3 if mode == "sweep" else 1
     deadline = time.monotonic() + 60
     rows_before = 0
     while time.monotonic() < deadline and proc.poll() is None:
         if os.path.exists(results):
-            if mode != "sweep":
-                time.sleep(1.0)  # into the checks
-                break
             with open(results) as f:
                 rows_before = sum(1 for _ in f) - 1
-            if rows_before >= 3:
+            if rows_before >= wanted:
                 break
         time.sleep(0.05)
     problems = []

@@ -52,7 +52,8 @@ TEST(MeshSizes, AProductPastTheRankLimitIsRefusedNotWrapped) {
   MeshSizes s;
   s[MeshAxis::kTp] = 65536;
   s[MeshAxis::kDp] = 65536;  // 2^32: 0 in an int
-  EXPECT_NE(error_of([&] { s.product(); }).find("more than 16777216 ranks"), std::string::npos);
+  EXPECT_NE(error_of([&] { s.product(); }).find("mesh tp=65536,cp=1,ep=1,dp=65536,pp=1: 65536 x 1 x 1 x 65536 x 1 exceeds 16777216 ranks"),
+            std::string::npos);
   s[MeshAxis::kDp] = 0;
   EXPECT_NE(error_of([&] { s.product(); }).find(">= 1"), std::string::npos);
   EXPECT_EQ(parse_mesh_sizes("tp=8,pp=16,dp=128").product(), 16384);
