@@ -344,9 +344,14 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
                        verification_magnitude(Datatype::kFloat32, group->size())};
       // A size below one float32 element per rank block measures nothing: refused on every rank
       // together (group sizes may differ between nodes), before any buffer is allocated.
-      std::uint64_t empty = ctx.counts.size_bytes == 0 ? 1 : 0, any_empty = 0;
-      world->all_reduce(&empty, &any_empty, 1, Datatype::kUint64, ReduceOp::kMax);
-      if (any_empty) {
+      // [empty here, this group's minimum size, its rank count], max over all ranks: the
+      // message names the largest group's need, wherever rank 0 is.
+      const std::uint64_t n = static_cast<std::uint64_t>(group->size());
+      // One element, or one per rank block for the ops whose size splits into blocks.
+      const std::uint64_t need = element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * n;
+      std::uint64_t mine[3] = {ctx.counts.size_bytes == 0 ? 1u : 0u, need, n}, most[3] = {};
+      world->all_reduce(mine, most, 3, Datatype::kUint64, ReduceOp::kMax);
+      if (most[0]) {
         if (root) {  // the folder exists already: its run.json says how the run ended
           finish_run_record(record, 2, 0, std::nullopt);
           write_json_file(out_dir / "run.json", record);
@@ -354,9 +359,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
         throw InputError(fmt::format(
             "{}: collectives[{}].bytes: {} is below one float32 element per rank of {} on {} ranks "
             "(at least {} B)", o.expect_file, &x - e.collectives.data(), x.bytes, op_name(x.op),
-            group->size(),
-            // One element, or one per rank block for the ops whose size splits into blocks.
-            element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * group->size()));
+            most[2], most[1]));
       }
       const auto exec = group->make_executor();
       Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
