@@ -91,10 +91,8 @@ std::size_t launcher_prefix_at(std::string_view s, std::string& kind) {
 }  // namespace
 
 LogText read_log_text(const std::filesystem::path& file, std::uintmax_t max_bytes) {
+  refuse_directory(file, "log");
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    throw InputError(fmt::format("{}: is a directory, not a log", file.string()));
-  }
   const auto size = std::filesystem::file_size(file, ec);
   std::ifstream in(file, std::ios::binary);
   if (ec || !in) throw InputError(fmt::format("{}: cannot open file", file.string()));
