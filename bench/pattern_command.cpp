@@ -76,16 +76,14 @@ void run_one_f_one_b(Unit& u, void* a, void* b) {
   }
 }
 
-/// Bytes this rank must send and receive in one step of `u` (the table, rank-exact).
+/// Bytes this rank must send and receive in one step of `u` (the table, rank-exact): what it
+/// hands the API per call is its buffers' element counts (patterns/collective.hpp).
 ByteCounts expected_bytes(const Unit& u) {
-  const std::uint64_t size = u.counts.size_bytes, calls = static_cast<std::uint64_t>(u.calls);
-  const std::uint64_t block = size / static_cast<std::uint64_t>(u.group_size);
-  switch (u.op) {
-    case CollectiveOp::kAllGather: return {calls * block, calls * size};
-    case CollectiveOp::kReduceScatter: return {calls * size, calls * block};
-    default: break;
+  const std::uint64_t calls = static_cast<std::uint64_t>(u.calls), elem = element_bytes(kDtype);
+  if (u.axis != "pp") {
+    return {calls * u.counts.send_count * elem, calls * u.counts.recv_count * elem};
   }
-  if (u.axis != "pp") return {calls * size, calls * size};
+  const std::uint64_t size = u.counts.size_bytes;
   // 1F1B: activations go to the next stage, gradients to the previous; the ends skip theirs.
   const int stage = u.comm->rank(), last = u.comm->size() - 1;
   const std::uint64_t fwd_out = stage < last ? calls : 0, fwd_in = stage > 0 ? calls : 0;

@@ -251,7 +251,7 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
                                    algorithm_name(alg), algorithm));
     }
     const AlgorithmSteps steps = algorithm_steps(op, alg, ranks);
-    if (entry->ranks == 1 && op != CollectiveOp::kPingPong && op != CollectiveOp::kSendRecv) {
+    if (entry->ranks == 1 && !op_traits(op).point_to_point) {
       throw InputError(fmt::format("{} was measured on 1 rank: no link to scale", entry->label()));
     }
     p.algorithm = std::string(algorithm_name(alg));

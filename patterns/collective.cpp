@@ -7,26 +7,27 @@
 namespace meshbench {
 namespace {
 
-struct OpInfo {
-  CollectiveOp op;
-  std::string_view name;
-  std::string_view nccl_tests_name;
-};
+using L = SizeLayout;
+using B = BusbwRule;
 
-constexpr std::array<OpInfo, 7> kOps = {{
-    {CollectiveOp::kAllReduce, "all_reduce", "allreduce"},
-    {CollectiveOp::kAllGather, "all_gather", "allgather"},
-    {CollectiveOp::kReduceScatter, "reduce_scatter", "reducescatter"},
-    {CollectiveOp::kAllToAll, "all_to_all", "alltoall"},
-    {CollectiveOp::kBroadcast, "broadcast", "bcast"},
-    {CollectiveOp::kSendRecv, "send_recv", "sendrecv"},
-    {CollectiveOp::kPingPong, "ping_pong", "pingpong"},
+// In the order sweeps run and reports list them.
+constexpr std::array<OpTraits, 7> kOps = {{
+    {CollectiveOp::kAllReduce, "all_reduce", "allreduce", true, false, 1, L::kWhole, B::kAllReduce},
+    {CollectiveOp::kAllGather, "all_gather", "allgather", false, false, 1, L::kGather, B::kBlocks},
+    {CollectiveOp::kReduceScatter, "reduce_scatter", "reducescatter", true, false, 1, L::kScatter,
+     B::kBlocks},
+    {CollectiveOp::kAllToAll, "all_to_all", "alltoall", false, false, 1, L::kExchange, B::kBlocks},
+    {CollectiveOp::kBroadcast, "broadcast", "bcast", false, false, 1, L::kWhole, B::kOne},
+    {CollectiveOp::kSendRecv, "send_recv", "sendrecv", false, true, 1, L::kWhole, B::kOne},
+    {CollectiveOp::kPingPong, "ping_pong", "pingpong", false, true, 2, L::kWhole, B::kOne},
 }};
 
-constexpr std::array<CollectiveOp, 7> kOrder = {
-    CollectiveOp::kAllReduce, CollectiveOp::kAllGather, CollectiveOp::kReduceScatter,
-    CollectiveOp::kAllToAll,  CollectiveOp::kBroadcast, CollectiveOp::kSendRecv,
-    CollectiveOp::kPingPong};
+constexpr std::array<CollectiveOp, kOps.size()> order_of_table() {
+  std::array<CollectiveOp, kOps.size()> out{};
+  for (std::size_t i = 0; i < kOps.size(); ++i) out[i] = kOps[i].op;
+  return out;
+}
+constexpr std::array<CollectiveOp, kOps.size()> kOrder = order_of_table();
 
 void check_ranks(int nranks) {
   if (nranks < 1) throw std::invalid_argument("rank count must be >= 1, got " + std::to_string(nranks));
@@ -34,47 +35,39 @@ void check_ranks(int nranks) {
 
 }  // namespace
 
+const OpTraits& op_traits(CollectiveOp op) {
+  for (const auto& info : kOps) {
+    if (info.op == op) return info;
+  }
+  throw std::logic_error("op_traits: unknown CollectiveOp");
+}
+
+bool splits_into_blocks(CollectiveOp op) { return op_traits(op).layout != SizeLayout::kWhole; }
+
 std::span<const CollectiveOp> all_collective_ops() { return kOrder; }
 
-std::string_view op_name(CollectiveOp op) {
-  for (const auto& info : kOps) {
-    if (info.op == op) return info.name;
-  }
-  throw std::logic_error("unnamed CollectiveOp");
-}
+std::string_view op_name(CollectiveOp op) { return op_traits(op).name; }
 
 std::optional<CollectiveOp> parse_op(std::string_view name) {
   for (const auto& info : kOps) {
     if (name == info.name || name == info.nccl_tests_name) return info.op;
   }
-  if (name == "broadcast") return CollectiveOp::kBroadcast;
   return std::nullopt;
 }
 
-bool is_reduction(CollectiveOp op) {
-  return op == CollectiveOp::kAllReduce || op == CollectiveOp::kReduceScatter;
-}
+bool is_reduction(CollectiveOp op) { return op_traits(op).reduction; }
 
-int min_ranks(CollectiveOp op) { return op == CollectiveOp::kPingPong ? 2 : 1; }
+int min_ranks(CollectiveOp op) { return op_traits(op).min_ranks; }
 
 double busbw_factor(CollectiveOp op, int nranks) {
   check_ranks(nranks);
   const double n = nranks;
-  switch (op) {
-    case CollectiveOp::kAllReduce:
-      // Each rank sends and receives 2(n-1)/n of the buffer in the bandwidth-optimal algorithm.
-      return 2.0 * (n - 1.0) / n;
-    case CollectiveOp::kAllGather:
-    case CollectiveOp::kReduceScatter:
-    case CollectiveOp::kAllToAll:
-      // Each rank receives (n-1) of the n blocks that make up "size".
-      return (n - 1.0) / n;
-    case CollectiveOp::kBroadcast:
-    case CollectiveOp::kSendRecv:
-    case CollectiveOp::kPingPong:
-      return 1.0;
+  switch (op_traits(op).busbw) {
+    case BusbwRule::kAllReduce: return 2.0 * (n - 1.0) / n;
+    case BusbwRule::kBlocks: return (n - 1.0) / n;
+    case BusbwRule::kOne: return 1.0;
   }
-  throw std::logic_error("busbw_factor: unknown op");
+  throw std::logic_error("busbw_factor: unknown rule");
 }
 
 double algbw_GBps(std::uint64_t size_bytes, double time_us) {
@@ -87,31 +80,28 @@ ElementCounts element_counts(CollectiveOp op, std::uint64_t requested_bytes, int
   if (element_bytes == 0) throw std::invalid_argument("element_bytes must be > 0");
   const std::uint64_t n = static_cast<std::uint64_t>(nranks);
   ElementCounts c;
-  switch (op) {
-    case CollectiveOp::kAllReduce:
-    case CollectiveOp::kBroadcast:
-    case CollectiveOp::kSendRecv:
-    case CollectiveOp::kPingPong: {
+  switch (op_traits(op).layout) {
+    case SizeLayout::kWhole: {
       const std::uint64_t count = requested_bytes / element_bytes;
       c.send_count = c.recv_count = count;
       c.size_bytes = count * element_bytes;
       break;
     }
-    case CollectiveOp::kAllGather: {
+    case SizeLayout::kGather: {
       const std::uint64_t per_rank = requested_bytes / (n * element_bytes);
       c.send_count = per_rank;
       c.recv_count = per_rank * n;
       c.size_bytes = per_rank * n * element_bytes;
       break;
     }
-    case CollectiveOp::kReduceScatter: {
+    case SizeLayout::kScatter: {
       const std::uint64_t per_rank = requested_bytes / (n * element_bytes);
       c.send_count = per_rank * n;
       c.recv_count = per_rank;
       c.size_bytes = per_rank * n * element_bytes;
       break;
     }
-    case CollectiveOp::kAllToAll: {
+    case SizeLayout::kExchange: {
       const std::uint64_t per_peer = requested_bytes / (n * element_bytes);
       c.send_count = c.recv_count = per_peer * n;
       c.size_bytes = per_peer * n * element_bytes;

@@ -32,6 +32,42 @@ enum class CollectiveOp {
   kPingPong,
 };
 
+/// How an op's nccl-tests size lays out in each rank's buffers (nccl-tests doc/PERFORMANCE.md).
+enum class SizeLayout {
+  kWhole,     ///< send and receive buffers are the whole size (all_reduce, broadcast, send_recv, ping_pong)
+  kGather,    ///< send size / n, receive size (all_gather)
+  kScatter,   ///< send size, receive size / n (reduce_scatter)
+  kExchange,  ///< send and receive size, n blocks of one per peer (all_to_all)
+};
+
+/// How busbw follows from algbw on n ranks (nccl-tests doc/PERFORMANCE.md).
+enum class BusbwRule {
+  kAllReduce,  ///< 2(n-1)/n: each rank sends and receives 2(n-1)/n of the buffer
+  kBlocks,     ///< (n-1)/n: each rank receives n-1 of the n blocks of the size
+  kOne,        ///< 1: the whole size crosses one link
+};
+
+/// The one table of what meshbench knows about an op: names, byte accounting and bus-bandwidth
+/// rule, read by bench (buffers, counts), pattern (bytes per rank), the importers (which op a
+/// table is), fit and plan (algorithm steps, point-to-point). One row per CollectiveOp.
+struct OpTraits {
+  CollectiveOp op;
+  std::string_view name;             ///< CLI and CSV ("all_reduce")
+  std::string_view nccl_tests_name;  ///< nccl-tests' spelling ("allreduce" of allreduce_perf)
+  bool reduction;                    ///< the result is a sum across ranks (depends on the dtype)
+  bool point_to_point;               ///< send_recv, ping_pong: one message between two ranks
+  int min_ranks;                     ///< 2 for ping_pong, 1 otherwise
+  SizeLayout layout;
+  BusbwRule busbw;
+};
+
+/// The row of `op`.
+const OpTraits& op_traits(CollectiveOp op);
+
+/// True for the ops whose size splits into n rank blocks (SizeLayout kGather, kScatter,
+/// kExchange): their element counts round the size down to a multiple of n elements.
+bool splits_into_blocks(CollectiveOp op);
+
 /// All ops, in the order sweeps run and reports list them.
 std::span<const CollectiveOp> all_collective_ops();
 

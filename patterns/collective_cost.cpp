@@ -26,15 +26,14 @@ std::optional<Algorithm> parse_algorithm(std::string_view name) {
 }
 
 Algorithm default_algorithm(CollectiveOp op) {
-  return (op == CollectiveOp::kSendRecv || op == CollectiveOp::kPingPong) ? Algorithm::kDirect
-                                                                          : Algorithm::kRing;
+  return op_traits(op).point_to_point ? Algorithm::kDirect : Algorithm::kRing;
 }
 
 AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p) {
   if (p < 1) throw std::invalid_argument(fmt::format("rank count must be >= 1, got {}", p));
   const double n = p;
   const double lg = std::ceil(std::log2(n));
-  const bool point_to_point = op == CollectiveOp::kSendRecv || op == CollectiveOp::kPingPong;
+  const bool point_to_point = op_traits(op).point_to_point;
   if (p == 1 && !point_to_point) return {0, 0};
   switch (op) {
     case CollectiveOp::kAllReduce:

@@ -177,8 +177,8 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
   id.op = candidates[0];
   const CollectiveOp op = op_of(id.op);
   if (id.ranks > 0) return id;
-  const bool factor_tells = op == CollectiveOp::kAllReduce || op == CollectiveOp::kAllGather ||
-                            op == CollectiveOp::kReduceScatter || op == CollectiveOp::kAllToAll;
+  // busbw / algbw depends on n for these ops (op_traits(op).busbw): the ratio tells n.
+  const bool factor_tells = op_traits(op).busbw != BusbwRule::kOne;
   if (const auto n = factor_tells ? ranks_from_factor(rows, op) : std::nullopt) {
     id.ranks = *n;
     if (listed_ranks > 0 && listed_ranks != *n) {
@@ -188,8 +188,7 @@ NcclIdentity identify_nccl_table(const std::string& where, const std::vector<Ncc
       id.notes.push_back(fmt::format("{}: {} ranks from busbw/algbw{}", where, *n,
                                      listed_ranks == *n ? " and the rank lines" : ""));
     }
-  } else if (n_ratio && (op == CollectiveOp::kAllGather || op == CollectiveOp::kReduceScatter ||
-                         op == CollectiveOp::kAllToAll)) {
+  } else if (n_ratio && splits_into_blocks(op)) {
     id.ranks = static_cast<int>(std::lround(*ratio));
     id.notes.push_back(fmt::format("{}: {} ranks from size / count", where, id.ranks));
   } else if (listed_ranks > 0) {

@@ -76,3 +76,56 @@ TEST(OpNames, RoundTripAndAcceptNcclTestsSpellings) {
 
 }  // namespace
 }  // namespace meshbench
+
+namespace meshbench {
+namespace {
+
+// The op table is the one source: each row is its op's, names round-trip, and the counts and
+// busbw factors the functions derive from a row agree with nccl-tests' per-op definitions
+// (doc/PERFORMANCE.md), written out here op by op.
+TEST(OpTable, EveryRowAgreesWithTheNcclTestsDefinitions) {
+  ASSERT_EQ(all_collective_ops().size(), 7u);
+  for (CollectiveOp op : all_collective_ops()) {
+    const OpTraits& t = op_traits(op);
+    EXPECT_EQ(t.op, op);
+    EXPECT_EQ(parse_op(t.name), op);
+    EXPECT_EQ(parse_op(t.nccl_tests_name), op);
+    const int n = 4;
+    // 4 x 4 x 10 + 3 bytes: whole ops keep 160 B; block ops round to a multiple of n elements.
+    const ElementCounts c = element_counts(op, 163, n, 4);
+    switch (op) {
+      case CollectiveOp::kAllGather:
+        EXPECT_EQ(c.send_count, 10u);
+        EXPECT_EQ(c.recv_count, 40u);
+        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
+        break;
+      case CollectiveOp::kReduceScatter:
+        EXPECT_EQ(c.send_count, 40u);
+        EXPECT_EQ(c.recv_count, 10u);
+        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
+        break;
+      case CollectiveOp::kAllToAll:
+        EXPECT_EQ(c.send_count, 40u);
+        EXPECT_EQ(c.recv_count, 40u);
+        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
+        break;
+      case CollectiveOp::kAllReduce:
+        EXPECT_EQ(c.send_count, 40u);
+        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 1.5);
+        break;
+      default:
+        EXPECT_EQ(c.send_count, 40u);
+        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 1.0);
+    }
+    EXPECT_EQ(c.size_bytes, 160u) << op_name(op);
+    EXPECT_EQ(splits_into_blocks(op), op == CollectiveOp::kAllGather ||
+                                          op == CollectiveOp::kReduceScatter ||
+                                          op == CollectiveOp::kAllToAll);
+    EXPECT_EQ(t.point_to_point, op == CollectiveOp::kSendRecv || op == CollectiveOp::kPingPong);
+    EXPECT_EQ(t.reduction, op == CollectiveOp::kAllReduce || op == CollectiveOp::kReduceScatter);
+  }
+  EXPECT_FALSE(parse_op("allreduz").has_value());
+}
+
+}  // namespace
+}  // namespace meshbench
