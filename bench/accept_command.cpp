@@ -449,8 +449,12 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
         for (int attempt = 0; attempt < e.repeats; ++attempt) {
           const int id = checkpoint("node-pair matrix");
           try {
+            MeasureSettings pair_settings;  // the expectations' fixed count, one warm-up
+            pair_settings.adaptive = false;
+            pair_settings.iters = e.pairs.iters;
+            pair_settings.warmup_iters = 1;
             rows = measure_pair_matrix(*world, topo, e.pairs.latency_bytes, e.pairs.bandwidth_bytes,
-                                       e.pairs.iters, 1);
+                                       pair_settings);
           } catch (const CollectiveTimeout&) {
             watchdog(id, "node-pair matrix");
           }

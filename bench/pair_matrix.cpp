@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "bench/collectives/collective_test.hpp"
+#include "bench/executor.hpp"
 #include "bench/interrupt.hpp"
+#include "bench/launch_plan.hpp"
 #include "bench/stats.hpp"
 #include "patterns/collective.hpp"
 #include "patterns/pair_schedule.hpp"
@@ -12,24 +15,20 @@ namespace {
 
 constexpr std::size_t kFields = 4;  // latency p50, latency min, bandwidth-size p50, bw GB/s
 
-/// One-way times (RTT / 2) in us, seen by the lower node of the pair; empty on the other side.
-std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::size_t bytes,
-                                 int iters, int warmup) {
-  const std::size_t count = std::max<std::size_t>(1, bytes / 4);
-  std::vector<float> send(count, 1.0F), recv(count);
-  std::vector<double> out;
-  for (int i = 0; i < warmup + iters; ++i) {
-    const double t0 = comm.wtime();
-    if (first) {
-      comm.send(send.data(), count, Datatype::kFloat32, peer);
-      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
-      if (i >= warmup) out.push_back((comm.wtime() - t0) / 2 * 1e6);
-    } else {
-      comm.recv(recv.data(), count, Datatype::kFloat32, peer);
-      comm.send(send.data(), count, Datatype::kFloat32, peer);
-    }
-  }
-  return out;
+/// One-way times (RTT / 2, the ping_pong test's reported time) in us of `bytes` between the two
+/// ranks of `pair` (rank 0: the lower node), measured by the harness; the same on both ranks.
+/// Signals are not voted on here: the round's world reduction carries them, so that no rank
+/// outside the pair is left waiting.
+std::vector<double> ping_pong_us(Communicator& pair, std::uint64_t bytes, const MeasureSettings& settings) {
+  const CollectiveTest& test = ping_pong_test();
+  PointContext ctx{pair.rank(), pair.size(), Datatype::kFloat32,
+                   element_counts(CollectiveOp::kPingPong, bytes, pair.size(), 4), 1, 1};
+  const auto exec = pair.make_executor();
+  Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
+  const auto timer = exec->timer([&] { test.run(pair, ctx, buf); }, LaunchPlan{});
+  Harness harness(pair, settings, [] { return false; });
+  return harness.measure([&] { return test.reported_seconds(ctx, timer->sample_seconds()); }, 1, 0)
+      .samples_us;
 }
 
 }  // namespace
@@ -37,7 +36,7 @@ std::vector<double> ping_pong_us(Communicator& comm, int peer, bool first, std::
 
 std::vector<PairMeasurement> measure_pair_matrix(
     Communicator& world, const Topology& topo, std::uint64_t latency_bytes,
-    std::uint64_t bandwidth_bytes, int iters, int warmup_iters,
+    std::uint64_t bandwidth_bytes, const MeasureSettings& settings,
     const std::function<void(const std::vector<PairMeasurement>&)>& on_round) {
   const bool leader = topo.local_rank == 0;
   // Leaders in node order: node n's leader is rank n of `leaders`.
@@ -52,12 +51,19 @@ std::vector<PairMeasurement> measure_pair_matrix(
     // counts the ranks signalled (bench/interrupt.hpp), in the same reduction.
     std::vector<double> mine(nodes * nodes * kFields + 1, 0.0), got(mine.size(), 0.0);
     if (leader) {
+      // A communicator per pair of this round (lower node first); a leader left out of every
+      // pair (odd node count) gets one of its own and idles.
+      int color = static_cast<int>(nodes) + topo.node_index;
+      for (std::size_t k = 0; k < rounds[round].size(); ++k) {
+        const auto& [a, b] = rounds[round][k];
+        if (topo.node_index == a || topo.node_index == b) color = static_cast<int>(k);
+      }
+      const auto pair = leaders->split(color, topo.node_index);
       for (const auto& [a, b] : rounds[round]) {
         if (topo.node_index != a && topo.node_index != b) continue;
         const bool first = topo.node_index == a;
-        const int peer = first ? b : a;
-        const auto l = ping_pong_us(*leaders, peer, first, lat, iters, warmup_iters);
-        const auto w = ping_pong_us(*leaders, peer, first, bw, iters, warmup_iters);
+        const auto l = ping_pong_us(*pair, lat, settings);
+        const auto w = ping_pong_us(*pair, bw, settings);
         if (first) {
           double* f = &mine[(static_cast<std::size_t>(a) * nodes + static_cast<std::size_t>(b)) * kFields];
           f[0] = summarize(l).p50;

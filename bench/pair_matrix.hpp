@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/communicator.hpp"
+#include "bench/harness.hpp"
 #include "bench/topology.hpp"
 
 namespace meshbench {
@@ -21,14 +22,16 @@ struct PairMeasurement {
   double bw_GBps = 0;                             ///< bandwidth_bytes / that time
 };
 
-/// Collective over `world` (every rank calls it; ranks other than node leaders wait). Sizes are
+/// Collective over `world` (every rank calls it; ranks other than node leaders wait). Each pair's
+/// two sizes are ping_pong points (bench/collectives: one way = round trip / 2) measured by the
+/// harness on a communicator of the pair, with `settings` (fixed or adaptive). Sizes are
 /// rounded down to whole float32 elements (at least one). `on_round` runs on world rank 0 with
 /// each round's rows as soon as the round ends. Returns every row on world rank 0, nothing
 /// elsewhere. After the round in which any rank received SIGINT or SIGTERM (its rows reported),
 /// throws Interrupted on every rank.
 std::vector<PairMeasurement> measure_pair_matrix(
     Communicator& world, const Topology& topo, std::uint64_t latency_bytes,
-    std::uint64_t bandwidth_bytes, int iters, int warmup_iters,
+    std::uint64_t bandwidth_bytes, const MeasureSettings& settings,
     const std::function<void(const std::vector<PairMeasurement>&)>& on_round = {});
 
 /// Median bandwidth of the pairs each node is part of, by node index.

@@ -42,10 +42,7 @@ CLI::App* add_pairs_command(CLI::App& app, PairsOptions& o) {
       ->capture_default_str();
   sub->add_option("--bandwidth-bytes", o.bandwidth_bytes, "Message size for bandwidth")
       ->capture_default_str();
-  sub->add_option("-n,--iters", o.iters, "Timed round trips per size and pair")
-      ->capture_default_str();
-  sub->add_option("-w,--warmup_iters", o.warmup_iters, "Untimed round trips before them")
-      ->capture_default_str();
+  add_measure_flags(sub, o.measure, "round trips");
   sub->add_option("--wait", o.wait, "spin, yield or auto")->capture_default_str();
   sub->add_option("--out", o.out_dir, "Output folder (default results/<time>-pairs-<K>nodes)");
   return sub;
@@ -54,10 +51,8 @@ CLI::App* add_pairs_command(CLI::App& app, PairsOptions& o) {
 int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::string>& command_line) {
   const std::uint64_t lat_bytes = message_bytes("--latency-bytes", o.latency_bytes);
   const std::uint64_t bw_bytes = message_bytes("--bandwidth-bytes", o.bandwidth_bytes);
-  if (o.iters < 1) throw UsageError(fmt::format("-n/--iters must be >= 1, got {}", o.iters));
-  if (o.warmup_iters < 0) {
-    throw UsageError(fmt::format("-w/--warmup_iters must be >= 0, got {}", o.warmup_iters));
-  }
+  // -w defaults to 3 untimed round trips in fixed mode, as before the harness.
+  const MeasureSettings measure = to_measure_settings(o.measure, 3);
   const Topology topo = mpi.discover_topology();
   if (topo.nodes < 2) {
     throw UsageError(fmt::format("pairs needs ranks on 2 or more nodes; this job has {} node",
@@ -86,19 +81,20 @@ int run_pairs(MpiRuntime& mpi, const PairsOptions& o, const std::vector<std::str
         "pairs", command_line, topo, wait_mode_name(mode), mpi.library_version(),
         mpi.transport_version(), std::thread::hardware_concurrency(), "mpi", nullptr,
         {{"latency_bytes", lat_bytes}, {"bandwidth_bytes", bw_bytes},
-         {"measure", {{"mode", "fixed"}, {"iters", o.iters}, {"warmup_iters", o.warmup_iters}}}},
+         {"measure", measure_settings_json(measure)}},
         {{"pairs_csv", "pairs.csv"}}});
     write_json_file(out_dir / "run.json", record);
     fmt::print("# meshbench pairs: {} nodes, one rank each, wait mode {}; latency at {} B, "
-               "bandwidth at {} B, {} iters\n",
-               topo.nodes, wait_mode_name(mode), lat_bytes, bw_bytes, o.iters);
+               "bandwidth at {} B; {}\n",
+               topo.nodes, wait_mode_name(mode), lat_bytes, bw_bytes,
+               describe_measure_settings(measure));
     std::fflush(stdout);
   }
   std::size_t rows_written = 0;
   std::vector<PairMeasurement> rows;
   try {
     rows = measure_pair_matrix(
-        *world, topo, lat_bytes, bw_bytes, o.iters, o.warmup_iters,
+        *world, topo, lat_bytes, bw_bytes, measure,
         [&](const std::vector<PairMeasurement>& round) {
           rows_written += round.size();
           for (const PairMeasurement& r : round) {

@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "bench/backends/mpi/mpi_runtime.hpp"
+#include "bench/measure_flags.hpp"
 
 namespace meshbench {
 
 struct PairsOptions {
   std::string latency_bytes = "8";
   std::string bandwidth_bytes = "4M";
-  int iters = 20;
-  int warmup_iters = 3;
+  MeasureFlags measure;  ///< -n/-w fixed (nccl-tests style), else the harness's adaptive stop
   std::string wait = "auto";
   std::string out_dir;  ///< empty = results/<time>-pairs-<K>nodes
 };
