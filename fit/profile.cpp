@@ -168,7 +168,20 @@ Profile read_profile(const std::filesystem::path& file) {
     throw InputError(fmt::format("{}: schema is not meshbench.profile/1", file.string()));
   }
   Profile p;
-  for (const JsonField& e : root.at("entries").elements()) p.entries.push_back(read_entry(e));
+  const std::vector<JsonField> entries = root.at("entries").elements();
+  for (const JsonField& e : entries) p.entries.push_back(read_entry(e));
+  // meshfit fit refuses two series of one key; in a profile they are two rates for one link and
+  // prediction would take whichever comes first.
+  for (std::size_t j = 0; j < p.entries.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      const ProfileEntry &a = p.entries[i], &b = p.entries[j];
+      if (a.op == b.op && a.dtype == b.dtype && a.tier == b.tier && a.ranks == b.ranks &&
+          a.nodes == b.nodes && a.ranks_per_node == b.ranks_per_node) {
+        entries[j].fail(fmt::format("repeats entries[{}] ({} {}): two rates for one series; keep "
+                                    "one", i, b.label(), b.dtype.empty() ? "any dtype" : b.dtype));
+      }
+    }
+  }
   if (const auto compute = root.find("compute")) p.compute = compute_from_json(*compute);
   return p;
 }
