@@ -227,13 +227,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       u.group_axes = r.group_axes;
       u.group_size = r.group_size;
       u.what = r.axis == "pp" ? "1F1B: activations forward, gradients backward" : r.what;
-      const auto requested = static_cast<std::uint64_t>(std::llround(r.bytes_per_call * o.scale));
-      u.counts = element_counts(r.op, std::max<std::uint64_t>(requested, 1), r.group_size,
-                                element_bytes(kDtype));
-      if (u.counts.size_bytes == 0) {  // at least one element per rank block
-        u.counts = element_counts(r.op, static_cast<std::uint64_t>(r.group_size) * 4, r.group_size,
-                                  element_bytes(kDtype));
-      }
+      u.counts = executed_counts(r, o.scale);  // float32, as kDtype
       const std::string key = axes_key(r.group_axes);
       if (!comms.count(key)) {
         const int color = mesh.group_index(topo.rank, r.group_axes);

@@ -102,6 +102,11 @@ std::vector<TrafficRow> ep_traffic(const TrafficInputs& in);
 /// All axes in the order tp, cp, ep, pp, dp, zero.
 std::vector<TrafficRow> step_traffic(const TrafficInputs& in);
 
+/// The buffers `meshbench pattern` executes for row `r` at `scale` (0, 1]: float32 elements of
+/// bytes_per_call x scale, rounded down as nccl-tests rounds a size (element_counts), and at
+/// least one element per rank block. Its size_bytes is pattern.csv's `bytes`.
+ElementCounts executed_counts(const TrafficRow& r, double scale);
+
 /// Validates and bundles (see validate_step).
 TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig& train,
                                   const MeshSizes& layout);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "fit/plan/launch_flags.hpp"
+#include "fit/plan/measured.hpp"
 #include "fit/plan/search.hpp"
 #include "patterns/mesh.hpp"
 #include "patterns/model_report.hpp"
@@ -118,6 +119,9 @@ CLI::App* add_plan_command(CLI::App& app, PlanCommandOptions& o) {
   add_cluster_flags(sub, o.cluster);
   sub->add_option("--launch", o.launch, "Also print launch settings: megatron, torchtitan, deepspeed")
       ->check(CLI::IsMember({"megatron", "torchtitan", "deepspeed"}));
+  sub->add_option("--measured", o.measured,
+                  "pattern.csv of `meshbench pattern` for this layout: predicted vs measured "
+                  "communication time per axis per step");
   return sub;
 }
 
@@ -136,6 +140,8 @@ int run_plan(const PlanCommandOptions& o) {
   const TrafficInputs in = to_traffic_inputs(o.training);
   const Cluster c = make_cluster(o.cluster);
   const StepEstimate e = estimate_step(in, c.gpu, o.cluster.gpus_per_node, *c.cost, c.options);
+  const std::vector<AxisComparison> measured =
+      o.measured.empty() ? std::vector<AxisComparison>{} : compare_with_pattern(o.measured, in, e);
   std::string launch;
   if (o.launch == "megatron") launch = megatron_args(in);
   if (o.launch == "torchtitan") launch = torchtitan_toml(in);
@@ -147,6 +153,9 @@ int run_plan(const PlanCommandOptions& o) {
     doc["cost_model"] = c.cost->describe();
     doc["matmul_efficiency_source"] = c.efficiency_source;
     if (!launch.empty()) doc["launch"] = launch;
+    if (!measured.empty()) {
+      doc["measured"] = {{"source", o.measured}, {"axes", comparison_json(measured)}};
+    }
     std::cout << doc.dump(2) << "\n";
     return 0;
   }
@@ -156,6 +165,15 @@ int run_plan(const PlanCommandOptions& o) {
   fmt::print("{}", model_text(in.model));
   fmt::print("# matmul efficiency {:.3f}: {}\n", e.matmul_efficiency, c.efficiency_source);
   print_estimate(e);
+  if (!measured.empty()) {
+    fmt::print("# predicted vs measured communication per step ({}; all of an axis's traffic, "
+               "before overlap):\n#   {:<5} {:>14} {:>14} {:>8}\n", o.measured, "axis",
+               "predicted(us)", "measured(us)", "ratio");
+    for (const AxisComparison& a : measured) {
+      fmt::print("    {:<5} {:>14.1f} {:>14.1f} {:>8.3f}\n", a.axis, a.predicted_us, a.measured_us,
+                 a.ratio());
+    }
+  }
   if (!launch.empty()) fmt::print("# {} launch settings:\n{}\n", o.launch, launch);
   return 0;
 }

@@ -25,6 +25,7 @@ struct PlanCommandOptions {
   TrainingOptions training;
   ClusterOptions cluster;
   std::string launch;  ///< megatron, torchtitan, deepspeed or empty
+  std::string measured;  ///< pattern.csv of `meshbench pattern` for the same layout, or empty
 };
 
 struct SearchCommandOptions {

@@ -1,5 +1,6 @@
 #include "patterns/traffic/common.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace meshbench {
@@ -73,6 +74,18 @@ std::vector<TrafficRow> step_traffic(const TrafficInputs& in) {
     all.insert(all.end(), rows.begin(), rows.end());
   }
   return all;
+}
+
+ElementCounts executed_counts(const TrafficRow& r, double scale) {
+  constexpr std::size_t kFloat32Bytes = 4;
+  const auto requested = static_cast<std::uint64_t>(std::llround(r.bytes_per_call * scale));
+  ElementCounts c = element_counts(r.op, std::max<std::uint64_t>(requested, 1), r.group_size,
+                                   kFloat32Bytes);
+  if (c.size_bytes == 0) {  // at least one element per rank block
+    c = element_counts(r.op, static_cast<std::uint64_t>(r.group_size) * kFloat32Bytes,
+                       r.group_size, kFloat32Bytes);
+  }
+  return c;
 }
 
 }  // namespace meshbench
