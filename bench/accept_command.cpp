@@ -349,20 +349,38 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       const std::uint64_t n = static_cast<std::uint64_t>(group->size());
       // One element, or one per rank block for the ops whose size splits into blocks.
       const std::uint64_t need = element_counts(x.op, 4, group->size(), 4).size_bytes > 0 ? 4 : 4 * n;
-      std::uint64_t mine[3] = {ctx.counts.size_bytes == 0 ? 1u : 0u, need, n}, most[3] = {};
-      world->all_reduce(mine, most, 3, Datatype::kUint64, ReduceOp::kMax);
-      if (most[0]) {
+      const std::uint64_t buffer_bytes = test.buffer_layout(ctx).total_bytes;
+      const auto exec = group->make_executor();
+      Buffers buf;
+      bool no_memory = false;
+      if (ctx.counts.size_bytes > 0) {
+        try {
+          buf = exec->allocate(test.buffer_layout(ctx), ctx);
+        } catch (const std::bad_alloc&) {
+          no_memory = true;
+        }
+      }
+      // [empty, out of memory, minimum size, group size, buffer bytes], max over all ranks: every
+      // rank refuses together, and the message names the largest group's figures.
+      std::uint64_t mine[5] = {ctx.counts.size_bytes == 0 ? 1u : 0u, no_memory ? 1u : 0u, need, n,
+                               buffer_bytes};
+      std::uint64_t most[5] = {};
+      world->all_reduce(mine, most, 5, Datatype::kUint64, ReduceOp::kMax);
+      if (most[0] || most[1]) {
         if (root) {  // the folder exists already: its run.json says how the run ended
           finish_run_record(record, 2, 0, std::nullopt);
           write_json_file(out_dir / "run.json", record);
         }
-        throw InputError(fmt::format(
-            "{}: collectives[{}].bytes: {} is below one float32 element per rank of {} on {} ranks "
-            "(at least {} B)", o.expect_file, &x - e.collectives.data(), x.bytes, op_name(x.op),
-            most[2], most[1]));
+        const std::string where = fmt::format("{}: collectives[{}].bytes: {}", o.expect_file,
+                                              &x - e.collectives.data(), x.bytes);
+        if (most[0]) {
+          throw InputError(fmt::format("{} is below one float32 element per rank of {} on {} ranks "
+                                       "(at least {} B)", where, op_name(x.op), most[3], most[2]));
+        }
+        throw InputError(fmt::format("{} needs {} of buffers per rank, more than a rank could "
+                                     "allocate", where,
+                                     format_bytes_approx(static_cast<double>(most[4]))));
       }
-      const auto exec = group->make_executor();
-      Buffers buf = exec->allocate(test.buffer_layout(ctx), ctx);
       const auto timer = exec->timer([&] { test.run(*group, ctx, buf); }, LaunchPlan{});
       std::vector<int> last_count(static_cast<std::size_t>(topo.world_size), 0);
       double value = 0;

@@ -168,6 +168,7 @@ Profile read_profile(const std::filesystem::path& file) {
     throw InputError(fmt::format("{}: schema is not meshbench.profile/1", file.string()));
   }
   Profile p;
+  p.file = file.string();
   const std::vector<JsonField> entries = root.at("entries").elements();
   for (const JsonField& e : entries) p.entries.push_back(read_entry(e));
   // meshfit fit refuses two series of one key; in a profile they are two rates for one link and
@@ -223,7 +224,8 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
   if (!entry) {
     std::string have;
     for (const auto& e : profile.entries) have += fmt::format("{}{}", have.empty() ? "" : "; ", e.label());
-    throw InputError(fmt::format("the profile has no {} {} entry (it has: {})", tier, name,
+    throw InputError(fmt::format("{}the profile has no {} {} entry (it has: {})",
+                                 profile.file.empty() ? "" : profile.file + ": ", tier, name,
                                  have.empty() ? "none" : have));
   }
   Prediction p;
@@ -237,7 +239,10 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
       throw InputError("--algorithm two_level: only for all_reduce across nodes");
     }
     const ProfileEntry* intra = closest_entry(profile, name, "intra", g, g);
-    if (!intra) throw InputError("--algorithm two_level: the profile has no intra all_reduce entry");
+    if (!intra) {
+      throw InputError(fmt::format("--algorithm two_level: {}the profile has no intra all_reduce "
+                                   "entry", profile.file.empty() ? "" : profile.file + ": "));
+    }
     p.intra_entry = intra;
     const ProfileRegime& ri = intra->regimes[regime_of(*intra, bytes).first];
     // The intra link from the intra entry; the inter link is what the inter fit leaves after

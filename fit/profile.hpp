@@ -38,6 +38,7 @@ struct ProfileEntry {
 };
 
 struct Profile {
+  std::string file;  ///< where it was read from (read_profile), for messages; "" when built in memory
   std::vector<ProfileEntry> entries;
   std::optional<ComputeCalibration> compute;  ///< from `meshfit fit --gemm` (meshbench gemm)
 };

@@ -254,6 +254,7 @@ def readers(build, data, shared):
     configs = [os.path.join(configs_dir, f) for f in sorted(os.listdir(configs_dir)) if f.endswith(".json")]
     configs += [os.path.join(data, "tiny_llama_config.json"), os.path.join(data, "tiny_moe_config.json")]
     fit_outputs = ("fit.json", "profile.json", "bandwidth_table.md", "bandwidth_table.csv")
+    profiles = [os.path.join(fuzz, "profile.json"), os.path.join(fuzz, "profile_emulated_2x2.json")]
     fit_cmd = [meshfit, "fit", "{input}", "-o", "{out}"]
     published = os.path.join(shared, "data", "published_runs_public.csv") if shared else ""
     expect = [os.path.join(data, "..", "..", "scripts", "expect", f) for f in ("emulated.json",)]
@@ -270,10 +271,10 @@ def readers(build, data, shared):
         Reader("gemm_json", [os.path.join(fuzz, "gemm.json")],
                [meshfit, "fit", os.path.join(fuzz, "results.csv"), "--gemm", "{input}", "-o", "{out}"],
                json_seed=True, out_files=fit_outputs),
-        Reader("profile_json", [os.path.join(fuzz, "profile.json")],
+        Reader("profile_json", profiles,
                [meshfit, "predict", "--profile", "{input}", "--op", "all_reduce", "--bytes", "1M",
                 "--ranks", "2"], json_seed=True),
-        Reader("profile_json_plan", [os.path.join(fuzz, "profile.json")],
+        Reader("profile_json_plan", profiles,
                [meshplan, "plan", "--model", "gpt-1.7b", "--layout", "dp=2", "--gpus-per-node", "2",
                 "--gpu", "a100-80g", "--profile", "{input}", "--format", "json"], json_seed=True),
         Reader("fit_json", [os.path.join(fuzz, "fit.json")], fit_cmd, json_seed=True, out_files=fit_outputs,
