@@ -332,9 +332,13 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       }
       checkpoint(name);
       auto group = bench.comm->split(x.tier == "intra" ? topo.node_index : 0, topo.rank);
-      if (group->size() < min_ranks(x.op)) {
+      // Skipped on every rank when any group is too small (nodes may hold different rank
+      // counts): a check measured by some ranks only would leave the others waiting.
+      std::uint64_t small = group->size() < min_ranks(x.op) ? 1 : 0, any_small = 0;
+      world->all_reduce(&small, &any_small, 1, Datatype::kUint64, ReduceOp::kMax);
+      if (any_small) {
         c.skipped = true;
-        c.detail = fmt::format("needs {} ranks per group", min_ranks(x.op));
+        c.detail = fmt::format("needs {} ranks in every group", min_ranks(x.op));
         checks.push_back(c);
         continue;
       }
@@ -356,7 +360,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
       if (ctx.counts.size_bytes > 0) {
         try {
           buf = exec->allocate(test.buffer_layout(ctx), ctx);
-        } catch (const std::bad_alloc&) {
+        } catch (const std::exception&) {  // bad_alloc on the host, the backend's on a GPU
           no_memory = true;
         }
       }

@@ -1,6 +1,6 @@
 #pragma once
 // The measurement harness: the commands that time collectives (sweep, compare, accept,
-// pattern; pairs still has its own ping-pong loop) hand it a sample function and gets back the per-iteration times, max over
+// pattern, pairs) hand it a sample function and get back the per-iteration times, max over
 // ranks, with the warm-up and stopping decided in one place.
 //
 //   Workload (buffers, the call, expected values: bench/collectives, bench/executor.hpp)

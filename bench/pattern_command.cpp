@@ -29,6 +29,7 @@ namespace meshbench {
 namespace {
 
 constexpr Datatype kDtype = Datatype::kFloat32;  // every message is float32 elements
+static_assert(kDtype == Datatype::kFloat32, "executed_counts (patterns/traffic) counts float32");
 const char* const kAxisOrder[] = {"tp", "cp", "ep", "pp", "dp", "zero"};
 
 /// One unit the executor times: a traffic row, or the whole 1F1B schedule for pp.

@@ -138,8 +138,10 @@ ProfileRegime read_regime(const JsonField& r) {
 
 ProfileEntry read_entry(const JsonField& e) {
   ProfileEntry entry;
-  entry.op = e.at("op").string();
-  if (!parse_op(entry.op)) e.at("op").fail(fmt::format("unknown op '{}'", entry.op));
+  const std::string op = e.at("op").string();
+  const auto parsed = parse_op(op);
+  if (!parsed) e.at("op").fail(fmt::format("unknown op '{}'", op));
+  entry.op = std::string(op_name(*parsed));  // "allreduce" is all_reduce, as lookups spell it
   if (const auto dtype = e.find("dtype")) entry.dtype = dtype->string();
   entry.tier = e.at("tier").string();
   if (!is_tier_name(entry.tier)) {
@@ -176,10 +178,12 @@ Profile read_profile(const std::filesystem::path& file) {
   for (std::size_t j = 0; j < p.entries.size(); ++j) {
     for (std::size_t i = 0; i < j; ++i) {
       const ProfileEntry &a = p.entries[i], &b = p.entries[j];
-      if (a.op == b.op && a.dtype == b.dtype && a.tier == b.tier && a.ranks == b.ranks &&
-          a.nodes == b.nodes && a.ranks_per_node == b.ranks_per_node) {
-        entries[j].fail(fmt::format("repeats entries[{}] ({} {}): two rates for one series; keep "
-                                    "one", i, b.label(), b.dtype.empty() ? "any dtype" : b.dtype));
+      // The key predict looks entries up by (closest_entry): op, tier and placement; the dtype
+      // does not choose between them.
+      if (a.op == b.op && a.tier == b.tier && a.ranks == b.ranks && a.nodes == b.nodes &&
+          a.ranks_per_node == b.ranks_per_node) {
+        entries[j].fail(fmt::format("repeats entries[{}] ({}): two rates for one series; keep "
+                                    "one", i, b.label()));
       }
     }
   }

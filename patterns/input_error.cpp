@@ -26,13 +26,16 @@ long long checked_integer(double value, long long lo, long long hi, std::string_
 
 long long checked_product(std::initializer_list<long long> factors, long long max,
                           std::string_view what) {
+  auto shown = [&] {  // built only to throw: the planner's search multiplies mesh sizes a lot
+    std::string s;
+    for (long long f : factors) s += fmt::format("{}{}", s.empty() ? "" : " x ", f);
+    return s;
+  };
   long long product = 1;
-  std::string shown;
-  for (long long f : factors) shown += fmt::format("{}{}", shown.empty() ? "" : " x ", f);
   for (long long f : factors) {
-    if (f < 0) throw InputError(fmt::format("{}: negative factor in {}", what, shown));
+    if (f < 0) throw InputError(fmt::format("{}: negative factor in {}", what, shown()));
     if (__builtin_mul_overflow(product, f, &product) || product > max) {
-      throw InputError(fmt::format("{}: {} exceeds {}", what, shown, max));
+      throw InputError(fmt::format("{}: {} exceeds {}", what, shown(), max));
     }
   }
   return product;

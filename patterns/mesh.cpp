@@ -48,16 +48,23 @@ std::optional<MeshAxis> parse_axis(std::string_view name) {
 }
 
 int MeshSizes::product() const {
-  std::string shown;
-  for (MeshAxis a : kAllMeshAxes) shown += fmt::format("{}{}={}", shown.empty() ? "" : ",", axis_name(a), (*this)[a]);
+  // The search calls this for every layout: the text is built only to throw.
+  auto shown = [&] {
+    std::string s;
+    for (MeshAxis a : kAllMeshAxes) s += fmt::format("{}{}={}", s.empty() ? "" : ",", axis_name(a), (*this)[a]);
+    return "mesh " + s;
+  };
   for (int s : size) {
-    if (s < 1) throw MeshError(fmt::format("mesh {}: every size must be >= 1", shown));
+    if (s < 1) throw MeshError(fmt::format("{}: every size must be >= 1", shown()));
   }
   try {
     return static_cast<int>(checked_product({size[0], size[1], size[2], size[3], size[4]},
-                                            kMaxMeshRanks, fmt::format("mesh {}", shown)));
-  } catch (const InputError& e) {
-    throw MeshError(fmt::format("{} ranks", e.what()));  // "mesh ...: a x b exceeds 2^24 ranks"
+                                            kMaxMeshRanks, "mesh"));
+  } catch (const InputError&) {
+    // Rebuilt with the sizes named: "mesh tp=..,..: a x b x ... exceeds 16777216 ranks".
+    std::string factors;
+    for (int s : size) factors += fmt::format("{}{}", factors.empty() ? "" : " x ", s);
+    throw MeshError(fmt::format("{}: {} exceeds {} ranks", shown(), factors, kMaxMeshRanks));
   }
 }
 

@@ -88,6 +88,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   }
   e.tp_s = o.overlap_tp ? 0 : e.tp_total_s;
   e.dp_s = e.dp_total_s * (1 - o.dp_overlap);
+  e.zero_total_s = e.zero_s;
   e.zero_s *= (1 - o.dp_overlap);
   // Ring attention hides its K/V exchange behind the attention compute (its share of the
   // layers' FLOPs, forward and backward alike).

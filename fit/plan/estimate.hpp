@@ -41,7 +41,7 @@ struct StepEstimate {
   double compute_s = 0, compute_at_peak_s = 0;
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
-  double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0;  ///< before overlap
+  double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0, zero_total_s = 0;  ///< before overlap
   double bubble_s = 0, bubble_at_peak_s = 0;
   double step_s = 0, ceiling_step_s = 0;
   double mfu = 0, mfu_ceiling = 0, hfu = 0, tflops_per_gpu = 0, tokens_per_s = 0;

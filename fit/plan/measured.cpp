@@ -15,21 +15,35 @@ double predicted_s(const StepEstimate& e, const std::string& axis) {
   if (axis == "tp") return e.tp_total_s;
   if (axis == "pp") return e.pp_s;
   if (axis == "dp") return e.dp_total_s;
-  if (axis == "zero") return e.zero_s;
+  if (axis == "zero") return e.zero_total_s;
   if (axis == "cp") return e.cp_total_s;
   if (axis == "ep") return e.ep_s;
   return -1;
 }
 
-/// Whether the CSV row (axis, op, bytes, calls) is one of the plan's traffic rows as pattern
-/// executes it. pp's fwd and bwd rows are one 1f1b unit with the forward row's sizes.
-bool in_traffic(const std::vector<TrafficRow>& rows, const std::string& axis,
-                const std::string& op, std::uint64_t bytes, long long calls) {
-  for (const TrafficRow& r : rows) {
-    if (r.axis != axis || op_name(r.op) != op || (axis == "pp" && r.phase == "bwd")) continue;
-    if (executed_counts(r, 1.0).size_bytes == bytes && r.calls_per_step == calls) return true;
+/// Whether pattern runs traffic row `r` as a unit of its own (pp's fwd and bwd rows are one
+/// 1f1b unit, listed with the forward row's sizes).
+bool is_unit(const TrafficRow& r) { return !(r.axis == "pp" && r.phase == "bwd"); }
+
+/// The phase pattern.csv gives the unit of row `r`.
+std::string unit_phase(const TrafficRow& r) { return r.axis == "pp" ? "1f1b" : r.phase; }
+
+/// The index of the first plan traffic row, not yet `matched`, that the CSV row (axis, phase,
+/// op, executed bytes, calls per step) is; -1 when none.
+int find_unit(const std::vector<TrafficRow>& rows, const std::vector<bool>& matched,
+              const std::string& axis, const std::string& phase, const std::string& op,
+              std::uint64_t bytes, long long calls) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const TrafficRow& r = rows[i];
+    if (matched[i] || !is_unit(r) || r.axis != axis || unit_phase(r) != phase ||
+        op_name(r.op) != op) {
+      continue;
+    }
+    if (executed_counts(r, 1.0).size_bytes == bytes && r.calls_per_step == calls) {
+      return static_cast<int>(i);
+    }
   }
-  return false;
+  return -1;
 }
 
 }  // namespace
@@ -39,8 +53,11 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
   const fit::CsvTable t = fit::CsvTable::read(pattern_csv);
   const std::size_t c_mesh = t.column("mesh"), c_axis = t.column("axis"), c_op = t.column("op"),
                     c_bytes = t.column("bytes"), c_calls = t.column("calls_per_step"),
-                    c_scale = t.column("scale"), c_step = t.column("step_time_us_p50");
+                    c_scale = t.column("scale"), c_step = t.column("step_time_us_p50"),
+                    c_order = t.column("order"), c_rpn = t.column("ranks_per_node"),
+                    c_phase = t.column("phase");
   const std::vector<TrafficRow> traffic = step_traffic(in);
+  std::vector<bool> matched(traffic.size(), false);
   const std::string layout = format_mesh_sizes(in.layout);
   std::vector<AxisComparison> out;
   std::map<std::string, std::size_t> index;
@@ -56,6 +73,23 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
                                    "the plan's (run meshbench pattern without --scale)", where,
                                    row.fields[c_scale]));
     }
+    // The plan places groups in Megatron order on blocks of gpus_per_node ranks.
+    MeshOrder order{};
+    try {
+      order = parse_mesh_order(row.fields[c_order]);
+    } catch (const MeshError& err) {
+      throw InputError(fmt::format("{}: column 'order': {}", where, err.what()));
+    }
+    if (order != kMegatronOrder) {
+      throw InputError(fmt::format("{}: order {}: the plan places ranks in Megatron order "
+                                   "(tp-cp-ep-dp-pp)", where, row.fields[c_order]));
+    }
+    const long long rpn = checked_integer(fit::parse_number(t, row, c_rpn), 1, kMaxMeshRanks,
+                                          where + ": column 'ranks_per_node'");
+    if (rpn != e.gpus_per_node) {
+      throw InputError(fmt::format("{}: ranks_per_node {}, the plan's --gpus-per-node is {}: "
+                                   "another placement", where, rpn, e.gpus_per_node));
+    }
     const std::string axis = row.fields[c_axis], op = row.fields[c_op];
     const auto bytes = static_cast<std::uint64_t>(
         checked_integer(fit::parse_number(t, row, c_bytes), 1, 1LL << 50, where + ": column 'bytes'"));
@@ -64,11 +98,15 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
     if (predicted_s(e, axis) < 0) {
       throw InputError(fmt::format("{}: column 'axis': unknown axis '{}'", where, axis));
     }
-    if (!in_traffic(traffic, axis, op, bytes, calls)) {
-      throw InputError(fmt::format("{}: {} {} of {} B x {} per step is not in the plan's traffic "
-                                   "for {}: a pattern run of another model or training flags",
-                                   where, axis, op, bytes, calls, in.model.name));
+    const std::string phase = row.fields[c_phase];
+    const int unit = find_unit(traffic, matched, axis, phase, op, bytes, calls);
+    if (unit < 0) {
+      throw InputError(fmt::format("{}: {} {} {} of {} B x {} per step is not in the plan's "
+                                   "traffic for {} (or repeats a row): a pattern run of another "
+                                   "model or training flags", where, axis, phase, op, bytes, calls,
+                                   in.model.name));
     }
+    matched[static_cast<std::size_t>(unit)] = true;
     const double step_us = fit::parse_number(t, row, c_step);
     if (!index.count(axis)) {
       index[axis] = out.size();
@@ -77,6 +115,16 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
     out[index[axis]].measured_us += step_us;
   }
   if (out.empty()) throw InputError(fmt::format("{}: no rows", pattern_csv.string()));
+  // An axis the CSV measured must be there whole: a partial axis is not its step time.
+  for (std::size_t i = 0; i < traffic.size(); ++i) {
+    const TrafficRow& r = traffic[i];
+    if (is_unit(r) && !matched[i] && index.count(r.axis)) {
+      throw InputError(fmt::format("{}: axis {} lacks its {} {} row of {} B x {} per step: a "
+                                   "partial run", pattern_csv.string(), r.axis, unit_phase(r),
+                                   op_name(r.op), executed_counts(r, 1.0).size_bytes,
+                                   r.calls_per_step));
+    }
+  }
   return out;
 }
 

@@ -25,10 +25,11 @@ struct AxisComparison {
 
 /// Reads `pattern_csv` (meshbench pattern's pattern.csv) and compares it with the plan of `in`
 /// (estimate `e`), axis by axis, in the order the CSV lists them. The CSV must be of the same
-/// layout (its `mesh` column), unscaled (`scale` 1), and every row must be one of the plan's
-/// traffic rows (axis, op, executed bytes and calls per step; pp's rows are one 1f1b unit):
-/// otherwise it measured another model, training flags or layout, and InputError names the
-/// file, line and what differs.
+/// layout (its `mesh` column), Megatron order and ranks per node (the plan's --gpus-per-node),
+/// unscaled (`scale` 1); every row must be one of the plan's traffic rows, once (axis, op,
+/// executed bytes and calls per step; pp's rows are one 1f1b unit), and every axis it holds must
+/// hold all of its rows: otherwise it measured another model, training flags, layout or
+/// placement, or part of an axis, and InputError names the file, line and what differs.
 std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pattern_csv,
                                                  const TrafficInputs& in, const StepEstimate& e);
 

@@ -213,7 +213,11 @@ def m_json_value(data, rng, _):
         parent[path[-1]] = rng.choice(JSON_VALUES)
         what = f"set to {json.dumps(parent[path[-1]])[:24]}"
     shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-    return json.dumps(doc, indent=1).encode(), f"JSON {shown} {what}", _last_key(path)
+    key = _last_key(path)
+    if what == "deleted":
+        # Deleting the last member leaves its parent empty: naming the parent names the fault.
+        key = tuple(k for k in (key, _last_key(path[:-1])) if k)
+    return json.dumps(doc, indent=1).encode(), f"JSON {shown} {what}", key
 
 
 def m_json_top(data, rng, _):
@@ -322,14 +326,16 @@ def snapshot(folder):
 
 
 def names_key(line, key):
-    """Whether an error line names `key`, or a command-line flag (a refusal of the flag's value
+    """Whether an error line names `key` (or one of a tuple of keys), or a command-line flag (a refusal of the flag's value
     against the file, e.g. "--layout tp=2: num_attention_heads 71 ... is not divisible").
     Underscores do not count: alg_bw is named as algbw."""
     def plain(s):
         return s.replace("_", "").lower()
     # A whole word: key "op" is not named by "top level".
-    named = re.search(r"(?<![a-z0-9])" + re.escape(plain(str(key))) + r"(?![a-z0-9])", plain(line))
-    return named is not None or re.search(r"(^|\s)--[a-z]", line) is not None
+    keys = key if isinstance(key, tuple) else (key,)
+    named = any(re.search(r"(?<![a-z0-9])" + re.escape(plain(str(k))) + r"(?![a-z0-9])", plain(line))
+                for k in keys)
+    return named or re.search(r"(^|\s)--[a-z]", line) is not None
 
 
 _seed_results = {}
