@@ -108,6 +108,10 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
     }
     matched[static_cast<std::size_t>(unit)] = true;
     const double step_us = fit::parse_number(t, row, c_step);
+    if (!(step_us > 0)) {
+      throw InputError(fmt::format("{}: column 'step_time_us_p50': expected a time > 0, got {}",
+                                   where, row.fields[c_step]));
+    }
     if (!index.count(axis)) {
       index[axis] = out.size();
       out.push_back({axis, predicted_s(e, axis) * 1e6, 0});
