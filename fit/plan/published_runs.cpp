@@ -8,6 +8,7 @@
 
 #include "fit/alpha_beta.hpp"
 #include "fit/csv_table.hpp"
+#include "patterns/units.hpp"
 
 namespace meshbench::plan {
 namespace {
@@ -40,6 +41,49 @@ struct RowReader {
   }
   /// A mesh size (tp, pp, ...): an integer in [1, kMaxMeshRanks].
   int mesh_size(const char* col) const { return static_cast<int>(integer(col, kMaxMeshRanks)); }
+  /// A reported figure as papers print it: "41.5", "38-43" (a range: its midpoint, noted in
+  /// `notes`), "~40"; nullopt when empty or not a number ("n/a").
+  std::optional<double> figure(const char* col, std::vector<std::string>& notes) const {
+    std::string s = text(col);
+    if (!s.empty() && s.front() == '~') s.erase(0, 1);
+    char* end = nullptr;
+    const double lo = std::strtod(s.c_str(), &end);
+    if (s.empty() || end == s.c_str() || !std::isfinite(lo)) return std::nullopt;
+    if (*end == '-') {
+      char* end2 = nullptr;
+      const double hi = std::strtod(end + 1, &end2);
+      if (end2 != end + 1 && std::isfinite(hi) && hi >= lo) {
+        notes.push_back(fmt::format("{} {}: the midpoint of the range", col, text(col)));
+        return (lo + hi) / 2;
+      }
+    }
+    return lo;
+  }
+  /// Sequences per step: global_batch_seqs, or, when that is empty or not a number, a token
+  /// count ("16M", binary suffixes as the papers' 4M/16M token batches are 2^22/2^24) in
+  /// tokens_per_batch divided by the sequence length (noted in `notes`).
+  long long global_batch(long long seq_length, std::vector<std::string>& notes) const {
+    if (number("global_batch_seqs") || !t.find_column("tokens_per_batch")) {
+      return integer("global_batch_seqs", kMaxGlobalBatch);
+    }
+    const std::string tokens_text = text("tokens_per_batch");
+    std::uint64_t tokens = 0;
+    try {
+      tokens = parse_bytes(tokens_text);
+    } catch (const SizeParseError&) {
+      return integer("global_batch_seqs", kMaxGlobalBatch);  // refuses naming the column
+    }
+    if (tokens % static_cast<std::uint64_t>(seq_length) != 0) {
+      throw InputError(fmt::format("{}: column 'tokens_per_batch': {} tokens are not a whole "
+                                   "number of {}-token sequences", t.where(row), tokens_text,
+                                   seq_length));
+    }
+    const long long seqs = checked_range(static_cast<long long>(tokens / static_cast<std::uint64_t>(seq_length)),
+                                         1, kMaxGlobalBatch, t.where(row) + ": column 'tokens_per_batch'");
+    notes.push_back(fmt::format("global batch {} sequences = tokens_per_batch {} / seq_len {}",
+                                seqs, tokens_text, seq_length));
+    return seqs;
+  }
 };
 
 
@@ -64,10 +108,10 @@ Validation validate_runs(const std::filesystem::path& file,
     RunCheck c;
     c.row_id = id;
     c.model = r.text("model");
-    if (const auto mfu = r.number("reported_mfu_pct")) {
+    if (const auto mfu = r.figure("reported_mfu_pct", c.assumptions)) {
       c.reported_mfu = *mfu / 100;
       c.reported_from = "reported_mfu_pct";
-    } else if (const auto derived = r.number("derived_mfu_pct")) {
+    } else if (const auto derived = r.figure("derived_mfu_pct", c.assumptions)) {
       c.reported_mfu = *derived / 100;
       c.reported_from = "derived_mfu_pct (the paper gives iteration time, not MFU)";
     } else {
@@ -92,7 +136,7 @@ Validation validate_runs(const std::filesystem::path& file,
       m.tied_embeddings = true;
       TrainingConfig t;
       t.seq_length = r.integer("seq_len", kMaxSeqLength);
-      t.global_batch_size = r.integer("global_batch_seqs", kMaxGlobalBatch);
+      t.global_batch_size = r.global_batch(t.seq_length, c.assumptions);
       t.micro_batch_size = r.empty("micro_batch") ? 1 : r.integer("micro_batch", kMaxMicroBatch);
       if (r.empty("micro_batch")) c.assumptions.push_back("micro-batch 1");
       const std::string rec = r.text("recompute");
