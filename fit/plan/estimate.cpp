@@ -45,6 +45,28 @@ std::unique_ptr<CommCost> profile_cost(fit::Profile profile) {
   return std::make_unique<ProfileCost>(std::move(profile));
 }
 
+namespace {
+
+/// The field that holds `axis`'s communication before overlap (StepEstimate::total_s);
+/// nullptr for a name that is no traffic axis. The one mapping of axis names to fields.
+template <typename Estimate>
+auto total_of(Estimate& e, std::string_view axis) -> decltype(&e.pp_s) {
+  if (axis == "tp") return &e.tp_total_s;
+  if (axis == "pp") return &e.pp_s;
+  if (axis == "dp") return &e.dp_total_s;
+  if (axis == "zero") return &e.zero_total_s;
+  if (axis == "cp") return &e.cp_total_s;
+  if (axis == "ep") return &e.ep_s;
+  return nullptr;
+}
+
+}  // namespace
+
+double StepEstimate::total_s(std::string_view axis) const {
+  const double* total = total_of(*this, axis);
+  return total ? *total : -1;
+}
+
 int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node) {
   // Group 0 of the mesh in Megatron order, placed on nodes in blocks of gpus_per_node: the
   // same DeviceMesh and classify_group that meshbench's groups come from (patterns/mesh.hpp).
@@ -71,25 +93,12 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
     const int nodes = nodes_spanned(in.layout, r.group_axes, gpus_per_node);
     const double t = cost.time_us(r.op, r.bytes_per_call, r.group_size, nodes) * 1e-6 *
                      static_cast<double>(r.calls_per_step);
-    if (r.axis == "tp") {
-      e.tp_total_s += t;
-      e.tp_nodes = std::max(e.tp_nodes, nodes);
-    } else if (r.axis == "pp") {
-      e.pp_s += t;
-    } else if (r.axis == "dp") {
-      e.dp_total_s += t;
-    } else if (r.axis == "zero") {
-      e.zero_s += t;
-    } else if (r.axis == "cp") {
-      e.cp_total_s += t;
-    } else if (r.axis == "ep") {
-      e.ep_s += t;
-    }
+    if (double* total = total_of(e, r.axis)) *total += t;
+    if (r.axis == "tp") e.tp_nodes = std::max(e.tp_nodes, nodes);
   }
   e.tp_s = o.overlap_tp ? 0 : e.tp_total_s;
   e.dp_s = e.dp_total_s * (1 - o.dp_overlap);
-  e.zero_total_s = e.zero_s;
-  e.zero_s *= (1 - o.dp_overlap);
+  e.zero_s = e.zero_total_s * (1 - o.dp_overlap);
   // Ring attention hides its K/V exchange behind the attention compute (its share of the
   // layers' FLOPs, forward and backward alike).
   const ForwardFlopsPerToken f = forward_flops_per_token(in.model, s);

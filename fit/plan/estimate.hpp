@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "fit/plan/hardware.hpp"
 #include "fit/plan/model_math.hpp"
@@ -42,6 +43,10 @@ struct StepEstimate {
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
   double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0, zero_total_s = 0;  ///< before overlap
+  /// All of `axis`'s communication per step before overlap, seconds: tp_total_s, pp_s,
+  /// dp_total_s, zero_total_s, cp_total_s or ep_s (pp and ep are never overlapped); -1 for a
+  /// name that is no traffic axis.
+  double total_s(std::string_view axis) const;
   double bubble_s = 0, bubble_at_peak_s = 0;
   double step_s = 0, ceiling_step_s = 0;
   double mfu = 0, mfu_ceiling = 0, hfu = 0, tflops_per_gpu = 0, tokens_per_s = 0;

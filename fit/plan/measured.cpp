@@ -10,17 +10,6 @@
 namespace meshbench::plan {
 namespace {
 
-/// The plan's seconds per step of `axis`, before overlap.
-double predicted_s(const StepEstimate& e, const std::string& axis) {
-  if (axis == "tp") return e.tp_total_s;
-  if (axis == "pp") return e.pp_s;
-  if (axis == "dp") return e.dp_total_s;
-  if (axis == "zero") return e.zero_total_s;
-  if (axis == "cp") return e.cp_total_s;
-  if (axis == "ep") return e.ep_s;
-  return -1;
-}
-
 /// Whether pattern runs traffic row `r` as a unit of its own (pp's fwd and bwd rows are one
 /// 1f1b unit, listed with the forward row's sizes).
 bool is_unit(const TrafficRow& r) { return !(r.axis == "pp" && r.phase == "bwd"); }
@@ -95,7 +84,7 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
         checked_integer(fit::parse_number(t, row, c_bytes), 1, 1LL << 50, where + ": column 'bytes'"));
     const long long calls =
         checked_integer(fit::parse_number(t, row, c_calls), 1, 1LL << 40, where + ": column 'calls_per_step'");
-    if (predicted_s(e, axis) < 0) {
+    if (e.total_s(axis) < 0) {
       throw InputError(fmt::format("{}: column 'axis': unknown axis '{}'", where, axis));
     }
     const std::string phase = row.fields[c_phase];
@@ -114,7 +103,7 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
     }
     if (!index.count(axis)) {
       index[axis] = out.size();
-      out.push_back({axis, predicted_s(e, axis) * 1e6, 0});
+      out.push_back({axis, e.total_s(axis) * 1e6, 0});
     }
     out[index[axis]].measured_us += step_us;
   }

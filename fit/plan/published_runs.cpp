@@ -22,13 +22,20 @@ struct RowReader {
   const CsvRow& row;
   std::string text(const char* col) const { return row.fields[t.column(col)]; }
   bool empty(const char* col) const { return text(col).empty(); }
+  /// The number `s` starts with (inf and nan included: callers range-check), and where it
+  /// ends; nullopt when there is none.
+  static std::optional<double> leading_number(const char* s, const char** end) {
+    char* stop = nullptr;
+    const double v = std::strtod(s, &stop);
+    *end = stop;
+    if (stop == s) return std::nullopt;
+    return v;
+  }
   /// The leading number of a field ("4h assumed" has none); nullopt when empty or not numeric.
   std::optional<double> number(const char* col) const {
     const std::string s = text(col);
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end == s.c_str()) return std::nullopt;
-    return v;
+    const char* end = nullptr;
+    return leading_number(s.c_str(), &end);
   }
   /// A whole number in [1, max] (checked before any cast: "1e999" or 2^63 never wraps).
   long long integer(const char* col, long long max) const {
@@ -46,16 +53,14 @@ struct RowReader {
   std::optional<double> figure(const char* col, std::vector<std::string>& notes) const {
     std::string s = text(col);
     if (!s.empty() && s.front() == '~') s.erase(0, 1);
-    char* end = nullptr;
-    const double lo = std::strtod(s.c_str(), &end);
-    if (s.empty() || end == s.c_str() || !std::isfinite(lo)) return std::nullopt;
-    if (*end == '-') {
-      char* end2 = nullptr;
-      const double hi = std::strtod(end + 1, &end2);
-      if (end2 != end + 1 && std::isfinite(hi) && hi >= lo) {
-        notes.push_back(fmt::format("{} {}: the midpoint of the range", col, text(col)));
-        return (lo + hi) / 2;
-      }
+    const char* end = nullptr;
+    const auto lo = leading_number(s.c_str(), &end);
+    if (!lo || !std::isfinite(*lo)) return std::nullopt;
+    if (*end != '-') return lo;
+    const char* end2 = nullptr;
+    if (const auto hi = leading_number(end + 1, &end2); hi && std::isfinite(*hi) && *hi >= *lo) {
+      notes.push_back(fmt::format("{} {}: the midpoint of the range", col, text(col)));
+      return (*lo + *hi) / 2;
     }
     return lo;
   }

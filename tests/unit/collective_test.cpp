@@ -92,31 +92,20 @@ TEST(OpTable, EveryRowAgreesWithTheNcclTestsDefinitions) {
     EXPECT_EQ(parse_op(t.nccl_tests_name), op);
     const int n = 4;
     // 4 x 4 x 10 + 3 bytes: whole ops keep 160 B; block ops round to a multiple of n elements.
+    // nccl-tests per op: {send elements, receive elements, busbw factor on 4 ranks}.
+    struct Expected {
+      std::size_t send, recv;
+      double busbw;
+    };
+    const Expected want = op == CollectiveOp::kAllGather       ? Expected{10, 40, 0.75}
+                          : op == CollectiveOp::kReduceScatter ? Expected{40, 10, 0.75}
+                          : op == CollectiveOp::kAllToAll      ? Expected{40, 40, 0.75}
+                          : op == CollectiveOp::kAllReduce     ? Expected{40, 40, 1.5}
+                                                               : Expected{40, 40, 1.0};
     const ElementCounts c = element_counts(op, 163, n, 4);
-    switch (op) {
-      case CollectiveOp::kAllGather:
-        EXPECT_EQ(c.send_count, 10u);
-        EXPECT_EQ(c.recv_count, 40u);
-        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
-        break;
-      case CollectiveOp::kReduceScatter:
-        EXPECT_EQ(c.send_count, 40u);
-        EXPECT_EQ(c.recv_count, 10u);
-        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
-        break;
-      case CollectiveOp::kAllToAll:
-        EXPECT_EQ(c.send_count, 40u);
-        EXPECT_EQ(c.recv_count, 40u);
-        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 0.75);
-        break;
-      case CollectiveOp::kAllReduce:
-        EXPECT_EQ(c.send_count, 40u);
-        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 1.5);
-        break;
-      default:
-        EXPECT_EQ(c.send_count, 40u);
-        EXPECT_DOUBLE_EQ(busbw_factor(op, n), 1.0);
-    }
+    EXPECT_EQ(c.send_count, want.send) << op_name(op);
+    EXPECT_EQ(c.recv_count, want.recv) << op_name(op);
+    EXPECT_DOUBLE_EQ(busbw_factor(op, n), want.busbw) << op_name(op);
     EXPECT_EQ(c.size_bytes, 160u) << op_name(op);
     EXPECT_EQ(splits_into_blocks(op), op == CollectiveOp::kAllGather ||
                                           op == CollectiveOp::kReduceScatter ||
