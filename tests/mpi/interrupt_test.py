@@ -77,7 +77,7 @@ def main():
     else:
         with open(os.path.join(out, "report.md")) as f:
             report = f.read()
-        if not report.startswith("# Acceptance: INTERRUPTED") or "all_reduce intra 1K" not in report:
+        if not report.startswith("# Acceptance: INTERRUPTED") or "all_reduce node 1K" not in report:
             problems.append(f"report.md: {report[:200]!r}")
         kept = f"{record.get('points')} checks"
     if "interrupted" not in stderr:
