@@ -3,6 +3,7 @@
 // talk only to this; backend headers (mpi.h, nccl.h, cuda_runtime.h) stay in bench/backends/.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -67,6 +68,9 @@ class Communicator {
 
   /// Ranks with the same color form a new communicator, ordered by key (MPI_Comm_split).
   virtual std::unique_ptr<Communicator> split(int color, int key) = 0;
+
+  /// The largest element count one call accepts (MPI's counts are int; NCCL's size_t).
+  virtual std::size_t max_call_count() const { return SIZE_MAX; }
 
   /// Wall-clock seconds from a monotonic clock (for timing iterations).
   virtual double wtime() const = 0;

@@ -368,6 +368,21 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
                                  format_bytes_approx(static_cast<double>(least)),
                                  backend == "nccl" ? "GPU" : "host"));
   }
+  // The largest call's element count against the library's count type (MPI's int).
+  for (const GroupLayout& l : layouts) {
+    for (CollectiveOp op : config.ops) {
+      if (l.comm->size() < min_ranks(op)) continue;
+      const std::uint64_t count = call_count(
+          op, element_counts(op, config.max_bytes, l.comm->size(), element_bytes(config.dtype)),
+          l.comm->size());
+      if (count > l.comm->max_call_count()) {
+        throw UsageError(fmt::format("-e/--maxbytes {}: {} would hand {} {} elements per call, "
+                                     "beyond its count limit {} (use --backend nccl, or a "
+                                     "smaller -e)", options.max_bytes, op_name(op), backend,
+                                     count, l.comm->max_call_count()));
+      }
+    }
+  }
   std::unique_ptr<CsvPointWriter> writer;
   nlohmann::json record;
   bool created_out_dir = false;

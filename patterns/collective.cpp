@@ -74,6 +74,17 @@ double algbw_GBps(std::uint64_t size_bytes, double time_us) {
   return time_us > 0 ? static_cast<double>(size_bytes) / (time_us * 1e3) : 0.0;
 }
 
+std::uint64_t call_count(CollectiveOp op, const ElementCounts& counts, int nranks) {
+  check_ranks(nranks);
+  switch (op_traits(op).layout) {
+    case SizeLayout::kWhole:
+    case SizeLayout::kGather: return counts.send_count;
+    case SizeLayout::kScatter: return counts.recv_count;
+    case SizeLayout::kExchange: return counts.send_count / static_cast<std::uint64_t>(nranks);
+  }
+  return counts.send_count;
+}
+
 ElementCounts element_counts(CollectiveOp op, std::uint64_t requested_bytes, int nranks,
                              std::size_t element_bytes) {
   check_ranks(nranks);

@@ -108,4 +108,10 @@ struct ElementCounts {
 ElementCounts element_counts(CollectiveOp op, std::uint64_t requested_bytes, int nranks,
                              std::size_t element_bytes);
 
+/// The count argument of one library call of `op` for these element counts on `nranks` ranks:
+/// the whole buffer (kWhole), one rank's block (kGather's send, kScatter's receive: MPI's and
+/// NCCL's per-rank counts), or one peer's block (kExchange). What a library's count type must
+/// hold (MPI's is an int). Throws std::invalid_argument for nranks < 1.
+std::uint64_t call_count(CollectiveOp op, const ElementCounts& counts, int nranks);
+
 }  // namespace meshbench

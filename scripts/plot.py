@@ -8,12 +8,15 @@ DIR/time_vs_size_<op>.png: one per op, intra and inter series on one chart, fit 
 regime, residuals below, outliers as crosses.
 A folder of `meshbench compare` (compare.csv) also gets compare_<op>.png (time of each placement
 vs size, and the ratio to the first); a folder of `meshbench pairs` (pairs.csv, no results.csv)
-gets pairs_heatmap.png (latency and bandwidth of every node pair).
+gets pairs_heatmap.png (latency and bandwidth of every node pair); a folder of `meshbench accept`
+(groups.csv) gets accept_nodes.png and accept_rails.png (each node's and rail's figure of every
+check against its baseline) and, with a pair matrix, pairs_heatmap.png.
 Needs Debian's python3-matplotlib (run it with /usr/bin/python3, see MACHINE_NOTES).
 """
 import csv
 import json
 import os
+import statistics
 import sys
 
 import matplotlib
@@ -224,14 +227,76 @@ def plot_pairs(path, run_dir):
     return [out]
 
 
+def plot_accept_groups(path, run_dir):
+    """accept_nodes.png and accept_rails.png: one row per check of that scope, one column per
+    node (or rail); each cell is the group's median over attempts relative to its baseline
+    (or, without a baseline, to the median group of the check), as goodness: busbw / reference,
+    or reference / time, so that below 1 is worse either way."""
+    rows = read_csv_rows(path, ["check", "scope", "group", "value", "unit", "passed"])
+    written = []
+    for scope, out_name in (("node", "accept_nodes.png"), ("rail", "accept_rails.png")):
+        mine = [r for r in rows if r["scope"] == scope]
+        if not mine:
+            continue
+        checks, groups = [], []
+        for r in mine:
+            if r["check"] not in checks:
+                checks.append(r["check"])
+            if r["group"] not in groups:
+                groups.append(r["group"])
+        ratio = [[float("nan")] * len(groups) for _ in checks]
+        text = [[""] * len(groups) for _ in checks]
+        for i, check in enumerate(checks):
+            values, base = {}, {}
+            for r in mine:
+                if r["check"] == check:
+                    values.setdefault(r["group"], []).append(float(r["value"]))
+                    if r.get("baseline_median"):
+                        base[r["group"]] = float(r["baseline_median"])
+            medians = {g: statistics.median(v) for g, v in values.items()}
+            typical = statistics.median(medians.values())
+            for j, g in enumerate(groups):
+                if g not in medians:
+                    continue
+                ref = base.get(g, typical)
+                busbw = next(r["unit"] for r in mine if r["check"] == check) == "busbw_GBps"
+                ratio[i][j] = medians[g] / ref if busbw else ref / medians[g]
+                text[i][j] = f"{ratio[i][j]:.2f}\n{medians[g]:.3g}"
+        fig, ax = plt.subplots(figsize=(max(6.0, 2.5 + 1.3 * len(groups)), 2.0 + 0.7 * len(checks)))
+        im = ax.imshow(ratio, cmap="RdYlGn", vmin=0.5, vmax=1.5, aspect="auto")
+        for i in range(len(checks)):
+            for j in range(len(groups)):
+                ax.text(j, i, text[i][j], ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(groups)), [g.split(" ", 1)[-1] for g in groups], rotation=45,
+                      ha="right")
+        ax.set_yticks(range(len(checks)), checks)
+        ax.set_title(f"accept, every {scope}: median vs baseline (or the median {scope})\n"
+                     "cell: ratio (below 1 is worse) / median busbw GB/s or p50 us", fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046)
+        fig.tight_layout()
+        out = os.path.join(run_dir, out_name)
+        fig.savefig(out, dpi=110)
+        plt.close(fig)
+        written.append(out)
+    return written
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     run_dir = argv[1]
     pairs = os.path.join(run_dir, "pairs.csv")
-    if os.path.exists(pairs) and not os.path.exists(os.path.join(run_dir, "fit.json")):
-        for path in plot_pairs(pairs, run_dir):
+    groups = os.path.join(run_dir, "groups.csv")
+    if (os.path.exists(pairs) or os.path.exists(groups)) and \
+            not os.path.exists(os.path.join(run_dir, "fit.json")):
+        written = []
+        if os.path.exists(groups) and os.path.getsize(groups) > 0 and \
+                len(open(groups).readlines()) > 1:
+            written += plot_accept_groups(groups, run_dir)
+        if os.path.exists(pairs):
+            written += plot_pairs(pairs, run_dir)
+        for path in written:
             print(f"wrote {path}")
         return 0
     series, time_column = read_fits(os.path.join(run_dir, "fit.json"))

@@ -46,6 +46,10 @@ std::array<std::vector<int>, 2> Bisection::next_groups() const {
   return measured;
 }
 
+bool Bisection::decisive(double goodness_a, double goodness_b) const {
+  return goodness_a < min_fraction_ * goodness_b || goodness_b < min_fraction_ * goodness_a;
+}
+
 void Bisection::record(double goodness_a, double goodness_b) {
   if (done_) throw std::logic_error("Bisection::record after done");
   Round r;

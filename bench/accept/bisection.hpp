@@ -33,6 +33,9 @@ class Bisection {
   bool done() const { return done_; }
   /// The two node sets to measure next, at once (disjoint). Throws std::logic_error when done.
   std::array<std::vector<int>, 2> next_groups() const;
+  /// True when goodness a and b differ enough to decide a round (one below min_fraction x the
+  /// other).
+  bool decisive(double goodness_a, double goodness_b) const;
   /// The goodness of next_groups()[0] and [1]. Throws std::logic_error when done.
   void record(double goodness_a, double goodness_b);
 

@@ -17,6 +17,11 @@ scenarios:
                 `meshbench accept` fails and blames node 2; with equal cables it passes; with a
                 corrupted result it fails naming the rank; with a rank that stops responding the
                 watchdog ends the job naming that rank.
+  fleet         4 nodes x 2 ranks, 100 Mbit/s, scripts/expect/emulated-fleet.json: a healthy run
+                writes a baseline; 5 healthy reruns against it (--max-drop 0.1) pass; a corrupted
+                result fails naming the rank; with node 2's cable 20% slower (80 Mbit/s) the
+                rail and all-ranks checks fail and bisection names node 2 in both, while every
+                node alone passes.
 Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
 """
 import argparse
@@ -284,18 +289,84 @@ def accept(a, c):
         c.check(took < 60, f"hung rank: the job ended in {took:.0f} s (watchdog 8 s)")
 
 
+def fleet(a, c):
+    expect = os.path.join(ROOT, "scripts", "expect", "emulated-fleet.json")
+    baseline = os.path.join(a.out, "baseline.json")
+    nodes, ppn = 4, 2
+
+    def run(cl, tag, extra):
+        out = os.path.join(a.out, tag)
+        env = dict(os.environ, MESHBENCH_BUILD=a.build)
+        cmd = [CLUSTER, "run", "--name", a.name, "--timeout", "240", "--", a.meshbench, "accept",
+               "--expect", expect, "--out", out] + extra
+        print("+ " + " ".join(cmd), flush=True)
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        print(r.stdout)
+        print(r.stderr, file=sys.stderr)
+        path = os.path.join(out, "report.md")
+        report = open(path).read() if os.path.exists(path) else ""
+        return judged_rc(r.returncode, out), report, out
+
+    # 100 Mbit/s: slow enough that the ring is paced by the cables, not by 8 ranks on 2 cores.
+    link = ["--nodes", str(nodes), "--ppn", str(ppn), "--rate-mbit", "100", "--delay-us", "50"]
+    with Cluster(a.name, a.build, link) as cl:
+        rc, report, out = run(cl, "healthy", ["--write-baseline", baseline])
+        c.check(rc == 0, f"healthy baseline run: exit code {rc}")
+        c.check(os.path.exists(baseline), "the baseline was written")
+        if not os.path.exists(baseline):
+            return
+        doc = json.load(open(baseline))
+        groups = {k: sorted(v["groups"]) for k, v in doc["checks"].items()}
+        c.check(groups.get("all_reduce node 1M") == [f"node {a.name}-n{i}" for i in range(nodes)]
+                and groups.get("all_reduce rail 1M") == [f"rail {r}" for r in range(ppn)]
+                and groups.get("all_reduce all 1M") == ["all"],
+                f"the baseline holds every node, every rail and all ranks ({groups})")
+        c.check(all(len(f["attempts"]) == 3 for v in doc["checks"].values()
+                    for f in v["groups"].values()), "a baseline run measures every attempt")
+        for i in range(5):
+            rc, report, _ = run(cl, f"rerun{i}", ["--baseline", baseline, "--max-drop", "0.1"])
+            c.check(rc == 0, f"healthy rerun {i} against the baseline passes (exit {rc})")
+        rc, report, _ = run(cl, "corrupt", ["--baseline", baseline, "--max-drop", "0.1",
+                                            "--debug-corrupt-rank", "5"])
+        c.check(rc == 1, f"corrupted result: exit code {rc}")
+        c.check(f"rank 5 ({a.name}-n2): 1 wrong element" in report, "corrupted result: report names rank 5")
+    slow = link + ["--node-link", "2:80:50"]
+    with Cluster(a.name, a.build, slow) as cl:
+        rc, report, out = run(cl, "slow", ["--baseline", baseline, "--max-drop", "0.1"])
+        c.check(rc == 1, f"node 2 20% slower: exit code {rc} (1 = fail)")
+        rows = {line.split("|")[1].strip(): line for line in report.splitlines()
+                if line.startswith("| all_reduce")}
+        culprit = f"node 2 ({a.name}-n2): found by bisection"
+        for check in ("all_reduce rail 1M", "all_reduce all 1M"):
+            row = rows.get(check, "")
+            c.check("| FAIL |" in row and culprit in row,
+                    f"{check}: fails and bisection names node 2 ({row.strip()})")
+        c.check("| pass |" in rows.get("all_reduce node 1M", ""), "every node alone passes")
+        bisect = read_rows(os.path.join(out, "bisect.csv"))
+        last_round = {}
+        for r in bisect:
+            last_round[r["lane"]] = max(last_round.get(r["lane"], 0), int(r["round"]))
+        c.check(last_round.get("all") == 2 and all(v == 2 for v in last_round.values()),
+                f"bisection took log2(4) = 2 rounds in every lane ({last_round})")
+        plot = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot.py"), out],
+                              capture_output=True, text=True)
+        c.check(plot.returncode == 0 and all(os.path.exists(os.path.join(out, f))
+                                             for f in ("accept_nodes.png", "accept_rails.png")),
+                f"scripts/plot.py draws the node and rail heatmaps ({plot.stderr.strip()})")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--meshbench", required=True)
     p.add_argument("--meshfit", required=True)
     p.add_argument("--scenario", required=True,
-                   choices=["placement", "pingpong_fit", "pair_matrix", "accept"])
+                   choices=["placement", "pingpong_fit", "pair_matrix", "accept", "fleet"])
     p.add_argument("--out", required=True)
     p.add_argument("--name", default="", help="cluster name (default from the scenario)")
     a = p.parse_args()
     a.build = os.path.dirname(os.path.dirname(os.path.abspath(a.meshbench)))
     a.name = a.name or {"placement": "ctpl", "pingpong_fit": "ctpp", "pair_matrix": "ctpm",
-                         "accept": "ctac"}[a.scenario]
+                         "accept": "ctac", "fleet": "ctfl"}[a.scenario]
     if os.geteuid() != 0:
         print("SKIPPED: the emulated cluster needs root (network namespaces)")
         return SKIP
@@ -308,7 +379,7 @@ def main():
     os.makedirs(a.out)
     c = Checks()
     {"placement": placement, "pingpong_fit": pingpong_fit, "pair_matrix": pair_matrix,
-     "accept": accept}[a.scenario](a, c)
+     "accept": accept, "fleet": fleet}[a.scenario](a, c)
     if c.failed:
         print(f"{len(c.failed)} failed")
         return 1

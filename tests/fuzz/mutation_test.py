@@ -263,6 +263,7 @@ def readers(build, data, shared):
     published = os.path.join(shared, "data", "published_runs_public.csv") if shared else ""
     expect = [os.path.join(data, "..", "..", "scripts", "expect", f) for f in ("emulated.json",)]
     expect.append(os.path.join(data, "expect_all_reduce_intra.json"))
+    expect.append(os.path.join(data, "expect_scopes.json"))
     result = [
         Reader("results_csv", [os.path.join(fuzz, "results.csv")], fit_cmd, out_files=fit_outputs),
         Reader("nccl_tests_text", nccl, fit_cmd, out_files=fit_outputs),
@@ -293,6 +294,11 @@ def readers(build, data, shared):
                 "tp=2,dp=2", "--seq-length", "16", "--global-batch-size", "4", "--gpus-per-node", "4",
                 "--measured", "{input}"]),
         Reader("expectations", expect, [meshbench, "accept", "--expect", "{input}", "--out", "{out}/accept"],
+               json_seed=True, ok_codes=(0, 1, 2), out_files=("results.csv",),
+               verdict_1=r"# acceptance: (FAIL|NOTHING CHECKED)"),
+        Reader("baseline", [os.path.join(fuzz, "baseline.json")],
+               [meshbench, "accept", "--expect", os.path.join(fuzz, "expect_baseline.json"),
+                "--baseline", "{input}", "--out", "{out}/accept"],
                json_seed=True, ok_codes=(0, 1, 2), out_files=("results.csv",),
                verdict_1=r"# acceptance: (FAIL|NOTHING CHECKED)"),
     ]

@@ -187,6 +187,9 @@ TEST(AcceptBisection, StopsWhenHalvesAgreeOrTooFewNodes) {
   EXPECT_FALSE(few.culprit());
   EXPECT_THROW(few.next_groups(), std::logic_error);
   EXPECT_THROW(Bisection({0, 1, 2, 3}, 1.0), std::invalid_argument);
+  EXPECT_TRUE(few.decisive(0.8, 1.0));
+  EXPECT_TRUE(few.decisive(1.0, 0.8));
+  EXPECT_FALSE(few.decisive(0.95, 1.0));
   // 5% slower is inside the 10% margin: not bisected to a node.
   EXPECT_FALSE(simulate(8, 3, 0.95).culprit());
 }

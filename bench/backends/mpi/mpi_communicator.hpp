@@ -1,5 +1,7 @@
 #pragma once
 
+#include <climits>
+
 #include <mpi.h>
 
 #include <memory>
@@ -43,6 +45,7 @@ class MpiCommunicator final : public Communicator {
   void barrier() override;
   std::unique_ptr<Communicator> split(int color, int key) override;
   double wtime() const override { return MPI_Wtime(); }
+  std::size_t max_call_count() const override { return static_cast<std::size_t>(INT_MAX); }
   void set_timeout(double seconds) override { timeout_s_ = seconds; }
 
  private:
