@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "bench/collectives/collective_test.hpp"
-#include "bench/counting_communicator.hpp"
+#include "bench/pattern_units.hpp"
 #include "bench/executor.hpp"
 #include "bench/gpu.hpp"
 #include "bench/harness.hpp"
@@ -29,130 +29,6 @@ namespace meshbench {
 namespace {
 
 constexpr Datatype kDtype = Datatype::kFloat32;  // every message is float32 elements
-static_assert(kDtype == Datatype::kFloat32, "executed_counts (patterns/traffic) counts float32");
-const char* const kAxisOrder[] = {"tp", "cp", "ep", "pp", "dp", "zero"};
-
-/// One unit the executor times: a traffic row, or the whole 1F1B schedule for pp.
-struct Unit {
-  std::string axis, phase;
-  CollectiveOp op = CollectiveOp::kSendRecv;
-  ElementCounts counts;          ///< per call, after scaling and rounding
-  long long calls = 0;           ///< per step (pp: micro-batches x chunks)
-  std::vector<MeshAxis> group_axes;
-  int group_size = 1;
-  std::string what;
-  Communicator* comm = nullptr;  ///< this rank's group
-  std::string tier;              ///< the tier shared by all groups ("mixed" otherwise)
-  int max_nodes = 1, max_ranks_per_node = 1;
-  Measurement measured;            ///< per step of this unit, max over ranks
-  ByteCounts counted;              ///< what this rank handed the backend over all steps...
-  std::uint64_t steps = 0;         ///< ...warm-up and timed
-  std::uint64_t wrong = 0;         ///< wrong output elements on this rank
-};
-
-std::string axes_key(const std::vector<MeshAxis>& axes) {
-  std::string s;
-  for (MeshAxis a : axes) s += std::string(axis_name(a)) + ",";
-  return s;
-}
-
-/// The 1F1B schedule of this rank's stage, one activation or gradient per call.
-void run_one_f_one_b(Unit& u, void* a, void* b) {
-  Communicator& c = *u.comm;
-  const int stage = c.rank(), stages = c.size();
-  const std::size_t n = u.counts.send_count;
-  for (PipelineComm step : one_f_one_b(stage, stages, u.calls)) {
-    switch (step) {
-      case PipelineComm::kRecvForward: c.recv(a, n, kDtype, stage - 1); break;
-      case PipelineComm::kSendForward: c.send(a, n, kDtype, stage + 1); break;
-      case PipelineComm::kSendForwardRecvBackward:
-        c.send_recv(a, stage + 1, b, stage + 1, n, kDtype);
-        break;
-      case PipelineComm::kSendBackwardRecvForward:
-        c.send_recv(b, stage - 1, a, stage - 1, n, kDtype);
-        break;
-      case PipelineComm::kRecvBackward: c.recv(b, n, kDtype, stage + 1); break;
-      case PipelineComm::kSendBackward: c.send(b, n, kDtype, stage - 1); break;
-    }
-  }
-}
-
-/// Bytes this rank must send and receive in one step of `u` (the table, rank-exact): what it
-/// hands the API per call is its buffers' element counts (patterns/collective.hpp).
-ByteCounts expected_bytes(const Unit& u) {
-  const std::uint64_t calls = static_cast<std::uint64_t>(u.calls), elem = element_bytes(kDtype);
-  if (u.axis != "pp") {
-    return {calls * u.counts.send_count * elem, calls * u.counts.recv_count * elem};
-  }
-  const std::uint64_t size = u.counts.size_bytes;
-  // 1F1B: activations go to the next stage, gradients to the previous; the ends skip theirs.
-  const int stage = u.comm->rank(), last = u.comm->size() - 1;
-  const std::uint64_t fwd_out = stage < last ? calls : 0, fwd_in = stage > 0 ? calls : 0;
-  return {(fwd_out + fwd_in) * size, (fwd_in + fwd_out) * size};
-}
-
-/// Verification data of one rank: fill `bytes` at `p` with rank's inputs (bench/verify.hpp).
-void fill_rank_data(Executor& exec, void* p, std::size_t bytes, const PointContext& ctx) {
-  Buffers view{p, nullptr, nullptr};
-  exec.fill(view, BufferLayout{bytes, 0, bytes, 0, 0}, ctx);
-}
-
-/// Wrong elements of `count` floats at `p` against rank `source`'s inputs.
-std::uint64_t wrong_against(Executor& exec, void* p, std::size_t count, const PointContext& ctx,
-                            int source) {
-  ExpectedForm form = CollectiveTest::base_form(ctx);
-  form.source_rank = source;
-  Buffers view{nullptr, p, nullptr};
-  return exec.count_wrong(view, kDtype, count, form);
-}
-
-/// Measures one unit with the harness and verifies what it delivered. A collective row runs
-/// its op's CollectiveTest (bench/collectives) `calls` times per step on its own buffers and
-/// checks the last output; the 1F1B schedule relays stage 0's activations forward and the
-/// last stage's gradients backward, so every other stage must end holding those.
-/// `counted` is what every unit's counting communicator adds to (units run one at a time).
-void measure_unit(Unit& u, Communicator& world, Executor& exec, const MeasureSettings& settings,
-                  const ByteCounts& counted) {
-  Communicator& comm = *u.comm;
-  PointContext ctx{comm.rank(), comm.size(), kDtype, u.counts, 1,
-                   verification_magnitude(kDtype, comm.size()), false};
-  Buffers buffers;
-  BufferLayout layout;
-  std::function<void()> step;
-  const CollectiveTest* test = nullptr;
-  if (u.axis == "pp") {
-    const std::size_t bytes = u.counts.send_count * element_bytes(kDtype);
-    const std::size_t second = (bytes + 255) / 256 * 256;
-    layout = {second + bytes, 0, bytes, second, bytes};
-    buffers = exec.allocate(layout, ctx);
-    fill_rank_data(exec, buffers.recv, bytes, ctx);  // gradients: this stage's own data
-    step = [&u, &buffers] { run_one_f_one_b(u, buffers.send, buffers.recv); };
-  } else {
-    test = &collective_test(u.op);
-    layout = test->buffer_layout(ctx);
-    buffers = exec.allocate(layout, ctx);
-    step = [&u, &comm, &ctx, &buffers, test] {
-      for (long long c = 0; c < u.calls; ++c) test->run(comm, ctx, buffers);
-    };
-  }
-  const auto timer = exec.timer(step, LaunchPlan{});
-  const ByteCounts before = counted;
-  u.measured = Harness(world, settings).measure(
-      [&] {
-        world.barrier();  // every group starts the unit together, as in a step
-        ++u.steps;
-        return timer->sample_seconds();
-      },
-      1, 0);
-  u.counted = {counted.sent - before.sent, counted.received - before.received};
-  if (test) {
-    u.wrong = exec.count_wrong(buffers, kDtype, test->checked_count(ctx), test->expected_form(ctx));
-  } else {
-    const int stage = comm.rank(), last = comm.size() - 1;
-    if (stage > 0) u.wrong += wrong_against(exec, buffers.send, u.counts.send_count, ctx, 0);
-    if (stage < last) u.wrong += wrong_against(exec, buffers.recv, u.counts.send_count, ctx, last);
-  }
-}
 
 }  // namespace
 
@@ -183,7 +59,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
     throw UsageError(fmt::format("--scale must be in (0, 1], got {}", o.scale));
   }
   const MeasureSettings measure = to_measure_settings(o.measure, 1);
-  const std::set<std::string> known(std::begin(kAxisOrder), std::end(kAxisOrder));
+  const std::set<std::string> known(std::begin(kPatternAxisOrder), std::end(kPatternAxisOrder));
   if (o.axis != "all" && !known.count(o.axis)) {
     throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, all)", o.axis));
   }
@@ -213,38 +89,9 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   const BenchWorld bench = open_bench_world(o.backend, topo, *world, 0);
 
   // One counted communicator per group shape; units in execution order (pp rows become one).
-  ByteCounts counted;
-  std::map<std::string, std::unique_ptr<Communicator>> comms;
-  std::vector<Unit> units;
-  for (const char* axis : kAxisOrder) {
-    for (const TrafficRow& r : rows) {
-      if (r.axis != axis) continue;
-      if (r.axis == "pp" && r.phase == "bwd") continue;  // both directions run in the schedule
-      Unit u;
-      u.axis = r.axis;
-      u.phase = r.axis == "pp" ? "1f1b" : r.phase;
-      u.op = r.op;
-      u.calls = r.calls_per_step;
-      u.group_axes = r.group_axes;
-      u.group_size = r.group_size;
-      u.what = r.axis == "pp" ? "1F1B: activations forward, gradients backward" : r.what;
-      u.counts = executed_counts(r, o.scale);  // float32, as kDtype
-      const std::string key = axes_key(r.group_axes);
-      if (!comms.count(key)) {
-        const int color = mesh.group_index(topo.rank, r.group_axes);
-        comms[key] = std::make_unique<CountingCommunicator>(bench.comm->split(color, topo.rank), counted);
-      }
-      u.comm = comms[key].get();
-      const auto groups = mesh.groups(r.group_axes);
-      for (const auto& g : groups) {
-        const GroupPlacement p = classify_group(g, topo.node_of_rank);
-        u.tier = u.tier.empty() ? std::string(p.tier()) : (u.tier == p.tier() ? u.tier : "mixed");
-        u.max_nodes = std::max(u.max_nodes, p.nodes);
-        u.max_ranks_per_node = std::max(u.max_ranks_per_node, p.ranks_per_node);
-      }
-      units.push_back(std::move(u));
-    }
-  }
+  const std::unique_ptr<PatternUnits> plan = make_pattern_units(rows, mesh, topo, *bench.comm, o.scale);
+  std::vector<PatternUnit>& units = plan->units;
+  const ByteCounts& counted = plan->counted;
 
   // Output folder, CSV header and run record (rank 0), agreed by every rank.
   const std::filesystem::path out_dir =
@@ -284,8 +131,8 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   const std::unique_ptr<Executor> exec = bench.comm->make_executor();
   std::size_t measured_units = 0;
   try {
-    for (Unit& u : units) {
-      measure_unit(u, *world, *exec, measure, counted);
+    for (PatternUnit& u : units) {
+      measure_pattern_unit(u, *world, *exec, measure, counted);
       ++measured_units;
     }
   } catch (const Interrupted&) {  // every rank at the same iteration: say so in run.json
@@ -299,7 +146,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   std::vector<std::uint64_t> mine(units.size() + 1, 0), all(mine.size(), 0);
   ByteCounts got, want;  // per step, this rank
   for (std::size_t i = 0; i < units.size(); ++i) {
-    const Unit& u = units[i];
+    const PatternUnit& u = units[i];
     const ByteCounts e = expected_bytes(u);
     // Compared over all steps: a per-step division would hide a difference below one step.
     if (u.counted.sent != e.sent * u.steps || u.counted.received != e.received * u.steps) {
@@ -324,13 +171,13 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
 
   if (root) {
     const RunFacts facts{topo.nodes, topo.ranks_per_node, wait_mode_name(mode), bench.backend};
-    std::map<std::string, double> axis_step_us;  // sum of its units' p50 per step
+    const std::map<std::string, double> step_us = axis_step_us(units);
     std::map<std::string, double> axis_wire;
     std::map<std::string, std::string> axis_tier;
     fmt::print("#\n# {:>4} {:>5} {:>14} {:>12} {:>7} {:>10} {:>14} {:>12} {:>10}  {}\n", "axis",
                "phase", "op", "bytes/call", "calls", "group", "tier", "step(us)", "busbw", "what");
     for (std::size_t i = 0; i < units.size(); ++i) {
-      const Unit& u = units[i];
+      const PatternUnit& u = units[i];
       const std::vector<double>& steps = u.measured.samples_us;
       PointResult r;
       r.op = u.op;
@@ -365,7 +212,6 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       csv << results_csv_fields(r, facts)
           << fmt::format(",{},{},{:.9g},{:.9g},\"{}\"\n", u.phase, u.calls, o.scale, step.p50, u.what);
       csv.flush();
-      axis_step_us[u.axis] += step.p50;
       axis_wire[u.axis] += static_cast<double>(r.size_bytes) * per_unit_calls * r.busbw_factor;
       auto& tier = axis_tier[u.axis];
       const std::string t = fmt::format("{} {}x{}", u.tier, u.max_nodes, u.max_ranks_per_node);
@@ -375,9 +221,9 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
                  fmt::format("{}", u.group_size), t, step.p50, r.busbw_GBps, u.what);
     }
     fmt::print("#\n# per step, per axis (the sum of its units' p50; busbw = wire bytes / time):\n");
-    for (const char* axis : kAxisOrder) {
-      if (!axis_step_us.count(axis)) continue;
-      const double us = axis_step_us[axis];
+    for (const char* axis : kPatternAxisOrder) {
+      if (!step_us.count(axis)) continue;
+      const double us = step_us.at(axis);
       fmt::print("#   {:>4}: {:>12.1f} us per step, busbw {:.4g} GB/s, tier {}\n", axis, us,
                  axis_wire[axis] / (us * 1e3), axis_tier[axis]);
     }
