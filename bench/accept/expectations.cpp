@@ -1,10 +1,17 @@
 #include "bench/accept/expectations.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <set>
 
 #include "patterns/json_field.hpp"
 #include "patterns/mesh.hpp"
+#include "patterns/model_config.hpp"
+#include "patterns/training.hpp"
+#include "patterns/training_flags.hpp"
 #include "patterns/units.hpp"
 
 namespace meshbench {
@@ -95,6 +102,57 @@ CollectiveExpectation read_collective(const JsonField& c, bool thresholds_option
   return x;
 }
 
+/// "patterns": the model and training settings as `meshbench pattern` takes them (Megatron-LM's
+/// names with underscores), the mesh order, the scale and the maxima per axis.
+PatternsExpectation read_patterns(const JsonField& p, const std::string& file) {
+  PatternsExpectation x;
+  x.enabled = true;
+  TrainingOptions t;
+  const JsonField model = p.at("model");
+  t.model = model.string();
+  x.model_label = std::filesystem::path(t.model).filename().string();
+  const std::filesystem::path beside = std::filesystem::path(file).parent_path() / t.model;
+  if (std::filesystem::path(t.model).is_relative() && std::filesystem::exists(beside)) t.model = beside.string();
+  t.layout = p.at("layout").string();
+  if (const auto v = p.find("model_type")) t.model_type = v->string();
+  if (const auto v = p.find("seq_length")) t.seq_length = v->integer(1, kMaxSeqLength);
+  if (const auto v = p.find("micro_batch_size")) t.micro_batch_size = v->integer(1, kMaxMicroBatch);
+  if (const auto v = p.find("global_batch_size")) t.global_batch_size = v->integer(1, kMaxGlobalBatch);
+  if (const auto v = p.find("sequence_parallel")) t.sequence_parallel = v->boolean();
+  if (const auto v = p.find("recompute")) t.recompute = v->string();
+  if (const auto v = p.find("zero_stage")) t.zero_stage = static_cast<int>(v->integer(0, 3));
+  if (const auto v = p.find("dp_bucket_size")) t.dp_bucket_size = v->string();
+  if (const auto v = p.find("grad_reduce_dtype")) t.grad_reduce_dtype = v->string();
+  if (const auto v = p.find("dtype")) t.dtype = v->string();
+  if (const auto v = p.find("virtual_pipeline_stages")) {
+    t.virtual_pipeline_stages = static_cast<int>(v->integer(1, 1024));
+  }
+  if (const auto v = p.find("order")) x.order = v->string();
+  if (const auto v = p.find("scale")) {
+    x.scale = v->number(0, 1);
+    if (!(x.scale > 0)) v->fail("expected a scale in (0, 1], got 0");
+  }
+  try {
+    x.inputs = to_traffic_inputs(t);
+    (void)parse_mesh_order(x.order);
+  } catch (const InputError& e) {  // the flag's name in its message is the key's, dashed
+    p.fail(e.what());
+  }
+  std::set<std::string> axes;
+  for (const TrafficRow& r : step_traffic(x.inputs)) axes.insert(r.axis);
+  const JsonField maxima = p.at("max_step_ms");
+  for (const auto& [axis, v] : maxima.members()) {
+    if (!axes.count(axis)) {
+      v.fail(fmt::format("layout {} has no {} traffic (it has: {})", t.layout, axis,
+                         fmt::join(axes, ", ")));
+    }
+    const double ms = v.number(0, kMaxTimeoutS * 1e3);
+    if (!(ms > 0)) v.fail(fmt::format("expected a time > 0 ms, got {}", ms));
+    x.max_step_ms[axis] = ms;
+  }
+  return x;
+}
+
 PairsExpectation read_pairs(const JsonField& p) {
   PairsExpectation x;
   x.enabled = true;
@@ -119,6 +177,10 @@ const char* scope_name(CheckScope scope) {
     case CheckScope::kAll: return "all";
   }
   return "?";
+}
+
+std::string PatternsExpectation::name(const std::string& axis) const {
+  return fmt::format("pattern {} {} {}", axis, model_label, format_mesh_sizes(inputs.layout));
 }
 
 std::string CollectiveExpectation::name() const {
@@ -161,8 +223,10 @@ Expectations read_expectations(const std::string& file, bool thresholds_optional
     }
   }
   if (const auto p = root.find("pairs")) e.pairs = read_pairs(*p);
-  if (e.collectives.empty() && !e.pairs.enabled) {
-    throw InputError(fmt::format("{}: no checks: give \"collectives\" and/or \"pairs\"", file));
+  if (const auto p = root.find("patterns")) e.patterns = read_patterns(*p, file);
+  if (e.collectives.empty() && !e.pairs.enabled && !e.patterns.enabled) {
+    throw InputError(fmt::format("{}: no checks: give \"collectives\", \"pairs\" and/or \"patterns\"",
+                                 file));
   }
   for (std::size_t i = 0; i < e.collectives.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {

@@ -3,12 +3,14 @@
 // which checks to run, on which groups, and the absolute thresholds they must meet.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/harness.hpp"
 #include "patterns/collective.hpp"
+#include "patterns/traffic.hpp"
 
 namespace meshbench {
 
@@ -46,6 +48,20 @@ struct PairsExpectation {
   std::optional<double> max_latency_us;
 };
 
+/// The per-axis traffic of one training step of a model and layout (`meshbench pattern`'s units,
+/// bench/pattern_units.hpp), each axis's time per step checked against a maximum and/or the
+/// baseline.
+struct PatternsExpectation {
+  bool enabled = false;
+  TrafficInputs inputs;            ///< model, layout and training settings, validated
+  std::string model_label;         ///< the model as the file names it (a preset, or a file name)
+  std::string order = "megatron";  ///< mesh order (patterns/mesh.hpp)
+  double scale = 1.0;              ///< every message size times this, in (0, 1]
+  std::map<std::string, double> max_step_ms;  ///< by axis (tp, cp, ep, pp, dp, zero)
+  /// The check's name of an axis: "pattern AXIS MODEL LAYOUT", e.g. "pattern tp llama3-8b tp=2,dp=4".
+  std::string name(const std::string& axis) const;
+};
+
 struct Expectations {
   MeasureSettings measure;  ///< adaptive unless the file gives "iters" (then exactly that)
   int repeats = 3;
@@ -55,12 +71,14 @@ struct Expectations {
   double bisect_min_fraction = 0.9;
   std::vector<CollectiveExpectation> collectives;
   PairsExpectation pairs;
+  PatternsExpectation patterns;
 };
 
 /// Reads an expectations file. A collective needs a threshold (`min_busbw_GBps` and/or
 /// `max_time_us`) unless `thresholds_optional` (a baseline is given or written). `scope` may be
 /// given, or follows from `tier` (intra: node, inter: all); both given must agree (intra goes
-/// with node only). Throws InputError "FILE: KEY: problem, got VALUE".
+/// with node only). `patterns.model` is a preset or a config.json path (relative paths are
+/// tried against the file's folder first). Throws InputError "FILE: KEY: problem, got VALUE".
 Expectations read_expectations(const std::string& file, bool thresholds_optional);
 
 }  // namespace meshbench
