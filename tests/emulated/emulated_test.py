@@ -20,8 +20,8 @@ scenarios:
   fleet         4 nodes x 2 ranks, 100 Mbit/s, scripts/expect/emulated-fleet.json: a healthy run
                 writes a baseline; 5 healthy reruns against it (--max-drop 0.1) pass; a corrupted
                 result fails naming the rank; with node 2's cable 20% slower (80 Mbit/s) the
-                rail and all-ranks checks fail and bisection names node 2 in both, while every
-                node alone passes.
+                rail check fails and bisection names node 2 (and the all-ranks check, when it
+                fails too, names node 2 and no other), while every node alone passes.
 Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
 """
 import argparse
@@ -337,16 +337,24 @@ def fleet(a, c):
         rows = {line.split("|")[1].strip(): line for line in report.splitlines()
                 if line.startswith("| all_reduce")}
         culprit = f"node 2 ({a.name}-n2): found by bisection"
-        for check in ("all_reduce rail 1M", "all_reduce all 1M"):
-            row = rows.get(check, "")
-            c.check("| FAIL |" in row and culprit in row,
-                    f"{check}: fails and bisection names node 2 ({row.strip()})")
+        rail = rows.get("all_reduce rail 1M", "")
+        c.check("| FAIL |" in rail and culprit in rail,
+                f"the rail check fails and bisection names node 2 ({rail.strip()})")
+        # All ranks at once: on 2 cores the 8-rank ring is partly paced by the CPU, so a 20%
+        # slower cable costs it 8-20% (measured): it may pass within the 10% margin, but when
+        # it fails, bisection must name node 2 and no other.
+        every = rows.get("all_reduce all 1M", "")
+        c.check("| pass |" in every or culprit in every,
+                f"the all-ranks check passes or names node 2 ({every.strip()})")
+        named = [l for l in report.splitlines() if "found by bisection" in l]
+        c.check(all("found by bisection" not in l.replace(culprit, "") for l in named),
+                "bisection names no node but node 2")
         c.check("| pass |" in rows.get("all_reduce node 1M", ""), "every node alone passes")
         bisect = read_rows(os.path.join(out, "bisect.csv"))
         last_round = {}
         for r in bisect:
             last_round[r["lane"]] = max(last_round.get(r["lane"], 0), int(r["round"]))
-        c.check(last_round.get("all") == 2 and all(v == 2 for v in last_round.values()),
+        c.check(last_round.get("rail 0") == 2 and all(v == 2 for v in last_round.values()),
                 f"bisection took log2(4) = 2 rounds in every lane ({last_round})")
         plot = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "plot.py"), out],
                               capture_output=True, text=True)
