@@ -48,6 +48,7 @@ nlohmann::json baseline_json(const Baseline& b) {
       groups[g] = {{"attempts", f.attempts}, {"median", f.median}, {"low", f.low}, {"high", f.high}};
     }
     checks[name] = {{"unit", c.unit}, {"groups", groups}};
+    if (!c.skipped.empty()) checks[name]["skipped"] = c.skipped;
   }
   return {{"schema", "meshbench.baseline/1"}, {"created", b.created}, {"world_size", b.world_size},
           {"nodes", b.nodes}, {"ranks_per_node", b.ranks_per_node}, {"hosts", b.hosts},
@@ -79,7 +80,10 @@ Baseline read_baseline(const std::string& file) {
       unit.fail(fmt::format("expected \"busbw_GBps\" or \"time_us_p50\", got '{}'", check.unit));
     }
     for (const auto& [g, f] : c.at("groups").members()) check.groups[g] = read_figures(f);
-    if (check.groups.empty()) c.at("groups").fail("expected at least one group, got {}");
+    if (const auto skipped = c.find("skipped")) check.skipped = skipped->string();
+    if (check.groups.empty() && check.skipped.empty()) {
+      c.at("groups").fail("expected at least one group (or \"skipped\"), got {}");
+    }
     b.checks[name] = std::move(check);
   }
   return b;

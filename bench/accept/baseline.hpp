@@ -26,7 +26,8 @@ struct GroupFigures {
 /// ("node HOST", "rail R", "all").
 struct BaselineCheck {
   std::string unit;  ///< "busbw_GBps" (higher is better) or "time_us_p50" (lower is better)
-  std::map<std::string, GroupFigures> groups;
+  std::map<std::string, GroupFigures> groups;  ///< empty when skipped
+  std::string skipped;  ///< why the baseline run skipped the check ("" when measured)
 };
 
 struct Baseline {

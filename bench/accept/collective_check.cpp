@@ -44,11 +44,16 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
   Harness harness(run.world, run.e.measure);
   for (int round = 1;; ++round) {
     std::vector<BisectionLane> active;
-    std::vector<std::size_t> which;
+    std::vector<std::size_t> which, first;  // the lane's search; its first group's index
+    std::size_t groups = 0;
     for (std::size_t l = 0; l < lanes.size(); ++l) {
       if (searches[l].done()) continue;
       const auto sets = searches[l].next_groups();
-      active.push_back(BisectionLane{lanes[l].local_ranks, {sets[0], sets[1]}, lanes[l].name});
+      BisectionLane lane{lanes[l].local_ranks, {sets[0]}, lanes[l].name};
+      if (!sets[1].empty()) lane.node_sets.push_back(sets[1]);  // one pair of three nodes
+      first.push_back(groups);
+      groups += lane.node_sets.size();
+      active.push_back(lane);
       which.push_back(l);
     }
     if (active.empty()) break;
@@ -68,11 +73,12 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
       run.wrong_total += std::accumulate(a.wrong.begin(), a.wrong.end(), std::uint64_t{0});
       bool all_decisive = true;
       for (std::size_t k = 0; k < active.size(); ++k) {
-        for (std::size_t h = 0; h < 2; ++h) {
-          const GroupFigure& f = a.groups[2 * k + h];
+        for (std::size_t h = 0; h < active[k].node_sets.size(); ++h) {
+          const GroupFigure& f = a.groups[first[k] + h];
           goodness[k][h].push_back(busbw ? f.value : 1 / f.value);
           ranks[k][h] = f.ranks;
         }
+        if (goodness[k][1].empty()) goodness[k][1].push_back(0);  // no second group this round
         all_decisive = all_decisive && searches[which[k]].decisive(median_of(goodness[k][0]),
                                                                    median_of(goodness[k][1]));
       }
@@ -89,14 +95,21 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
         return fmt::format("{}", fmt::join(names, ", "));
       };
       auto shown = [&](double good) { return value_text(busbw ? good : 1 / good, busbw); };
-      c.notes.push_back(fmt::format(
-          "bisection ({}) round {} ({} measurement(s), medians): [{}] {} vs [{}] {}: {}",
-          active[k].name, round, goodness[k][0].size(), label(r.measured[0]), shown(g[0]),
-          label(r.measured[1]), shown(g[1]),
-          r.slow_half < 0 ? "alike"
-                          : fmt::format("slow half [{}]", label(r.suspects[static_cast<std::size_t>(r.slow_half)]))));
+      const std::size_t sets = active[k].node_sets.size();
+      if (sets == 1) {  // one pair of the three-node procedure
+        c.notes.push_back(fmt::format("bisection ({}) round {} ({} measurement(s), median): pair [{}] {}",
+                                      active[k].name, round, goodness[k][0].size(),
+                                      label(r.measured[0]), shown(g[0])));
+      } else {
+        c.notes.push_back(fmt::format(
+            "bisection ({}) round {} ({} measurement(s), medians): [{}] {} vs [{}] {}: {}",
+            active[k].name, round, goodness[k][0].size(), label(r.measured[0]), shown(g[0]),
+            label(r.measured[1]), shown(g[1]),
+            r.slow_half < 0 ? "alike"
+                            : fmt::format("slow half [{}]", label(r.suspects[static_cast<std::size_t>(r.slow_half)]))));
+      }
       if (run.root) {
-        for (std::size_t h = 0; h < 2; ++h) {
+        for (std::size_t h = 0; h < sets; ++h) {
           fmt::print(run.bisect_csv, "\"{}\",\"{}\",{},{},\"{}\",{},{},{:.9g},{},{}\n", x.name(),
                      active[k].name, round, h, fmt::join(r.measured[h], " "), ranks[k][h],
                      goodness[k][h].size(), busbw ? g[h] : 1 / g[h], unit_of(x),
@@ -123,27 +136,34 @@ CheckResult run_collective_check(AcceptRun& run, std::size_t index) {
   const CollectiveExpectation& x = run.e.collectives[index];
   const Topology& topo = run.topo;
   CheckResult c{x.name(), true, false, "", {}, {}, {}};
-  if (x.scope != CheckScope::kNode && topo.nodes < 2) {
+  // A check this job skips is recorded so in a baseline, so that reruns on the same cluster
+  // (which skip it again) can use the baseline.
+  auto skip = [&](std::string reason) {
     c.skipped = true;
-    c.detail = "the job has one node: no inter tier";
+    c.detail = std::move(reason);
+    if (!run.o.write_baseline.empty()) {
+      BaselineCheck& b = run.written.checks[x.name()];
+      b.unit = unit_of(x);
+      b.skipped = c.detail;
+    }
     return c;
-  }
+  };
+  if (x.scope != CheckScope::kNode && topo.nodes < 2) return skip("the job has one node: no inter tier");
   const std::string where = fmt::format("{}: collectives[{}].bytes", run.o.expect_file, index);
   GroupWorkload w(run, x.op, x.bytes, scope_groups(topo, x.scope), x.name(), where);
-  if (!w.skip_reason().empty()) {
-    c.skipped = true;
-    c.detail = w.skip_reason();
-    return c;
-  }
+  if (!w.skip_reason().empty()) return skip(w.skip_reason());
   const GroupAssignment& groups = w.groups();
   const std::size_t ngroups = groups.names.size();
   const bool busbw = x.judged_by_busbw();
   if (busbw && w.min_group_ranks() < 2) {  // nccl-tests' busbw factors are 0 on one rank
-    c.skipped = true;
-    c.detail = "busbw needs 2 or more ranks in every group (a group of one rank moves no data)";
-    return c;
+    return skip("busbw needs 2 or more ranks in every group (a group of one rank moves no data)");
   }
   const BaselineCheck* base = run.baseline ? &run.baseline->checks.at(x.name()) : nullptr;
+  if (base && base->groups.empty()) {
+    c.notes.push_back(fmt::format("the baseline run skipped this check ({}): judged without it",
+                                  base->skipped));
+    base = nullptr;
+  }
   std::vector<std::optional<BaselineReference>> refs(ngroups);
   for (std::size_t g = 0; g < ngroups && base; ++g) refs[g] = baseline_reference(*base, groups.names[g]);
   const bool writing = !run.o.write_baseline.empty();
@@ -200,7 +220,9 @@ CheckResult run_collective_check(AcceptRun& run, std::size_t index) {
   if (x.min_busbw_GBps) criteria.push_back(fmt::format("busbw >= {:.4g} GB/s", *x.min_busbw_GBps));
   if (x.max_time_us) criteria.push_back(fmt::format("p50 <= {:.4g} us", *x.max_time_us));
   if (base) criteria.push_back(fmt::format("within {:.0f}% of the baseline", 100 * max_drop));
-  if (criteria.empty()) criteria.push_back("recorded for the baseline, no threshold");
+  if (criteria.empty()) {
+    criteria.push_back(run.o.write_baseline.empty() ? "measured, no threshold" : "recorded for the baseline, no threshold");
+  }
   c.detail = fmt::format("every {} group: {}; {}", scope_name(x.scope), fmt::join(criteria, ", "),
                          spread_text(c.attempts, busbw ? "GB/s busbw (worst group)" : "us p50 (worst group)"));
   std::vector<int> failing;

@@ -177,19 +177,42 @@ TEST(AcceptBisection, NamesTheSlowNodeInLogRounds) {
   }
 }
 
+TEST(AcceptBisection, ThreeNodesMeasureTheirPairs) {
+  for (int slow = 0; slow < 3; ++slow) {
+    Bisection b({0, 1, 2}, 0.9);
+    int rounds = 0;
+    while (!b.done()) {
+      const auto g = b.next_groups();
+      ASSERT_EQ(g[0].size(), 2u);
+      EXPECT_TRUE(g[1].empty());
+      const bool has_slow = std::count(g[0].begin(), g[0].end(), slow) > 0;
+      b.record(has_slow ? 0.8 : 1.0, 0);
+      ++rounds;
+    }
+    EXPECT_EQ(rounds, 3);
+    ASSERT_TRUE(b.culprit()) << b.outcome();
+    EXPECT_EQ(*b.culprit(), slow);
+  }
+  Bisection alike({0, 1, 2}, 0.9);  // every pair alike: no node named
+  while (!alike.done()) alike.record(1.0, 0);
+  EXPECT_FALSE(alike.culprit());
+  EXPECT_NE(alike.outcome().find("no single node"), std::string::npos);
+}
+
 TEST(AcceptBisection, StopsWhenHalvesAgreeOrTooFewNodes) {
   const Bisection healthy = simulate(8, -1, 0.8);  // no slow node: the first halves agree
   EXPECT_FALSE(healthy.culprit());
   EXPECT_EQ(healthy.rounds().size(), 1u);
   EXPECT_NE(healthy.outcome().find("alike"), std::string::npos);
-  const Bisection few({0, 1, 2}, 0.9);
+  const Bisection few({0, 1}, 0.9);
   EXPECT_TRUE(few.done());
   EXPECT_FALSE(few.culprit());
   EXPECT_THROW(few.next_groups(), std::logic_error);
   EXPECT_THROW(Bisection({0, 1, 2, 3}, 1.0), std::invalid_argument);
-  EXPECT_TRUE(few.decisive(0.8, 1.0));
-  EXPECT_TRUE(few.decisive(1.0, 0.8));
-  EXPECT_FALSE(few.decisive(0.95, 1.0));
+  const Bisection halves({0, 1, 2, 3}, 0.9);
+  EXPECT_TRUE(halves.decisive(0.8, 1.0));
+  EXPECT_TRUE(halves.decisive(1.0, 0.8));
+  EXPECT_FALSE(halves.decisive(0.95, 1.0));
   // 5% slower is inside the 10% margin: not bisected to a node.
   EXPECT_FALSE(simulate(8, 3, 0.95).culprit());
 }
