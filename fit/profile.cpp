@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include "fit/csv_table.hpp"
 #include "patterns/json_field.hpp"
@@ -47,16 +49,35 @@ Algorithm algorithm_for(const std::string& op_text, const std::string& requested
 }  // namespace
 
 std::string ProfileEntry::label() const {
-  return fmt::format("{} {} {}x{} ({} ranks)", op, tier, nodes, ranks_per_node, ranks);
+  return fmt::format("{} {} {}x{} ({} ranks){}", op, tier, nodes, ranks_per_node, ranks,
+                     concurrent_groups > 1 ? fmt::format(", {} at once", concurrent_groups) : "");
 }
+
+namespace {
+
+/// The aggregate series of a fit: the job ("all", "world") or a mesh axis's max over its
+/// groups ("tp[all]@tp-dp", "dp[all]@dp-tp isolated"); not one group's own series.
+bool aggregate_group(const std::string& group) {
+  return group == "all" || group == "world" || group.find("[all]@") != std::string::npos;
+}
+
+}  // namespace
 
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
                             const std::string& algorithm,
                             const std::optional<ComputeCalibration>& compute) {
-  nlohmann::json entries = nlohmann::json::array();
+  nlohmann::json entries = nlohmann::json::array(), notes = nlohmann::json::array();
+  std::map<std::tuple<std::string, std::string, int, int, int, int>, std::string> kept;
   for (const SeriesFit& s : fits) {
-    if (s.regimes.empty() || (s.key.group != "all" && s.key.group != "world")) continue;
+    if (s.regimes.empty() || !aggregate_group(s.key.group)) continue;
+    const auto key = std::tuple{s.key.op, s.key.tier, s.key.ranks, s.key.nodes,
+                                s.key.ranks_per_node, s.key.concurrent_groups};
+    if (const auto [it, fresh] = kept.emplace(key, s.key.label()); !fresh) {
+      notes.push_back(fmt::format("{}: not kept, the same op, tier, placement and concurrency as "
+                                  "{}", s.key.label(), it->second));
+      continue;
+    }
     const Algorithm alg = algorithm_for(s.key.op, algorithm);
     const AlgorithmSteps steps = algorithm_steps(*parse_op(s.key.op), alg, s.key.ranks);
     nlohmann::json regimes = nlohmann::json::array();
@@ -77,6 +98,8 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
         {"nodes", s.key.nodes},
         {"ranks_per_node", s.key.ranks_per_node},
         {"ranks", s.key.ranks},
+        {"concurrent_groups", s.key.concurrent_groups},
+        {"group", s.key.group},
         {"algorithm", algorithm_name(alg)},
         {"busbw_factor", s.busbw_factor},
         {"source", s.points.empty() ? "" : s.points.front().source},
@@ -102,6 +125,7 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                 "1e3), steps of the algorithm (patterns/collective_cost.hpp)"},
       {"provenance", provenance},
       {"entries", entries},
+      {"notes", notes},
   };
   if (compute) doc["compute"] = compute_json(*compute);
   return doc;
@@ -150,6 +174,10 @@ ProfileEntry read_entry(const JsonField& e) {
   entry.ranks = static_cast<int>(e.at("ranks").integer(1, kMaxMeshRanks));
   entry.nodes = static_cast<int>(e.at("nodes").integer(1, entry.ranks));
   entry.ranks_per_node = static_cast<int>(e.at("ranks_per_node").integer(1, entry.ranks));
+  if (const auto c = e.find("concurrent_groups")) {  // absent in profiles before concurrency
+    entry.concurrent_groups = static_cast<int>(c->integer(1, kMaxMeshRanks));
+  }
+  if (const auto g = e.find("group")) entry.group = g->string();
   const std::string alg_text = e.at("algorithm").string();
   const auto alg = parse_algorithm(alg_text);
   if (!alg) e.at("algorithm").fail(fmt::format("unknown algorithm '{}'", alg_text));
@@ -181,7 +209,7 @@ Profile read_profile(const std::filesystem::path& file) {
       // The key predict looks entries up by (closest_entry): op, tier and placement; the dtype
       // does not choose between them.
       if (a.op == b.op && a.tier == b.tier && a.ranks == b.ranks && a.nodes == b.nodes &&
-          a.ranks_per_node == b.ranks_per_node) {
+          a.ranks_per_node == b.ranks_per_node && a.concurrent_groups == b.concurrent_groups) {
         entries[j].fail(fmt::format("repeats entries[{}] ({}): two rates for one series; keep "
                                     "one", i, b.label()));
       }
@@ -194,12 +222,13 @@ Profile read_profile(const std::filesystem::path& file) {
 namespace {
 
 const ProfileEntry* closest_entry(const Profile& profile, const std::string& op,
-                                  const std::string& tier, int ranks, int g) {
+                                  const std::string& tier, int ranks, int g, int concurrent = 1) {
   const ProfileEntry* best = nullptr;
   for (const ProfileEntry& e : profile.entries) {
     if (e.op != op || e.tier != tier) continue;
     auto distance = [&](const ProfileEntry& x) {
-      return std::pair{std::abs(x.ranks_per_node - g), std::abs(x.ranks - ranks)};
+      return std::tuple{std::abs(x.ranks_per_node - g), std::abs(x.ranks - ranks),
+                        std::abs(x.concurrent_groups - concurrent)};
     };
     if (!best || distance(e) < distance(*best)) best = &e;
   }
@@ -217,14 +246,18 @@ std::pair<std::size_t, bool> regime_of(const ProfileEntry& e, double bytes) {
 }  // namespace
 
 Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ranks, int nodes,
-                   const std::string& algorithm) {
+                   const std::string& algorithm, int concurrent_groups) {
   if (ranks < 1 || nodes < 1 || nodes > ranks) {
     throw InputError(fmt::format("--ranks {} on --nodes {}: need 1 <= nodes <= ranks", ranks, nodes));
+  }
+  if (concurrent_groups < 1 || concurrent_groups > kMaxMeshRanks) {
+    throw InputError(fmt::format("--concurrent-groups {}: need 1 to {}", concurrent_groups,
+                                 kMaxMeshRanks));
   }
   const std::string tier = nodes > 1 ? "inter" : "intra";
   const int g = (ranks + nodes - 1) / nodes;
   const std::string name(op_name(op));
-  const ProfileEntry* entry = closest_entry(profile, name, tier, ranks, g);
+  const ProfileEntry* entry = closest_entry(profile, name, tier, ranks, g, concurrent_groups);
   if (!entry) {
     std::string have;
     for (const auto& e : profile.entries) have += fmt::format("{}{}", have.empty() ? "" : "; ", e.label());
@@ -277,7 +310,21 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
       throw InputError(fmt::format("{} was measured on 1 rank: no link to scale", entry->label()));
     }
     p.algorithm = std::string(algorithm_name(alg));
-    p.time_us = steps.alpha_steps * r.link_alpha_us + steps.beta_fraction * bytes * r.link_beta_us_per_byte;
+    // Across nodes the per-byte cost is the node link's, shared by the groups crossing it.
+    const double sharing = tier == "inter" ? static_cast<double>(concurrent_groups) /
+                                                 static_cast<double>(entry->concurrent_groups)
+                                           : 1.0;
+    p.time_us = steps.alpha_steps * r.link_alpha_us +
+                steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
+  }
+  const bool placed = entry->nodes == nodes && entry->ranks_per_node == g && entry->ranks == ranks;
+  if (!placed || entry->concurrent_groups != concurrent_groups) {
+    p.note = fmt::format("scaled from {}{}", entry->label(),
+                         tier == "inter" && entry->concurrent_groups != concurrent_groups
+                             ? fmt::format(": its inter link shared by {} group(s) at once "
+                                           "instead of {}", concurrent_groups,
+                                           entry->concurrent_groups)
+                             : "");
   }
   p.algbw_GBps = bytes / p.time_us / 1e3;
   p.busbw_GBps = p.algbw_GBps * busbw_factor(op, ranks);

@@ -27,14 +27,19 @@ struct ProfileRegime {
   double link_beta_us_per_byte = 0;  ///< beta_us_per_byte / beta_fraction(algorithm, ranks)
 };
 
-/// One (op, tier, k x g) series of the profile.
+/// One (op, tier, k x g, concurrency) series of the profile.
 struct ProfileEntry {
   std::string op, dtype, tier;
   int ranks = 1, nodes = 1, ranks_per_node = 1;
+  /// Groups of this shape that ran at once on each node, sharing its links (1: the world, or
+  /// one group at a time; a mesh sweep's groups run at once).
+  int concurrent_groups = 1;
+  std::string group;  ///< the measured series: "all", "world", "dp[all]@tp-dp", ...
   Algorithm algorithm = Algorithm::kRing;
   std::string source;
   std::vector<ProfileRegime> regimes;  ///< increasing sizes
-  std::string label() const;           ///< "all_reduce inter 2x8 (16 ranks)"
+  /// "all_reduce inter 2x8 (16 ranks)", plus " x2 at once" when concurrent_groups > 1
+  std::string label() const;
 };
 
 struct Profile {
@@ -43,8 +48,11 @@ struct Profile {
   std::optional<ComputeCalibration> compute;  ///< from `meshfit fit --gemm` (meshbench gemm)
 };
 
-/// The profile document of the fitted series (aggregate groups only: "all" or "world"), with
-/// provenance from `tables`. `algorithm` names the algorithm per op ("" = default_algorithm).
+/// The profile document of the fitted series, with provenance from `tables`: every aggregate
+/// series ("all", "world", and each mesh axis's max over its groups "AXIS[all]@ORDER", isolated
+/// or all at once), each with its concurrency. Of two series with one lookup key (op, tier,
+/// ranks, k x g, concurrency), e.g. one axis measured under two orders that place it alike, the
+/// first is kept and the other named in the document's "notes". `algorithm` names the algorithm per op ("" = default_algorithm).
 /// `compute`, when given, becomes the profile's "compute" object.
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
@@ -61,16 +69,23 @@ struct Prediction {
   std::string algorithm;       ///< as used ("two_level" or an Algorithm name)
   const ProfileEntry* entry = nullptr;  ///< the entry the link parameters came from
   const ProfileEntry* intra_entry = nullptr;  ///< two_level only: the intra-node entry
+  /// How the entry was made to fit: "" when it matches the placement and concurrency asked,
+  /// else what was scaled ("from ... measured with 1 group per node: the inter link shared by
+  /// 2 groups at once").
+  std::string note;
 };
 
-/// Time of `op` on `bytes` (nccl-tests size) over `ranks` ranks on `nodes` nodes, from the
-/// entry of the same op and tier (nodes > 1: inter) whose ranks per node is closest to
-/// ranks / nodes, then closest in ranks. The entry's link alpha and beta are scaled to `ranks`
-/// with its algorithm. `algorithm` "two_level" (all_reduce across nodes) takes the intra link
+/// Time of `op` on `bytes` (nccl-tests size) over `ranks` ranks on `nodes` nodes, while
+/// `concurrent_groups` groups of the same shape run at once on each node (all groups of a mesh
+/// axis do in a training step), from the entry of the same op and tier (nodes > 1: inter) whose
+/// ranks per node is closest to ranks / nodes, then closest in ranks, then in concurrency. The
+/// entry's link alpha and beta are scaled to `ranks` with its algorithm; across nodes, a per-byte
+/// cost measured with c' groups at once is scaled by concurrent_groups / c' (the node's link
+/// shared by the flows that cross it), and the Prediction's note says so. `algorithm` "two_level" (all_reduce across nodes) takes the intra link
 /// from the intra entry and the inter link from the inter entry minus its intra phases.
 /// Throws InputError when the profile has no entry for the op and tier, or the two-level
 /// split leaves a non-positive inter cost.
 Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ranks, int nodes,
-                   const std::string& algorithm = "");
+                   const std::string& algorithm = "", int concurrent_groups = 1);
 
 }  // namespace meshbench::fit

@@ -93,7 +93,8 @@ std::vector<SeriesFit> fit_series(const std::vector<Measurement>& measurements,
                                   RegimeOptions options, OutlierOptions outlier_options) {
   std::map<SeriesKey, SeriesFit> by_key;
   for (const Measurement& m : measurements) {
-    SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group};
+    SeriesKey key{m.op, m.dtype, m.ranks, m.tier, m.nodes, m.ranks_per_node, m.group,
+                  m.concurrent_groups};
     SeriesFit& s = by_key[key];
     s.key = key;
     s.busbw_factor = m.busbw_factor;

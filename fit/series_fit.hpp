@@ -21,6 +21,7 @@ struct SeriesKey {
   int nodes = 1;           ///< k
   int ranks_per_node = 1;  ///< g
   std::string group;
+  int concurrent_groups = 1;  ///< groups that ran at once on each node (Measurement)
   auto operator<=>(const SeriesKey&) const = default;
   /// "all_reduce float32 n=16 inter 2x8 all"
   std::string label() const;

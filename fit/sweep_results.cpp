@@ -1,5 +1,6 @@
 #include "fit/sweep_results.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -48,7 +49,8 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
     m.dtype = row.fields[c_dtype];
     m.ranks = static_cast<int>(positive_integer(t, row, c_ranks));
     m.group = row.fields[c_group];
-    if (c_axis && c_order && c_isolate && row.fields[*c_axis] != "world") {
+    const bool mesh_row = c_axis && c_order && c_isolate && row.fields[*c_axis] != "world";
+    if (mesh_row) {
       m.group = fmt::format("{}[{}]@{}{}", row.fields[*c_axis], m.group, row.fields[*c_order],
                             row.fields[*c_isolate] == "1" ? " isolated" : "");
     }
@@ -61,6 +63,11 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
       m.nodes = static_cast<int>(positive_integer(t, row, *c_nodes));
       m.ranks_per_node = static_cast<int>(positive_integer(t, row, *c_rpn));
       m.tier = m.nodes > 1 ? "inter" : "intra";
+    }
+    if (mesh_row && row.fields[*c_isolate] != "1" && c_rpn) {
+      // All groups at once: each node's ranks are split among job_rpn / g of them.
+      m.concurrent_groups = std::max<int>(
+          1, static_cast<int>(positive_integer(t, row, *c_rpn)) / std::max(1, m.ranks_per_node));
     }
     m.time_us = parse_number(t, row, c_time);
     if (!(m.time_us > 0)) {

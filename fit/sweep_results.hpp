@@ -18,6 +18,9 @@ struct Measurement {
   int nodes = 1;               ///< k: nodes the group spans
   int ranks_per_node = 1;      ///< g: most ranks of the group on one node
   std::string group;         ///< "all", or on a mesh "tp[all]@tp-cp-ep-dp-pp" (+ " isolated")
+  /// Groups of this series that ran at once on each node (sharing its links): the job's ranks
+  /// per node / g for a mesh run with all groups at once, 1 for the world or isolated groups.
+  int concurrent_groups = 1;
   std::uint64_t bytes = 0;  ///< nccl-tests size
   double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
   double busbw_factor = 1;

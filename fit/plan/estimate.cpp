@@ -12,10 +12,10 @@ namespace {
 class SpecSheetCost final : public CommCost {
  public:
   explicit SpecSheetCost(ClusterSpec c) : c_(std::move(c)) {}
-  double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const override {
-    const TierLink& link = nodes > 1 ? c_.inter : c_.intra;
-    const AlgorithmSteps s = algorithm_steps(op, default_algorithm(op), ranks);
-    return s.alpha_steps * link.alpha_us + s.beta_fraction * bytes / (link.bw_GBps * 1e3);
+  CallCost call(CollectiveOp op, double bytes, const GroupShape& g) const override {
+    const TierLink& link = g.nodes > 1 ? c_.inter : c_.intra;
+    const AlgorithmSteps s = algorithm_steps(op, default_algorithm(op), g.ranks);
+    return {s.alpha_steps * link.alpha_us + s.beta_fraction * bytes / (link.bw_GBps * 1e3), ""};
   }
   std::string describe() const override { return c_.name + " (" + c_.note + ")"; }
 
@@ -26,8 +26,9 @@ class SpecSheetCost final : public CommCost {
 class ProfileCost final : public CommCost {
  public:
   explicit ProfileCost(fit::Profile p) : p_(std::move(p)) {}
-  double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const override {
-    return fit::predict(p_, op, bytes, ranks, nodes).time_us;
+  CallCost call(CollectiveOp op, double bytes, const GroupShape& g) const override {
+    const fit::Prediction p = fit::predict(p_, op, bytes, g.ranks, g.nodes, "", g.concurrent_groups);
+    return {p.time_us, p.note};
   }
   std::string describe() const override { return "meshfit profile"; }
 
@@ -67,11 +68,16 @@ double StepEstimate::total_s(std::string_view axis) const {
   return total ? *total : -1;
 }
 
-int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node) {
+GroupPlacement axis_placement(const MeshSizes& layout, const std::vector<MeshAxis>& axes,
+                              int gpus_per_node) {
   // Group 0 of the mesh in Megatron order, placed on nodes in blocks of gpus_per_node: the
   // same DeviceMesh and classify_group that meshbench's groups come from (patterns/mesh.hpp).
   const DeviceMesh mesh(layout, kMegatronOrder, layout.product());
-  return classify_group(mesh.group_of(0, axes), gpus_per_node).nodes;
+  return classify_group(mesh.group_of(0, axes), gpus_per_node);
+}
+
+int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node) {
+  return axis_placement(layout, axes, gpus_per_node).nodes;
 }
 
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
@@ -90,9 +96,17 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.compute_s = e.compute_at_peak_s / e.matmul_efficiency;
 
   for (const TrafficRow& r : step_traffic(in)) {
-    const int nodes = nodes_spanned(in.layout, r.group_axes, gpus_per_node);
-    const double t = cost.time_us(r.op, r.bytes_per_call, r.group_size, nodes) * 1e-6 *
-                     static_cast<double>(r.calls_per_step);
+    const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node);
+    const int nodes = place.nodes;
+    // All groups of the axis run at once: a node's GPUs are split among them.
+    const int on_node = std::min(gpus_per_node, e.gpus);
+    const GroupShape shape{r.group_size, nodes, std::max(1, on_node / std::max(1, place.ranks_per_node))};
+    const CallCost c = cost.call(r.op, r.bytes_per_call, shape);
+    const double t = c.time_us * 1e-6 * static_cast<double>(r.calls_per_step);
+    if (!c.note.empty()) {
+      auto& notes = e.cost_notes[r.axis];
+      if (std::find(notes.begin(), notes.end(), c.note) == notes.end()) notes.push_back(c.note);
+    }
     if (double* total = total_of(e, r.axis)) *total += t;
     if (r.axis == "tp") e.tp_nodes = std::max(e.tp_nodes, nodes);
   }

@@ -3,9 +3,11 @@
 // communication cost comes from the traffic rows of patterns/traffic and a cost model (a
 // meshfit profile, or a spec-sheet cluster).
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fit/plan/hardware.hpp"
 #include "fit/plan/model_math.hpp"
@@ -13,20 +15,38 @@
 
 namespace meshbench::plan {
 
-/// Time of one collective call on a group of `ranks` spanning `nodes` nodes.
+/// One group of an axis as it runs in a step: its ranks, the nodes it spans, and how many groups
+/// of its shape run at once on each node (all groups of an axis do: gpus per node / its ranks
+/// per node).
+struct GroupShape {
+  int ranks = 1, nodes = 1;
+  int concurrent_groups = 1;
+};
+
+/// The cost of one call, and how it was priced when the source had to be scaled ("" when it
+/// matched).
+struct CallCost {
+  double time_us = 0;
+  std::string note;
+};
+
+/// Time of one collective call on a group.
 class CommCost {
  public:
   virtual ~CommCost() = default;
-  virtual double time_us(CollectiveOp op, double bytes, int ranks, int nodes) const = 0;
+  virtual CallCost call(CollectiveOp op, double bytes, const GroupShape& group) const = 0;
   virtual std::string describe() const = 0;
 };
 
 /// The Hockney model of a spec-sheet cluster: algorithm steps (patterns/collective_cost) with
-/// the intra link inside a node and the inter link (per-GPU NIC bandwidth) across nodes.
+/// the intra link inside a node and the inter link (per-GPU NIC bandwidth) across nodes. Every
+/// GPU has its own NIC on these systems (DGX: 8 per node), so groups that run at once do not
+/// share one: concurrency does not change the cost.
 std::unique_ptr<CommCost> spec_sheet_cost(const ClusterSpec& cluster);
 
-/// A meshfit profile (meshfit predict). Throws fit::InputError on a call whose op and tier the
-/// profile has no entry for.
+/// A meshfit profile (meshfit predict, with the group's concurrency: an entry measured with
+/// other concurrency or placement is scaled, and the CallCost's note says how). Throws
+/// fit::InputError on a call whose op and tier the profile has no entry for.
 std::unique_ptr<CommCost> profile_cost(fit::Profile profile);
 
 struct PlanOptions {
@@ -51,6 +71,9 @@ struct StepEstimate {
   double step_s = 0, ceiling_step_s = 0;
   double mfu = 0, mfu_ceiling = 0, hfu = 0, tflops_per_gpu = 0, tokens_per_s = 0;
   int tp_nodes = 1;  ///< nodes one TP group spans (> 1: TP crosses nodes)
+  /// Per axis, how its calls were priced where the cost source had to be scaled (distinct
+  /// notes, in traffic order); empty where every call matched a measured entry.
+  std::map<std::string, std::vector<std::string>> cost_notes;
   MemoryBreakdown memory;
   double hbm_bytes = 0;
   bool fits = false;
@@ -75,5 +98,10 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
 /// Every group spans as many when gpus_per_node and the group's rank extent divide one
 /// another; otherwise others may span one node more. Throws MeshError for gpus_per_node < 1.
 int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node);
+
+/// The placement of an axis's groups (group 0 of the mesh in Megatron order, nodes in blocks of
+/// gpus_per_node): tier, nodes spanned, most ranks on one node.
+GroupPlacement axis_placement(const MeshSizes& layout, const std::vector<MeshAxis>& axes,
+                              int gpus_per_node);
 
 }  // namespace meshbench::plan

@@ -84,6 +84,7 @@ nlohmann::json estimate_json(const StepEstimate& e) {
                       {"bubble", e.bubble_s}, {"dp", e.dp_s}, {"zero", e.zero_s}, {"cp", e.cp_s},
                       {"ep", e.ep_s}}},
           {"tp_nodes", e.tp_nodes},
+          {"cost_notes", e.cost_notes},
           {"memory_gib", {{"weights", e.memory.weights / gib}, {"gradients", e.memory.gradients / gib},
                           {"optimizer", e.memory.optimizer / gib},
                           {"activations", e.memory.activations / gib},
@@ -102,6 +103,9 @@ void print_estimate(const StepEstimate& e) {
              "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}\n", e.compute_s, e.tp_s,
              e.tp_nodes > 1 ? fmt::format(" (TP spans {} nodes)", e.tp_nodes) : "", e.pp_s,
              e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s);
+  for (const auto& [axis, notes] : e.cost_notes) {
+    for (const std::string& n : notes) fmt::print("  {} priced {}\n", axis, n);
+  }
   fmt::print("  memory per GPU (GiB, pipeline stage {}, the fullest): weights {:.1f}, gradients "
              "{:.1f}, optimizer {:.1f}, activations {:.1f}, total {:.1f} of {:.0f}: {}\n",
              e.memory.stage, e.memory.weights / gib,

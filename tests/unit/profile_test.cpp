@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -62,6 +63,52 @@ TEST(Profile, RingLinkParametersPredictAnotherRankCount) {
   }
   EXPECT_THROW(predict(profile, CollectiveOp::kAllReduce, 1e6, 16, 2), InputError);  // no inter
   EXPECT_THROW(predict(profile, CollectiveOp::kAllGather, 1e6, 8, 1), InputError);
+}
+
+TEST(Profile, KeepsMeshSeriesWithTheirConcurrency) {
+  // A world all_reduce across 2 nodes (one flow per node link) and a DP axis's groups (1 rank
+  // per node, 2 groups at once on each node link): the same inter link, shared in the second.
+  const LinkCost link{50.0, 1e-3};  // 1 GB/s per flow when alone
+  auto ring = [&](int p, double sharing) {
+    const auto s = algorithm_steps(CollectiveOp::kAllReduce, Algorithm::kRing, p);
+    return [=](double n) {
+      return s.alpha_steps * link.alpha_us + s.beta_fraction * n * link.beta_us_per_byte * sharing;
+    };
+  };
+  std::vector<Measurement> ms = series("all_reduce", 4, 2, ring(4, 1));
+  std::vector<Measurement> dp = series("all_reduce", 2, 2, ring(2, 2));
+  for (Measurement& m : dp) {
+    m.group = "dp[all]@tp-dp";
+    m.concurrent_groups = 2;
+  }
+  std::vector<Measurement> one_group = series("all_reduce", 2, 2, ring(2, 2));
+  for (Measurement& m : one_group) m.group = "dp[0]@tp-dp";  // a single group's own series
+  ms.insert(ms.end(), dp.begin(), dp.end());
+  ms.insert(ms.end(), one_group.begin(), one_group.end());
+  const Profile profile = round_trip(ms);
+  ASSERT_EQ(profile.entries.size(), 2u);  // the world and the axis's aggregate, not group 0
+  const auto is_dp = [](const ProfileEntry& e) { return e.group == "dp[all]@tp-dp"; };
+  const auto dp_entry = std::find_if(profile.entries.begin(), profile.entries.end(), is_dp);
+  ASSERT_NE(dp_entry, profile.entries.end());
+  EXPECT_EQ(dp_entry->concurrent_groups, 2);
+  EXPECT_EQ(dp_entry->ranks, 2);
+  // Asked as measured: the DP entry, unscaled.
+  const Prediction exact = predict(profile, CollectiveOp::kAllReduce, 1 << 24, 2, 2, "", 2);
+  EXPECT_EQ(exact.entry->concurrent_groups, 2);
+  EXPECT_TRUE(exact.note.empty()) << exact.note;
+  EXPECT_NEAR(exact.time_us / ring(2, 2)(1 << 24), 1.0, 0.01);
+  // Without the DP entry, the world entry is scaled: 2 groups share each node link.
+  Profile world = profile;
+  world.entries.erase(std::remove_if(world.entries.begin(), world.entries.end(), is_dp),
+                      world.entries.end());
+  ASSERT_EQ(world.entries.size(), 1u);
+  const Prediction scaled = predict(world, CollectiveOp::kAllReduce, 1 << 24, 2, 2, "", 2);
+  EXPECT_NEAR(scaled.time_us / ring(2, 2)(1 << 24), 1.0, 0.02);
+  EXPECT_NE(scaled.note.find("shared by 2 group(s) at once instead of 1"), std::string::npos)
+      << scaled.note;
+  const Prediction alone = predict(world, CollectiveOp::kAllReduce, 1 << 24, 2, 2);
+  EXPECT_NEAR(alone.time_us / ring(2, 1)(1 << 24), 1.0, 0.02);
+  EXPECT_THROW(predict(world, CollectiveOp::kAllReduce, 1e6, 2, 2, "", 0), InputError);
 }
 
 TEST(Profile, TwoLevelAllReduceRecoversTheInterLink) {
