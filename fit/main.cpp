@@ -41,6 +41,7 @@ struct FitOptions {
 struct PredictOptions {
   std::string profile, op, bytes, format = "text", algorithm;
   int ranks = 0, nodes = 1;
+  int concurrent_groups = 1;  ///< groups of this shape running at once on each node
 };
 
 int run_predict(const PredictOptions& o) {
@@ -56,7 +57,7 @@ int run_predict(const PredictOptions& o) {
   } catch (const meshbench::SizeParseError& e) {
     throw InputError(fmt::format("--bytes: {}", e.what()));
   }
-  const Prediction p = predict(profile, *op, bytes, o.ranks, o.nodes, o.algorithm);
+  const Prediction p = predict(profile, *op, bytes, o.ranks, o.nodes, o.algorithm, o.concurrent_groups);
   const ProfileRegime& r = p.entry->regimes[p.regime];
   if (o.format == "json") {
     nlohmann::json doc = {
@@ -64,7 +65,8 @@ int run_predict(const PredictOptions& o) {
         {"time_us", p.time_us}, {"algbw_GBps", p.algbw_GBps}, {"busbw_GBps", p.busbw_GBps},
         {"regime", p.regime}, {"regime_bytes", {r.bytes_min, r.bytes_max}},
         {"extrapolated", p.extrapolated}, {"algorithm", p.algorithm},
-        {"entry", p.entry->label()}, {"source", p.entry->source}};
+        {"entry", p.entry->label()}, {"source", p.entry->source},
+        {"concurrent_groups", o.concurrent_groups}, {"note", p.note}};
     if (p.intra_entry) doc["intra_entry"] = p.intra_entry->label();
     std::cout << doc.dump(2) << "\n";
   } else {
@@ -74,6 +76,7 @@ int run_predict(const PredictOptions& o) {
                p.busbw_GBps, p.entry->label(), p.entry->source, p.regime + 1, r.bytes_min,
                r.bytes_max, p.extrapolated ? ", EXTRAPOLATED beyond the measured sizes" : "",
                p.algorithm, p.intra_entry ? ", intra link from " + p.intra_entry->label() : "");
+    if (!p.note.empty()) fmt::print("  {}\n", p.note);
   }
   return 0;
 }
@@ -227,6 +230,10 @@ int main(int argc, char** argv) {
       ->required();
   predict_cmd->add_option("--ranks", predict_options.ranks, "Ranks of the collective")->required();
   predict_cmd->add_option("--nodes", predict_options.nodes, "Nodes they span")
+      ->capture_default_str();
+  predict_cmd->add_option("--concurrent-groups", predict_options.concurrent_groups,
+                          "Groups of this shape running at once on each node, sharing its links "
+                          "(a mesh axis's groups in a step: ranks per node / the group's)")
       ->capture_default_str();
   predict_cmd->add_option("--algorithm", predict_options.algorithm,
                           "two_level (all_reduce across nodes: intra and inter entries), or the "
