@@ -261,9 +261,13 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
   if (!entry) {
     std::string have;
     for (const auto& e : profile.entries) have += fmt::format("{}{}", have.empty() ? "" : "; ", e.label());
-    throw InputError(fmt::format("{}the profile has no {} {} entry (it has: {})",
+    throw InputError(fmt::format("{}the profile has no {} {} entry (it has: {}); measure one with "
+                                 "`meshbench sweep --ops {}` {} (`--mesh LAYOUT --axis AXIS` for "
+                                 "a layout's own groups) and refit",
                                  profile.file.empty() ? "" : profile.file + ": ", tier, name,
-                                 have.empty() ? "none" : have));
+                                 have.empty() ? "none" : have, name,
+                                 tier == "inter" ? "on ranks of two or more nodes"
+                                                 : "on the ranks of one node"));
   }
   Prediction p;
   p.entry = entry;
