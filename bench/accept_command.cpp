@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "bench/accept/accept_run.hpp"
@@ -60,6 +61,11 @@ void check_baseline_fits(const Baseline& b, const Expectations& e, const Topolog
 /// failure).
 void open_outputs(AcceptRun& run, const std::vector<std::string>& command_line) {
   setup_on_root(run.world, [&] {
+    // Rank 0 writes the baseline, so it alone looks (a node-local path may differ elsewhere).
+    if (!run.o.write_baseline.empty() && std::filesystem::exists(run.o.write_baseline)) {
+      throw UsageError(fmt::format("--write-baseline: {} exists: a baseline is never replaced "
+                                   "(remove it or name a new file)", run.o.write_baseline));
+    }
     create_run_dir(run.out_dir);
     run.accept_csv = open_new_file(run.out_dir / "accept.csv");
     run.accept_csv << "check,attempt,value,unit,passed\n";
@@ -144,10 +150,6 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   if (!(o.max_drop > 0 && o.max_drop < 1)) {
     throw UsageError(fmt::format("--max-drop: expected a fraction in (0, 1), got {}", o.max_drop));
   }
-  if (!o.write_baseline.empty() && std::filesystem::exists(o.write_baseline)) {
-    throw UsageError(fmt::format("--write-baseline: {} exists: a baseline is never replaced "
-                                 "(remove it or name a new file)", o.write_baseline));
-  }
   const Expectations e =
       read_expectations(o.expect_file, !o.baseline.empty() || !o.write_baseline.empty());
   const Topology topo = mpi.discover_topology();
@@ -166,10 +168,16 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   run.written = Baseline{o.write_baseline, topo.world_size, topo.nodes, topo.ranks_per_node,
                          topo.node_hosts, utc_now_iso8601(), {}};
   open_outputs(run, command_line);
+  std::set<std::string> axes;  // one pattern check per axis of the layout
+  if (e.patterns.enabled) {
+    for (const TrafficRow& r : step_traffic(e.patterns.inputs)) axes.insert(r.axis);
+  }
+  const std::size_t pattern_axes = axes.size();
   if (run.root) {
     fmt::print("# meshbench accept: {} ranks on {} node(s), {} check(s), up to {} attempt(s) each, "
                "watchdog {} s, collectives on {}{}\n", topo.world_size, topo.nodes,
-               e.collectives.size() + (e.pairs.enabled ? 1 : 0) + (e.patterns.enabled ? 1 : 0),
+               e.collectives.size() + (e.pairs.enabled ? 1 : 0) +
+                   pattern_axes,
                e.repeats, e.timeout_s,
                bench.backend,
                o.baseline.empty() ? "" : fmt::format(", baseline {} (max drop {:.0f}%)", o.baseline, 100 * o.max_drop));

@@ -26,6 +26,7 @@ class CountingCommunicator final : public Communicator {
 
   int rank() const override { return inner_->rank(); }
   int size() const override { return inner_->size(); }
+  std::size_t max_call_count() const override { return inner_->max_call_count(); }
   /// Counted as: all_reduce count in, count out; all_gather send_count in, size x send_count
   /// out; reduce_scatter size x recv_count in, recv_count out; all_to_all size x count in and
   /// out; broadcast count out on the root, in elsewhere; send_recv / send / recv what they say.

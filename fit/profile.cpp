@@ -322,13 +322,16 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
                 steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
   }
   const bool placed = entry->nodes == nodes && entry->ranks_per_node == g && entry->ranks == ranks;
-  if (!placed || entry->concurrent_groups != concurrent_groups) {
+  // Concurrency scales the per-byte cost of an inter entry in the ring model (two_level takes
+  // its inter link from the fit as measured).
+  const bool shared = tier == "inter" && algorithm != "two_level" &&
+                      entry->concurrent_groups != concurrent_groups;
+  if (!placed || shared) {
     p.note = fmt::format("scaled from {}{}", entry->label(),
-                         tier == "inter" && entry->concurrent_groups != concurrent_groups
-                             ? fmt::format(": its inter link shared by {} group(s) at once "
-                                           "instead of {}", concurrent_groups,
-                                           entry->concurrent_groups)
-                             : "");
+                         shared ? fmt::format(": its inter link shared by {} group(s) at once "
+                                              "instead of {}", concurrent_groups,
+                                              entry->concurrent_groups)
+                                : "");
   }
   p.algbw_GBps = bytes / p.time_us / 1e3;
   p.busbw_GBps = p.algbw_GBps * busbw_factor(op, ranks);

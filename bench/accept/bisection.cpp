@@ -64,6 +64,9 @@ std::optional<std::array<std::vector<int>, 2>> Bisection::halves(
     if (next_cleared >= cleared_.size()) return std::nullopt;
     set.push_back(cleared_[next_cleared++]);
   }
+  // Halves of equal node counts where a cleared node allows: a larger group is slower by
+  // design (more ring steps), which must not read as a slow node.
+  if (m[0].size() < m[1].size() && next_cleared < cleared_.size()) m[0].push_back(cleared_[next_cleared++]);
   if (measured) *measured = m;
   return h;
 }

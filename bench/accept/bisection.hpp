@@ -18,7 +18,7 @@ namespace meshbench {
 class Bisection {
  public:
   /// One round: the node sets measured (suspects of each half, plus a cleared node where the
-  /// half has one suspect), their goodness (busbw, or 1 / time: higher is better) and which
+  /// half has one suspect or one fewer than the other), their goodness (busbw, or 1 / time: higher is better) and which
   /// half was kept (0, 1, or -1 when neither was slower). A round of the three-node procedure
   /// measures one pair: measured[1] is empty.
   struct Round {

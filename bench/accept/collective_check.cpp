@@ -9,6 +9,7 @@
 #include "bench/accept/accept_run.hpp"
 #include "bench/accept/bisection.hpp"
 #include "bench/stats.hpp"
+#include "patterns/collective_cost.hpp"
 
 namespace meshbench {
 namespace {
@@ -57,7 +58,15 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
       which.push_back(l);
     }
     if (active.empty()) break;
-    GroupWorkload w(run, x.op, x.bytes, bisection_groups(run.topo, active), x.name(), where);
+    std::unique_ptr<GroupWorkload> made;
+    try {
+      made = std::make_unique<GroupWorkload>(run, x.op, x.bytes, bisection_groups(run.topo, active),
+                                             x.name(), where);
+    } catch (const InputError& e) {  // every rank together: the check's verdict stands
+      c.notes.push_back(fmt::format("bisection stopped: {}", e.what()));
+      break;
+    }
+    GroupWorkload& w = *made;
     if (!w.skip_reason().empty()) {
       c.notes.push_back("bisection stopped: " + w.skip_reason());
       break;
@@ -68,6 +77,11 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
     std::vector<std::array<std::vector<double>, 2>> goodness(active.size());
     std::vector<std::array<int, 2>> ranks(active.size());
     auto median_of = [](const std::vector<double>& v) { return summarize(v).p50; };
+    // A time is compared per algorithm step, so that a half with more ranks (an odd node
+    // count, before any node is cleared) is not slow for having more steps.
+    auto per_step = [&](const GroupFigure& f) {
+      return std::max(1.0, algorithm_steps(x.op, default_algorithm(x.op), f.ranks).alpha_steps);
+    };
     for (int attempt = 0; attempt < run.e.repeats; ++attempt) {
       const AttemptFigures a = w.measure(harness, busbw);
       run.wrong_total += std::accumulate(a.wrong.begin(), a.wrong.end(), std::uint64_t{0});
@@ -75,7 +89,7 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
       for (std::size_t k = 0; k < active.size(); ++k) {
         for (std::size_t h = 0; h < active[k].node_sets.size(); ++h) {
           const GroupFigure& f = a.groups[first[k] + h];
-          goodness[k][h].push_back(busbw ? f.value : 1 / f.value);
+          goodness[k][h].push_back(busbw ? f.value : per_step(f) / f.value);
           ranks[k][h] = f.ranks;
         }
         if (goodness[k][1].empty()) goodness[k][1].push_back(0);  // no second group this round
@@ -94,7 +108,10 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
         for (int n : set) names.push_back(run.node_label(n));
         return fmt::format("{}", fmt::join(names, ", "));
       };
-      auto shown = [&](double good) { return value_text(busbw ? good : 1 / good, busbw); };
+      // Time per step for time checks (what was compared), busbw otherwise.
+      auto shown = [&](double good) {
+        return busbw ? value_text(good, true) : fmt::format("{:.4g} us per step", 1 / good);
+      };
       const std::size_t sets = active[k].node_sets.size();
       if (sets == 1) {  // one pair of the three-node procedure
         c.notes.push_back(fmt::format("bisection ({}) round {} ({} measurement(s), median): pair [{}] {}",
@@ -112,8 +129,9 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
         for (std::size_t h = 0; h < sets; ++h) {
           fmt::print(run.bisect_csv, "\"{}\",\"{}\",{},{},\"{}\",{},{},{:.9g},{},{}\n", x.name(),
                      active[k].name, round, h, fmt::join(r.measured[h], " "), ranks[k][h],
-                     goodness[k][h].size(), busbw ? g[h] : 1 / g[h], unit_of(x),
-                     r.slow_half == static_cast<int>(h));
+                     goodness[k][h].size(), busbw ? g[h] : 1 / g[h],
+                     busbw ? "busbw_GBps" : "time_us_p50_per_step",
+                     sets == 1 ? "" : r.slow_half == static_cast<int>(h) ? "true" : "false");
         }
         run.bisect_csv.flush();
       }
