@@ -20,6 +20,7 @@
 #include "bench/interrupt.hpp"
 #include "bench/pairs_command.hpp"
 #include "bench/pattern_command.hpp"
+#include "bench/profile_command.hpp"
 #include "bench/sweep_command.hpp"
 #include "bench/traffic_command.hpp"
 #include "patterns/model_config.hpp"
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   CLI::App* accept = meshbench::add_accept_command(app, accept_options);
   meshbench::PatternOptions pattern_options;
   CLI::App* pattern = meshbench::add_pattern_command(app, pattern_options);
+  meshbench::ProfileOptions profile_options;
+  CLI::App* profile = meshbench::add_profile_command(app, profile_options);
   meshbench::GemmOptions gemm_options;
   CLI::App* gemm = meshbench::add_gemm_command(app, gemm_options);
 
@@ -80,7 +83,7 @@ int main(int argc, char** argv) {
     // Only the commands whose loops honour it (the harness, the pair matrix) catch Ctrl-C;
     // elsewhere (gemm, traffic) it keeps its default action and ends the process.
     if (sweep->parsed() || compare->parsed() || pairs->parsed() || accept->parsed() ||
-        pattern->parsed()) {
+        pattern->parsed() || profile->parsed()) {
       meshbench::install_interrupt_handlers();
     }
     if (sweep->parsed()) {
@@ -98,6 +101,8 @@ int main(int argc, char** argv) {
       code = meshbench::run_accept(*mpi, accept_options, command_line);
     } else if (pattern->parsed()) {
       code = meshbench::run_pattern(*mpi, pattern_options, command_line);
+    } else if (profile->parsed()) {
+      code = meshbench::run_profile(*mpi, profile_options, command_line);
     } else if (gemm->parsed()) {
       code = meshbench::run_gemm(*mpi, gemm_options, command_line);
     }

@@ -417,6 +417,9 @@ int run_sweep(MpiRuntime& mpi, const SweepOptions& options, MeasureMode measure_
   PointSink* sink = measure_mode == MeasureMode::kCompare ? static_cast<PointSink*>(&compare)
                                                           : writer.get();
   std::vector<SkippedPoint> skipped;
+  // Google Benchmark's registry is global: a second sweep in one process (meshbench profile)
+  // must not rerun the first one's points, whose state is gone.
+  benchmark::ClearRegisteredBenchmarks();
   for (const GroupLayout& layout : layouts) {
     auto s = register_sweep_benchmarks(*world, layout, options.isolate, config, sink, outcome);
     skipped.insert(skipped.end(), s.begin(), s.end());

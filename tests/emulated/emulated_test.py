@@ -28,7 +28,8 @@ scenarios:
                 axes' series with their concurrency (DP: 2 groups share each node's cable), the
                 plan prices from them without refusing, and DP's predicted / measured time per
                 step is within 0.8-1.25 (TP inside a node is reported, not judged: on 2 cores
-                its back-to-back calls in a step run faster than the single calls a sweep times).
+                its back-to-back calls in a step run faster than the single calls a sweep times);
+                then the same with one `meshbench profile` instead of the two sweeps.
 Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
 """
 import argparse
@@ -410,6 +411,29 @@ def loop(a, c):
               f"ratio {x['ratio']:.3f}")
     dp = axes.get("dp", {}).get("ratio", 0)
     c.check(0.8 <= dp <= 1.25, f"DP predicted / measured within 0.8-1.25 ({dp:.3f})")
+
+    # The same loop in one command: meshbench profile measures the layout's own groups at the
+    # sizes its traffic needs.
+    prof = os.path.join(a.out, "profile")
+    with Cluster(a.name, a.build, ["--nodes", "2", "--ppn", "2", "--rate-mbit", "250",
+                                   "--delay-us", "60"]) as cl:
+        rc = cl.run([a.meshbench, "profile"] + training + ["--out", prof])
+    c.check(rc == 0 and os.path.exists(os.path.join(prof, "profile.json")),
+            f"meshbench profile: exit code {rc}")
+    if not os.path.exists(os.path.join(prof, "profile.json")):
+        return
+    r = sh([meshplan, "plan"] + training + ["--gpus-per-node", "2", "--gpu", "a100-80g", "--profile",
+           os.path.join(prof, "profile.json"), "--measured", os.path.join(a.out, "pattern", "pattern.csv"),
+           "--format", "json"], capture_output=True, text=True)
+    c.check(r.returncode == 0, f"meshplan plan with meshbench profile's profile: exit {r.returncode} {r.stderr.strip()}")
+    if r.returncode != 0:
+        return
+    axes = {x["axis"]: x for x in json.loads(r.stdout)["measured"]["axes"]}
+    for axis, x in sorted(axes.items()):
+        print(f"profile: {axis}: predicted {x['predicted_us']:.0f} us, measured {x['measured_us']:.0f} us, "
+              f"ratio {x['ratio']:.3f}")
+    dp = axes.get("dp", {}).get("ratio", 0)
+    c.check(0.8 <= dp <= 1.25, f"profile: DP predicted / measured within 0.8-1.25 ({dp:.3f})")
 
 
 def main():
