@@ -389,6 +389,22 @@ def loop(a, c):
         c.check(rc == 0, f"pattern: exit code {rc}")
     if c.failed:
         return
+
+    def plan_against_pattern(profile_json, tag):
+        """meshplan plan --measured of the pattern run; DP's ratio judged, every axis printed."""
+        r = sh([meshplan, "plan"] + training + ["--gpus-per-node", "2", "--gpu", "a100-80g",
+               "--profile", profile_json, "--measured", os.path.join(a.out, "pattern", "pattern.csv"),
+               "--format", "json"], capture_output=True, text=True)
+        c.check(r.returncode == 0, f"{tag}: meshplan plan --measured: exit {r.returncode} {r.stderr.strip()}")
+        if r.returncode != 0:
+            return
+        axes = {x["axis"]: x for x in json.loads(r.stdout)["measured"]["axes"]}
+        for axis, x in sorted(axes.items()):
+            print(f"{tag}: {axis}: predicted {x['predicted_us']:.0f} us, measured "
+                  f"{x['measured_us']:.0f} us, ratio {x['ratio']:.3f}")
+        dp = axes.get("dp", {}).get("ratio", 0)
+        c.check(0.8 <= dp <= 1.25, f"{tag}: DP predicted / measured within 0.8-1.25 ({dp:.3f})")
+
     fit_dir = os.path.join(a.out, "fit")
     r = sh([a.meshfit, "fit", os.path.join(a.out, "sweep_tp", "results.csv"),
             os.path.join(a.out, "sweep_dp", "results.csv"), "-o", fit_dir], capture_output=True, text=True)
@@ -399,18 +415,7 @@ def loop(a, c):
     shapes = {(e["tier"], e["nodes"], e["ranks_per_node"], e["concurrent_groups"]) for e in profile["entries"]}
     c.check(("inter", 2, 1, 2) in shapes and ("intra", 1, 2, 1) in shapes,
             f"the profile keeps DP (inter 2x1, 2 groups at once) and TP (intra 1x2) ({sorted(shapes)})")
-    r = sh([meshplan, "plan"] + training + ["--gpus-per-node", "2", "--gpu", "a100-80g", "--profile",
-           os.path.join(fit_dir, "profile.json"), "--measured", os.path.join(a.out, "pattern", "pattern.csv"),
-           "--format", "json"], capture_output=True, text=True)
-    c.check(r.returncode == 0, f"meshplan plan --measured: exit code {r.returncode} {r.stderr.strip()}")
-    if r.returncode != 0:
-        return
-    axes = {x["axis"]: x for x in json.loads(r.stdout)["measured"]["axes"]}
-    for axis, x in sorted(axes.items()):
-        print(f"{axis}: predicted {x['predicted_us']:.0f} us, measured {x['measured_us']:.0f} us, "
-              f"ratio {x['ratio']:.3f}")
-    dp = axes.get("dp", {}).get("ratio", 0)
-    c.check(0.8 <= dp <= 1.25, f"DP predicted / measured within 0.8-1.25 ({dp:.3f})")
+    plan_against_pattern(os.path.join(fit_dir, "profile.json"), "mesh sweeps")
 
     # The same loop in one command: meshbench profile measures the layout's own groups at the
     # sizes its traffic needs.
@@ -422,18 +427,7 @@ def loop(a, c):
             f"meshbench profile: exit code {rc}")
     if not os.path.exists(os.path.join(prof, "profile.json")):
         return
-    r = sh([meshplan, "plan"] + training + ["--gpus-per-node", "2", "--gpu", "a100-80g", "--profile",
-           os.path.join(prof, "profile.json"), "--measured", os.path.join(a.out, "pattern", "pattern.csv"),
-           "--format", "json"], capture_output=True, text=True)
-    c.check(r.returncode == 0, f"meshplan plan with meshbench profile's profile: exit {r.returncode} {r.stderr.strip()}")
-    if r.returncode != 0:
-        return
-    axes = {x["axis"]: x for x in json.loads(r.stdout)["measured"]["axes"]}
-    for axis, x in sorted(axes.items()):
-        print(f"profile: {axis}: predicted {x['predicted_us']:.0f} us, measured {x['measured_us']:.0f} us, "
-              f"ratio {x['ratio']:.3f}")
-    dp = axes.get("dp", {}).get("ratio", 0)
-    c.check(0.8 <= dp <= 1.25, f"profile: DP predicted / measured within 0.8-1.25 ({dp:.3f})")
+    plan_against_pattern(os.path.join(prof, "profile.json"), "meshbench profile")
 
 
 def main():
