@@ -71,6 +71,10 @@ void bisect(AcceptRun& run, const CollectiveExpectation& x, std::size_t index,
       c.notes.push_back("bisection stopped: " + w.skip_reason());
       break;
     }
+    if (busbw && w.min_group_ranks() < 2) {  // a rail missing on some nodes: busbw 0 is no verdict
+      c.notes.push_back("bisection stopped: a group of one rank (a rail some nodes lack) has no busbw");
+      break;
+    }
     // Up to `repeats` measurements of the round, until every lane's halves (the medians of
     // their measurements) differ decisively: one noisy measurement must not decide a round.
     // Goodness: busbw, or the inverse of the time (higher is better either way).

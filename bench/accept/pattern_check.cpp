@@ -75,7 +75,12 @@ std::vector<CheckResult> run_pattern_checks(AcceptRun& run) {
       if (u.counted.sent != want.sent * u.steps || u.counted.received != want.received * u.steps) ++bad;
     }
     std::vector<std::uint64_t> bad_of(static_cast<std::size_t>(topo.world_size), 0);
-    run.world.all_gather(&bad, bad_of.data(), 1, Datatype::kUint64);
+    const int id = run.checkpoint("pattern verification");
+    try {
+      run.world.all_gather(&bad, bad_of.data(), 1, Datatype::kUint64);
+    } catch (const CollectiveTimeout&) {
+      run.watchdog(id, "pattern verification");
+    }
     for (int r = 0; r < topo.world_size; ++r) {
       if (const auto n = bad_of[static_cast<std::size_t>(r)]; n > 0) {
         wrong_ranks.push_back(fmt::format("rank {} ({}): {} wrong element(s) or byte count(s) off "
