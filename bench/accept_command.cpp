@@ -8,7 +8,6 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <thread>
 
 #include "bench/accept/accept_run.hpp"
@@ -24,8 +23,8 @@ namespace {
 /// shape of job for the checks that span nodes. Throws InputError naming the file.
 void check_baseline_fits(const Baseline& b, const Expectations& e, const Topology& topo) {
   if (e.patterns.enabled) {
-    for (const TrafficRow& r : step_traffic(e.patterns.inputs)) {
-      const std::string name = e.patterns.name(r.axis);
+    for (const std::string& axis : e.patterns.axes) {
+      const std::string name = e.patterns.name(axis);
       const auto it = b.checks.find(name);
       if (it == b.checks.end() || it->second.unit != "time_us_p50" || !it->second.groups.count("all")) {
         throw InputError(fmt::format("{}: checks: no baseline for '{}' (record one with "
@@ -168,11 +167,7 @@ int run_accept(MpiRuntime& mpi, const AcceptOptions& o, const std::vector<std::s
   run.written = Baseline{o.write_baseline, topo.world_size, topo.nodes, topo.ranks_per_node,
                          topo.node_hosts, utc_now_iso8601(), {}};
   open_outputs(run, command_line);
-  std::set<std::string> axes;  // one pattern check per axis of the layout
-  if (e.patterns.enabled) {
-    for (const TrafficRow& r : step_traffic(e.patterns.inputs)) axes.insert(r.axis);
-  }
-  const std::size_t pattern_axes = axes.size();
+  const std::size_t pattern_axes = e.patterns.enabled ? e.patterns.axes.size() : 0;
   if (run.root) {
     fmt::print("# meshbench accept: {} ranks on {} node(s), {} check(s), up to {} attempt(s) each, "
                "watchdog {} s, collectives on {}{}\n", topo.world_size, topo.nodes,

@@ -106,6 +106,13 @@ std::vector<std::pair<std::string, JsonField>> JsonField::members() const {
   return out;
 }
 
+void JsonField::require_schema(std::string_view expected) const {
+  const JsonField schema = at("schema");
+  if (schema.json() != expected) {
+    schema.fail(fmt::format("expected \"{}\", got {}", expected, schema.json().dump()));
+  }
+}
+
 std::string JsonField::string() const {
   if (!value_->is_string()) fail(fmt::format("expected a string, got {}", shown(*value_)));
   return value_->get<std::string>();

@@ -53,6 +53,10 @@ class JsonField {
 
   /// The string value; throws InputError when the value is not a string.
   std::string string() const;
+
+  /// Checks that this object's "schema" is `expected`; throws InputError "FILE: schema: expected
+  /// \"EXPECTED\", got VALUE" otherwise (or naming the missing key).
+  void require_schema(std::string_view expected) const;
   /// The boolean value; throws InputError when the value is not true or false.
   bool boolean() const;
   /// An integer in [lo, hi]; a JSON number with a fraction, or outside the range, is refused.

@@ -58,10 +58,7 @@ nlohmann::json baseline_json(const Baseline& b) {
 Baseline read_baseline(const std::string& file) {
   const nlohmann::json doc = read_json_file(file);
   const JsonField root(doc, file);
-  const JsonField schema = root.at("schema");
-  if (doc["schema"] != "meshbench.baseline/1") {
-    schema.fail(fmt::format("expected \"meshbench.baseline/1\", got {}", doc["schema"].dump()));
-  }
+  root.require_schema("meshbench.baseline/1");
   Baseline b;
   b.file = file;
   b.world_size = static_cast<int>(root.at("world_size").integer(1, kMaxRanks));

@@ -138,13 +138,12 @@ PatternsExpectation read_patterns(const JsonField& p, const std::string& file) {
   } catch (const InputError& e) {  // the flag's name in its message is the key's, dashed
     p.fail(e.what());
   }
-  std::set<std::string> axes;
-  for (const TrafficRow& r : step_traffic(x.inputs)) axes.insert(r.axis);
+  for (const TrafficRow& r : step_traffic(x.inputs)) x.axes.insert(r.axis);
   const JsonField maxima = p.at("max_step_ms");
   for (const auto& [axis, v] : maxima.members()) {
-    if (!axes.count(axis)) {
+    if (!x.axes.count(axis)) {
       v.fail(fmt::format("layout {} has no {} traffic (it has: {})", t.layout, axis,
-                         fmt::join(axes, ", ")));
+                         fmt::join(x.axes, ", ")));
     }
     const double ms = v.number(0, kMaxTimeoutS * 1e3);
     if (!(ms > 0)) v.fail(fmt::format("expected a time > 0 ms, got {}", ms));
@@ -196,10 +195,7 @@ bool CollectiveExpectation::judged_by_busbw() const {
 Expectations read_expectations(const std::string& file, bool thresholds_optional) {
   const nlohmann::json doc = read_json_file(file);
   const JsonField root(doc, file);
-  const JsonField schema = root.at("schema");
-  if (doc["schema"] != "meshbench.expect/1") {
-    schema.fail(fmt::format("expected \"meshbench.expect/1\", got {}", doc["schema"].dump()));
-  }
+  root.require_schema("meshbench.expect/1");
   Expectations e;
   if (const auto iters = root.find("iters")) {
     e.measure.adaptive = false;

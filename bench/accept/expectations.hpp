@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,7 @@ struct PatternsExpectation {
   std::string order = "megatron";  ///< mesh order (patterns/mesh.hpp)
   double scale = 1.0;              ///< every message size times this, in (0, 1]
   std::map<std::string, double> max_step_ms;  ///< by axis (tp, cp, ep, pp, dp, zero)
+  std::set<std::string> axes;  ///< the axes with traffic in a step: one check each
   /// The check's name of an axis: "pattern AXIS MODEL LAYOUT", e.g. "pattern tp llama3-8b tp=2,dp=4".
   std::string name(const std::string& axis) const;
 };

@@ -50,6 +50,11 @@ std::vector<CheckResult> run_pattern_checks(AcceptRun& run) {
   for (const PatternUnit& u : plan->units) {
     if (std::find(axes.begin(), axes.end(), u.axis) == axes.end()) axes.push_back(u.axis);
   }
+  // Each axis's baseline figures, looked up once (check_baseline_fits made sure they exist).
+  std::map<std::string, std::optional<BaselineReference>> refs;
+  for (const std::string& a : axes) {
+    refs[a] = run.baseline ? baseline_reference(run.baseline->checks.at(p.name(a)), "all") : std::nullopt;
+  }
   const bool writing = !run.o.write_baseline.empty();
   std::map<std::string, std::vector<double>> attempts;
   std::map<std::string, bool> failed_every;
@@ -94,8 +99,7 @@ std::vector<CheckResult> run_pattern_checks(AcceptRun& run) {
       const double us = step.at(a);
       const std::string name = p.name(a);
       const auto max = p.max_step_ms.find(a);
-      const BaselineCheck* base = run.baseline ? &run.baseline->checks.at(name) : nullptr;
-      const auto ref = base ? baseline_reference(*base, "all") : std::nullopt;
+      const std::optional<BaselineReference>& ref = refs.at(a);
       const bool ok = wrong_ranks.empty() && (max == p.max_step_ms.end() || us <= max->second * 1e3) &&
                       (!ref || !below_baseline(us, ref->figures, false, run.o.max_drop));
       if (ok) failed_every[a] = false;
@@ -120,7 +124,7 @@ std::vector<CheckResult> run_pattern_checks(AcceptRun& run) {
     CheckResult c{name, true, false, "", attempts[a], {}, {}};
     const GroupFigures fig = group_figures(attempts[a]);
     const auto max = p.max_step_ms.find(a);
-    const auto ref = run.baseline ? baseline_reference(run.baseline->checks.at(name), "all") : std::nullopt;
+    const std::optional<BaselineReference>& ref = refs.at(a);
     std::vector<std::string> criteria;
     if (max != p.max_step_ms.end()) criteria.push_back(fmt::format("step time <= {:.4g} ms", max->second));
     if (ref) criteria.push_back(fmt::format("within {:.0f}% of the baseline", 100 * run.o.max_drop));

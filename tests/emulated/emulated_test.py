@@ -253,6 +253,23 @@ def pair_matrix(a, c):
             f"pairs with node 2 below half of pair 0-1 ({bw})")
 
 
+def run_accept(a, tag, expect_file, extra):
+    """`meshbench accept` on the scenario's cluster into a.out/TAG: (the completed process, its
+    returncode judged by run.json, report.md's text or "", the output folder)."""
+    out = os.path.join(a.out, tag)
+    env = dict(os.environ, MESHBENCH_BUILD=a.build)
+    cmd = [CLUSTER, "run", "--name", a.name, "--timeout", "240", "--", a.meshbench, "accept",
+           "--expect", expect_file, "--out", out] + extra
+    print("+ " + " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    print(r.stdout)
+    print(r.stderr, file=sys.stderr)
+    path = os.path.join(out, "report.md")
+    report = open(path).read() if os.path.exists(path) else ""
+    r.returncode = judged_rc(r.returncode, out)
+    return r, report, out
+
+
 def accept(a, c):
     expect = os.path.join(ROOT, "scripts", "expect", "emulated.json")
     doc = json.load(open(expect))
@@ -261,17 +278,7 @@ def accept(a, c):
     json.dump(doc, open(quick, "w"))
 
     def run(cl, tag, extra, expect_file=expect):
-        out = os.path.join(a.out, tag)
-        env = dict(os.environ, MESHBENCH_BUILD=a.build)
-        cmd = [CLUSTER, "run", "--name", a.name, "--timeout", "240", "--", a.meshbench, "accept",
-               "--expect", expect_file, "--out", out] + extra
-        print("+ " + " ".join(cmd), flush=True)
-        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        print(r.stdout)
-        print(r.stderr, file=sys.stderr)
-        report = open(os.path.join(out, "report.md")).read() if os.path.exists(os.path.join(out, "report.md")) else ""
-        r.returncode = judged_rc(r.returncode, out)
-        return r, report, out
+        return run_accept(a, tag, expect_file, extra)
 
     with Cluster(a.name, a.build, ["--nodes", "3", "--ppn", "1", "--rate-mbit", "200",
                                    "--delay-us", "100", "--node-link", "2:50:100"]) as cl:
@@ -303,17 +310,8 @@ def fleet(a, c):
     nodes, ppn = 4, 2
 
     def run(cl, tag, extra):
-        out = os.path.join(a.out, tag)
-        env = dict(os.environ, MESHBENCH_BUILD=a.build)
-        cmd = [CLUSTER, "run", "--name", a.name, "--timeout", "240", "--", a.meshbench, "accept",
-               "--expect", expect, "--out", out] + extra
-        print("+ " + " ".join(cmd), flush=True)
-        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        print(r.stdout)
-        print(r.stderr, file=sys.stderr)
-        path = os.path.join(out, "report.md")
-        report = open(path).read() if os.path.exists(path) else ""
-        return judged_rc(r.returncode, out), report, out
+        r, report, out = run_accept(a, tag, expect, extra)
+        return r.returncode, report, out
 
     # 100 Mbit/s: slow enough that the ring is paced by the cables, not by 8 ranks on 2 cores.
     link = ["--nodes", str(nodes), "--ppn", str(ppn), "--rate-mbit", "100", "--delay-us", "50"]

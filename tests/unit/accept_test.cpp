@@ -161,7 +161,9 @@ Bisection simulate(int nodes, int slow, double slow_factor) {
     EXPECT_GE(g[0].size(), 2u);
     EXPECT_GE(g[1].size(), 2u);
     // Once nodes are cleared, both halves hold as many nodes (a larger group is slower).
-    if (!b.rounds().empty()) EXPECT_EQ(g[0].size(), g[1].size()) << nodes << " nodes";
+    if (!b.rounds().empty()) {
+      EXPECT_EQ(g[0].size(), g[1].size()) << nodes << " nodes";
+    }
     for (int n : g[0]) EXPECT_EQ(std::count(g[1].begin(), g[1].end(), n), 0) << "halves overlap";
     b.record(goodness(g[0]), goodness(g[1]));
   }
@@ -217,6 +219,37 @@ TEST(AcceptBisection, StopsWhenHalvesAgreeOrTooFewNodes) {
   EXPECT_FALSE(halves.decisive(0.95, 1.0));
   // 5% slower is inside the 10% margin: not bisected to a node.
   EXPECT_FALSE(simulate(8, 3, 0.95).culprit());
+}
+
+}  // namespace
+}  // namespace meshbench
+
+namespace meshbench {
+namespace {
+
+// Every shipped expectations file reads (the fleet example with a baseline only), and the
+// Azure floors are the ones their sources state (scripts/expect/*.json "source").
+TEST(AcceptExpectations, ShippedExamplesReadWithTheirPublishedFloors) {
+  const std::filesystem::path dir = MESHBENCH_TEST_DATA "/../../scripts/expect";
+  int files = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() != ".json") continue;
+    ++files;
+    EXPECT_NO_THROW(read_expectations(f.path().string(), true)) << f.path();
+  }
+  EXPECT_GE(files, 6);
+  const std::pair<const char*, double> floors[] = {{"azure-nd-h100-v5-node.json", 460},
+                                                   {"azure-nd-h200-v5-node.json", 431},
+                                                   {"azure-nd-mi300x-v5-node.json", 314},
+                                                   {"azure-nd-a100-v4-node.json", 228}};
+  for (const auto& [name, busbw] : floors) {
+    const Expectations e = read_expectations((dir / name).string(), false);
+    ASSERT_EQ(e.collectives.size(), 1u) << name;
+    EXPECT_EQ(e.collectives[0].scope, CheckScope::kNode) << name;
+    EXPECT_DOUBLE_EQ(*e.collectives[0].min_busbw_GBps, busbw) << name;
+    const std::uint64_t gib = std::uint64_t{1} << 30;
+    EXPECT_EQ(e.collectives[0].bytes, std::string(name).find("a100") != std::string::npos ? 8 * gib : 16 * gib) << name;
+  }
 }
 
 }  // namespace
