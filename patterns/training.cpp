@@ -30,10 +30,7 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   if (v > 1 && pp < 2) {
     throw ConfigError(fmt::format("--virtual-pipeline-stages {} needs pp > 1", v));
   }
-  if (m.num_layers % (static_cast<long long>(pp) * v) != 0) {
-    throw ConfigError(fmt::format("--layout pp={} x vpp={}: num_layers {} of {} is not divisible "
-                                  "by {}", pp, v, m.num_layers, m.name, pp * v));
-  }
+  const PipelineSplit split = pipeline_split(m, t, pp);
   // Bounds that keep every token, call and byte count of the traffic formulas (products of
   // these with config integers, themselves bounded by the reader) inside 64 bits.
   if (t.seq_length < 1 || t.seq_length > kMaxSeqLength) {
@@ -80,28 +77,115 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   if (t.dtype_bytes < 1 || t.grad_reduce_bytes < 1) {
     throw ConfigError("dtype and gradient-reduce sizes must be >= 1 byte");
   }
-  shape.layers_per_stage = m.num_layers / pp;
   shape.seq_per_rank = t.seq_length / cp;
-  shape.stage_layers = stage_layers(m, pp, v, 0);
-  for (int s = 1; s < pp && m.is_moe(); ++s) {
-    const StageLayers here = stage_layers(m, pp, v, s);
-    if (here.moe > shape.stage_layers.moe) {
+  shape.split = split;
+  shape.stage_layers = stage_layers(m, split, 0);
+  for (int s = 1; s < pp && (m.is_moe() || !split.even()); ++s) {
+    const StageLayers here = stage_layers(m, split, s);
+    if (here.moe > shape.stage_layers.moe ||
+        (here.moe == shape.stage_layers.moe && here.total() > shape.stage_layers.total())) {
       shape.stage = s;
       shape.stage_layers = here;
     }
   }
+  shape.layers_per_stage = shape.stage_layers.total();
   return shape;
 }
 
-StageLayers stage_layers(const ModelConfig& m, int pp, int vpp, int stage) {
+long long PipelineSplit::stage_total(int stage) const {
+  long long n = 0;
+  for (std::size_t c = static_cast<std::size_t>(stage); c < chunk_layers.size(); c += static_cast<std::size_t>(pp)) {
+    n += chunk_layers[c];
+  }
+  return n;
+}
+
+bool PipelineSplit::even() const {
+  for (int s = 1; s < pp; ++s) {
+    if (stage_total(s) != stage_total(0)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+/// Chunk begin offsets in model order from the chunk sizes.
+void fill_offsets(PipelineSplit& split) {
+  split.chunk_begin.assign(split.chunk_layers.size(), 0);
+  for (std::size_t c = 1; c < split.chunk_layers.size(); ++c) {
+    split.chunk_begin[c] = split.chunk_begin[c - 1] + split.chunk_layers[c - 1];
+  }
+}
+
+}  // namespace
+
+PipelineSplit pipeline_split(const ModelConfig& m, const TrainingConfig& t, int pp) {
+  const int v = t.virtual_pipeline_stages;
+  PipelineSplit split;
+  split.pp = pp;
+  split.vpp = v;
+  const long long chunks = static_cast<long long>(pp) * v;
+  const long long first = t.first_stage_layers, last = t.last_stage_layers;
+  if (first < 0 || last < 0 || first > m.num_layers || last > m.num_layers) {
+    throw ConfigError(fmt::format("--decoder-first/last-pipeline-num-layers must be in [0, {}] "
+                                  "(the layers of {}), got {} and {}", m.num_layers, m.name,
+                                  first, last));
+  }
+  if ((first > 0 || last > 0) && (t.embedding_in_split || t.loss_in_split)) {
+    throw ConfigError("--decoder-first/last-pipeline-num-layers and --account-for-embedding/"
+                      "loss-in-pipeline-split cannot be combined (Megatron-Core refuses it)");
+  }
+  if (t.uneven_pipeline() && pp < 2) {
+    throw ConfigError(fmt::format("an uneven pipeline split needs pp > 1, got --layout pp={}", pp));
+  }
+  split.chunk_layers.assign(static_cast<std::size_t>(chunks), 0);
+  if (first > 0 || last > 0) {
+    const int given = (first > 0 ? 1 : 0) + (last > 0 ? 1 : 0);
+    const long long rest = m.num_layers - first - last;
+    const int others = pp - given;
+    if (rest < 0 || (others == 0 && rest != 0) || (others > 0 && (rest % others != 0 || rest == 0))) {
+      throw ConfigError(fmt::format(
+          "--decoder-first-pipeline-num-layers {} and --decoder-last-pipeline-num-layers {}: the "
+          "other {} layers of {} do not split evenly over the other {} of pp={} stages", first,
+          last, rest, m.name, others, pp));
+    }
+    for (int s = 0; s < pp; ++s) {
+      const long long n = s == 0 && first > 0 ? first : s == pp - 1 && last > 0 ? last : rest / others;
+      if (n % v != 0) {
+        throw ConfigError(fmt::format("--virtual-pipeline-stages {}: stage {} holds {} layers, "
+                                      "not divisible into {} chunks", v, s, n, v));
+      }
+      for (int c = 0; c < v; ++c) split.chunk_layers[static_cast<std::size_t>(c * pp + s)] = n / v;
+    }
+  } else {
+    const long long counted = m.num_layers + (t.embedding_in_split ? 1 : 0) + (t.loss_in_split ? 1 : 0);
+    if (counted % chunks != 0) {
+      throw ConfigError(fmt::format(
+          "--layout pp={} x vpp={}: num_layers {} of {}{} is not divisible by {}", pp, v,
+          m.num_layers, m.name,
+          counted != m.num_layers ? fmt::format(" (+{} for the embedding/loss counted in the split)",
+                                                counted - m.num_layers)
+                                  : "",
+          chunks));
+    }
+    split.chunk_layers.assign(static_cast<std::size_t>(chunks), counted / chunks);
+    if (t.embedding_in_split) split.chunk_layers.front() -= 1;
+    if (t.loss_in_split) split.chunk_layers.back() -= 1;
+  }
+  fill_offsets(split);
+  return split;
+}
+
+StageLayers stage_layers(const ModelConfig& m, const PipelineSplit& split, int stage) {
   StageLayers out;
   if (m.moe_layers.empty()) {
-    (m.is_moe() ? out.moe : out.dense) = m.num_layers / pp;
+    (m.is_moe() ? out.moe : out.dense) = split.stage_total(stage);
     return out;
   }
-  const long long chunk = m.num_layers / (static_cast<long long>(pp) * vpp);
-  for (long long c = stage; c < static_cast<long long>(pp) * vpp; c += pp) {
-    for (long long i = c * chunk; i < (c + 1) * chunk; ++i) (m.is_moe_layer(i) ? out.moe : out.dense)++;
+  for (std::size_t c = static_cast<std::size_t>(stage); c < split.chunk_layers.size(); c += static_cast<std::size_t>(split.pp)) {
+    for (long long i = split.chunk_begin[c]; i < split.chunk_begin[c] + split.chunk_layers[c]; ++i) {
+      (m.is_moe_layer(i) ? out.moe : out.dense)++;
+    }
   }
   return out;
 }

@@ -45,6 +45,14 @@ void add_training_flags(CLI::App* cmd, TrainingOptions& o, bool with_layout) {
   cmd->add_option("--virtual-pipeline-stages", o.virtual_pipeline_stages,
                   "Interleaved 1F1B chunks per stage")
       ->capture_default_str();
+  cmd->add_option("--decoder-first-pipeline-num-layers", o.first_stage_layers,
+                  "Transformer layers of the first pipeline stage (Megatron-Core; default: even)");
+  cmd->add_option("--decoder-last-pipeline-num-layers", o.last_stage_layers,
+                  "Transformer layers of the last pipeline stage (Megatron-Core; default: even)");
+  cmd->add_flag("--account-for-embedding-in-pipeline-split", o.embedding_in_split,
+                "The input embedding counts as one layer in the pipeline split (first stage)");
+  cmd->add_flag("--account-for-loss-in-pipeline-split", o.loss_in_split,
+                "The output layer and loss count as one layer in the pipeline split (last stage)");
 }
 
 TrainingConfig to_training_config(const TrainingOptions& o) {
@@ -63,6 +71,10 @@ TrainingConfig to_training_config(const TrainingOptions& o) {
   t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
   t.dtype_bytes = dtype_size("--dtype", o.dtype);
   t.virtual_pipeline_stages = o.virtual_pipeline_stages;
+  t.first_stage_layers = o.first_stage_layers;
+  t.last_stage_layers = o.last_stage_layers;
+  t.embedding_in_split = o.embedding_in_split;
+  t.loss_in_split = o.loss_in_split;
   return t;
 }
 

@@ -25,6 +25,10 @@ struct TrainingOptions {
   std::string grad_reduce_dtype = "fp32";
   std::string dtype = "bf16";
   int virtual_pipeline_stages = 1;
+  long long first_stage_layers = 0;  ///< --decoder-first-pipeline-num-layers
+  long long last_stage_layers = 0;   ///< --decoder-last-pipeline-num-layers
+  bool embedding_in_split = false;   ///< --account-for-embedding-in-pipeline-split
+  bool loss_in_split = false;        ///< --account-for-loss-in-pipeline-split
 };
 
 /// Adds --model, --layout (unless `with_layout` is false: the layout search) and the training

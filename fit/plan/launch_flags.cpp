@@ -10,6 +10,18 @@ long long global_batch(const TrafficInputs& in) {
   return in.shape.micro_batches * in.train.micro_batch_size * in.layout[MeshAxis::kDp];
 }
 
+/// torchtitan's pipeline_parallel_split_points for an uneven split: the first layer of every
+/// model chunk after the first ("layers.7", ...); empty for an even split (its default).
+std::string split_points_toml(const TrafficInputs& in) {
+  const PipelineSplit& split = in.shape.split;
+  if (!in.train.uneven_pipeline()) return "";
+  std::string points;
+  for (std::size_t c = 1; c < split.chunk_begin.size(); ++c) {
+    points += fmt::format("{}\"layers.{}\"", points.empty() ? "" : ", ", split.chunk_begin[c]);
+  }
+  return fmt::format("pipeline_parallel_split_points = [{}]\n", points);
+}
+
 }  // namespace
 
 std::string megatron_args(const TrafficInputs& in) {
@@ -21,10 +33,16 @@ std::string megatron_args(const TrafficInputs& in) {
       "--seq-length {}",
       l[MeshAxis::kTp], l[MeshAxis::kPp], l[MeshAxis::kCp], l[MeshAxis::kEp], t.micro_batch_size,
       global_batch(in), t.seq_length);
-  if (t.virtual_pipeline_stages > 1) {
+  if (t.virtual_pipeline_stages > 1 && t.uneven_pipeline()) {
+    s += fmt::format(" --num-virtual-stages-per-pipeline-rank {}", t.virtual_pipeline_stages);
+  } else if (t.virtual_pipeline_stages > 1) {
     s += fmt::format(" --num-layers-per-virtual-pipeline-stage {}",
                      in.model.num_layers / (l[MeshAxis::kPp] * t.virtual_pipeline_stages));
   }
+  if (t.first_stage_layers > 0) s += fmt::format(" --decoder-first-pipeline-num-layers {}", t.first_stage_layers);
+  if (t.last_stage_layers > 0) s += fmt::format(" --decoder-last-pipeline-num-layers {}", t.last_stage_layers);
+  if (t.embedding_in_split) s += " --account-for-embedding-in-pipeline-split";
+  if (t.loss_in_split) s += " --account-for-loss-in-pipeline-split";
   if (t.sequence_parallel) s += " --sequence-parallel";
   if (t.recompute == Recompute::kSelective) s += " --recompute-granularity selective";
   if (t.recompute == Recompute::kFull) {
@@ -42,11 +60,11 @@ std::string torchtitan_toml(const TrafficInputs& in) {
   return fmt::format(
       "[parallelism]\ndata_parallel_replicate_degree = {}\ndata_parallel_shard_degree = {}\n"
       "tensor_parallel_degree = {}\npipeline_parallel_degree = {}\ncontext_parallel_degree = {}\n"
-      "expert_parallel_degree = {}\n\n[training]\nlocal_batch_size = {}\nglobal_batch_size = {}\n"
+      "expert_parallel_degree = {}\n{}\n[training]\nlocal_batch_size = {}\nglobal_batch_size = {}\n"
       "seq_len = {}\n\n[activation_checkpoint]\nmode = \"{}\"\n",
       shard ? 1 : l[MeshAxis::kDp], shard ? l[MeshAxis::kDp] : 1, l[MeshAxis::kTp],
-      l[MeshAxis::kPp], l[MeshAxis::kCp], l[MeshAxis::kEp], t.micro_batch_size, global_batch(in),
-      t.seq_length, recompute_name(t.recompute));
+      l[MeshAxis::kPp], l[MeshAxis::kCp], l[MeshAxis::kEp], split_points_toml(in),
+      t.micro_batch_size, global_batch(in), t.seq_length, recompute_name(t.recompute));
 }
 
 std::string deepspeed_json(const TrafficInputs& in) {

@@ -47,7 +47,7 @@ MemoryBreakdown stage_memory_per_gpu(const TrafficInputs& in, int stage) {
   const ModelConfig& m = in.model;
   const int tp = in.layout[MeshAxis::kTp], pp = in.layout[MeshAxis::kPp];
   const int v = in.train.virtual_pipeline_stages;
-  const StageLayers layers = stage_layers(m, pp, v, stage);
+  const StageLayers layers = stage_layers(m, in.shape.split, stage);
   const GpuParams held = stage_params_per_gpu(in, layers);
   const double table = static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size) / tp;
   double dense = held.dense;
@@ -77,10 +77,12 @@ MemoryBreakdown stage_memory_per_gpu(const TrafficInputs& in, int stage) {
 
 MemoryBreakdown memory_per_gpu(const TrafficInputs& in) {
   MemoryBreakdown fullest = stage_memory_per_gpu(in, 0);
-  // A uniform model's first stage is the fullest; only layer kinds can make another one fuller.
+  // An evenly split uniform model's first stage is the fullest (the last is checked for an
+  // untied output layer); only layer kinds or an uneven split can make another one fuller.
   const int pp = in.layout[MeshAxis::kPp];
+  const bool every_stage = in.model.is_moe() || !in.shape.split.even();
   for (int s = 1; s < pp; ++s) {
-    if (!in.model.is_moe() && s < pp - 1) continue;
+    if (!every_stage && s < pp - 1) continue;
     const MemoryBreakdown here = stage_memory_per_gpu(in, s);
     if (here.total() > fullest.total()) fullest = here;
   }

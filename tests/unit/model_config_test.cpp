@@ -206,7 +206,7 @@ TEST(ModelParams, MoeTrafficRowsByHandWithDenseFirstLayersAndSharedExperts) {
   const GpuParams stage = stage_params_per_gpu(in, in.shape.stage_layers);
   EXPECT_DOUBLE_EQ(stage.expert, 9 * 64.0 * 3 * 2048 * 1408 / 2);
   // Stage 0 holds the dense layer (MLP 3 x 2048 x 10944) instead of a ninth MoE layer.
-  const GpuParams first = stage_params_per_gpu(in, stage_layers(m, 3, 1, 0));
+  const GpuParams first = stage_params_per_gpu(in, stage_layers(m, in.shape.split, 0));
   EXPECT_DOUBLE_EQ(first.expert, 8 * 64.0 * 3 * 2048 * 1408 / 2);
   EXPECT_DOUBLE_EQ(first.dense - stage.dense,
                    3.0 * 2048 * 10944 - (2048.0 * 64 + 3.0 * 2048 * 2816));
@@ -226,8 +226,8 @@ TEST(ModelParams, MemoryIsTheFullestStages) {
     EXPECT_GE(fullest.total(), plan::stage_memory_per_gpu(in, s).total()) << s;
   }
   const double table = 102400.0 * 2048;
-  const double last = stage_params_per_gpu(in, stage_layers(m, 3, 1, 2)).dense +
-                      stage_params_per_gpu(in, stage_layers(m, 3, 1, 2)).expert + table;
+  const double last = stage_params_per_gpu(in, stage_layers(m, in.shape.split, 2)).dense +
+                      stage_params_per_gpu(in, stage_layers(m, in.shape.split, 2)).expert + table;
   EXPECT_DOUBLE_EQ(fullest.weights, 2 * last);  // bf16, no ZeRO
 }
 

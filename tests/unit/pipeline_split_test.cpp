@@ -1,0 +1,106 @@
+// The uneven pipeline splits of Megatron-Core (patterns/training.hpp pipeline_split).
+#include <gtest/gtest.h>
+
+#include "fit/plan/model_math.hpp"
+#include "patterns/traffic.hpp"
+
+namespace meshbench {
+namespace {
+
+std::vector<long long> stage_totals(const PipelineSplit& s) {
+  std::vector<long long> out;
+  for (int i = 0; i < s.pp; ++i) out.push_back(s.stage_total(i));
+  return out;
+}
+
+TEST(PipelineSplit, EmbeddingAndLossCountedAsLayers) {
+  // Llama 3.1 405B: 126 layers + embedding + loss = 128 = 16 x 8, so the first and last of 16
+  // stages hold 7 transformer layers and the others 8 (Llama 3 paper section 3.3.2).
+  const ModelConfig m = model_preset("llama3-405b");
+  TrainingConfig t;
+  t.embedding_in_split = t.loss_in_split = true;
+  const PipelineSplit s = pipeline_split(m, t, 16);
+  std::vector<long long> want(16, 8);
+  want.front() = want.back() = 7;
+  EXPECT_EQ(stage_totals(s), want);
+  EXPECT_EQ(s.chunk_begin[1], 7);
+  EXPECT_EQ(s.chunk_begin[15], 7 + 14 * 8);
+  EXPECT_FALSE(s.even());
+  // Without them 126 does not divide by 16, and the error says so.
+  t.embedding_in_split = t.loss_in_split = false;
+  EXPECT_THROW(pipeline_split(m, t, 16), ConfigError);
+}
+
+TEST(PipelineSplit, FirstAndLastStageLayersGiven) {
+  const ModelConfig m = model_preset("llama3-405b");
+  TrainingConfig t;
+  t.first_stage_layers = 7;
+  t.last_stage_layers = 7;
+  EXPECT_EQ(stage_totals(pipeline_split(m, t, 16)).at(1), 8);  // (126 - 14) / 14
+  t.first_stage_layers = 6;  // 114 / 14 is not whole
+  try {
+    pipeline_split(m, t, 16);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("do not split evenly over the other 14"), std::string::npos);
+  }
+  t.first_stage_layers = 0;
+  t.last_stage_layers = 6;  // 120 / 15 = 8 for the first 15 stages
+  const PipelineSplit s = pipeline_split(m, t, 16);
+  EXPECT_EQ(s.stage_total(0), 8);
+  EXPECT_EQ(s.stage_total(15), 6);
+}
+
+TEST(PipelineSplit, InterleavedChunksInModelOrder) {
+  // 4 stages x 2 chunks, first and last stage 4 layers, the middle two 6: chunk c runs on
+  // stage c % 4 and holds half its stage's layers.
+  ModelConfig m = model_preset("llama3-8b");
+  m.num_layers = 20;
+  TrainingConfig t;
+  t.virtual_pipeline_stages = 2;
+  t.first_stage_layers = 4;
+  t.last_stage_layers = 4;
+  const PipelineSplit s = pipeline_split(m, t, 4);
+  EXPECT_EQ(s.chunk_layers, (std::vector<long long>{2, 3, 3, 2, 2, 3, 3, 2}));
+  EXPECT_EQ(s.chunk_begin, (std::vector<long long>{0, 2, 5, 8, 10, 12, 15, 18}));
+  t.first_stage_layers = 3;  // 3 layers in 2 chunks
+  t.last_stage_layers = 3;
+  m.num_layers = 15;
+  EXPECT_THROW(pipeline_split(m, t, 4), ConfigError);
+}
+
+TEST(PipelineSplit, RefusesCombinationsMegatronRefuses) {
+  const ModelConfig m = model_preset("llama3-8b");
+  TrainingConfig t;
+  t.first_stage_layers = 8;
+  t.loss_in_split = true;
+  EXPECT_THROW(pipeline_split(m, t, 4), ConfigError);
+  t.loss_in_split = false;
+  EXPECT_THROW(pipeline_split(m, t, 1), ConfigError);  // uneven needs pp > 1
+  t.first_stage_layers = 33;
+  EXPECT_THROW(pipeline_split(m, t, 4), ConfigError);
+}
+
+TEST(PipelineSplit, TrafficDescribesTheFullestStageAndMemoryEveryStage) {
+  const ModelConfig m = model_preset("llama3-405b");
+  TrainingConfig t;
+  t.embedding_in_split = t.loss_in_split = true;
+  t.seq_length = 8192;
+  t.global_batch_size = 64;
+  t.sequence_parallel = true;
+  t.recompute = Recompute::kFull;
+  t.zero_stage = 1;
+  const TrafficInputs in = make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=16,dp=8"));
+  EXPECT_EQ(in.shape.stage, 1);
+  EXPECT_EQ(in.shape.layers_per_stage, 8);
+  // The first stage holds the embedding table but one layer fewer; a middle stage 8 layers.
+  const plan::MemoryBreakdown first = plan::stage_memory_per_gpu(in, 0);
+  const plan::MemoryBreakdown middle = plan::stage_memory_per_gpu(in, 1);
+  const double layer = static_cast<double>(stage_params_per_gpu(in, {1, 0}).dense);
+  const double table = static_cast<double>(m.vocab_size * m.hidden_size) / 8;
+  EXPECT_NEAR(first.weights - middle.weights, 2 * (table - layer), 1e-6 * middle.weights);
+  EXPECT_EQ(plan::memory_per_gpu(in).stage, middle.total() >= first.total() ? 1 : 0);
+}
+
+}  // namespace
+}  // namespace meshbench
