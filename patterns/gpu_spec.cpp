@@ -10,11 +10,11 @@
 namespace meshbench {
 namespace {
 
-// Matmul efficiency per generation: calibrated by `meshplan validate --calibrate` on the 17 public
+// Matmul efficiency per generation (with the slowest pipeline stage setting the pace): calibrated by `meshplan validate --calibrate` on the 17 public
 // rows (8 A100 rows of Korthikanti et al. 2022 Table 5, 9 H100 rows of Megatron-Core); the
 // value minimising the median |relative error| of the MFU estimate, rounded to 0.01.
-constexpr double kAmpereEfficiency = 0.68;
-constexpr double kHopperEfficiency = 0.65;
+constexpr double kAmpereEfficiency = 0.72;
+constexpr double kHopperEfficiency = 0.68;
 
 const std::vector<GpuSpec>& gpus() {
   static const std::vector<GpuSpec> all = {

@@ -80,6 +80,30 @@ int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, in
   return axis_placement(layout, axes, gpus_per_node).nodes;
 }
 
+double pipeline_pace_factor(const TrafficInputs& in) {
+  const int pp = in.layout[MeshAxis::kPp];
+  if (pp < 2) return 1;
+  const ModelConfig& m = in.model;
+  const double s = static_cast<double>(in.train.seq_length);
+  // Forward FLOPs per token of one layer of each kind (matmul + attention, as model_flops).
+  const double attention = 2 * s * static_cast<double>(m.q_dim() + (m.mla ? m.num_heads * m.mla->v_head_dim : m.q_dim()));
+  auto layer_flops = [&](bool moe) {
+    const long long i = m.first_layer_of_kind(moe);
+    return i < 0 ? 0.0 : 2 * m.layer_active_matmul_params(i) + attention;
+  };
+  const double dense = layer_flops(false), moe = layer_flops(true);
+  const double logits = 2 * static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size);
+  double total = 0, slowest = 0;
+  for (int st = 0; st < pp; ++st) {
+    const StageLayers l = stage_layers(m, in.shape.split, st);
+    const double w = static_cast<double>(l.dense) * dense + static_cast<double>(l.moe) * moe +
+                     (st == pp - 1 ? logits : 0);
+    total += w;
+    slowest = std::max(slowest, w);
+  }
+  return total > 0 ? slowest * pp / total : 1;
+}
+
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
                            const CommCost& cost, const PlanOptions& o) {
   StepEstimate e;
@@ -92,7 +116,8 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.model_flops = model_flops(in.model, global, s);
   e.hardware_flops = hardware_flops(in.model, global, s, in.train.recompute);
   const double peak = gpu.peak_bf16_tflops * 1e12;
-  e.compute_at_peak_s = e.hardware_flops / e.gpus / peak;
+  e.pace_factor = pipeline_pace_factor(in);
+  e.compute_at_peak_s = e.hardware_flops / e.gpus / peak * e.pace_factor;
   e.compute_s = e.compute_at_peak_s / e.matmul_efficiency;
 
   for (const TrafficRow& r : step_traffic(in)) {

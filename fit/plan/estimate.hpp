@@ -59,7 +59,8 @@ struct PlanOptions {
 struct StepEstimate {
   int gpus = 1, gpus_per_node = 8;
   double model_flops = 0, hardware_flops = 0;
-  double compute_s = 0, compute_at_peak_s = 0;
+  double compute_s = 0, compute_at_peak_s = 0;  ///< per GPU per step, at the slowest stage's pace
+  double pace_factor = 1;  ///< pipeline_pace_factor
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
   double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0, zero_total_s = 0;  ///< before overlap
@@ -80,9 +81,17 @@ struct StepEstimate {
   double matmul_efficiency = 0;
 };
 
+/// How much slower than the average stage the slowest pipeline stage is (>= 1; 1 for pp = 1):
+/// max over stages / mean of each stage's forward FLOPs per token (its transformer layers by
+/// kind, the output layer on the last stage). 1F1B runs every micro-batch at the slowest
+/// stage's pace (Narayanan et al. 2021 section 2.2), so this scales the compute per step: why
+/// 126 layers on 16 stages take 7/8/7 layers with the loss counted (Llama 3 section 3.3.2).
+double pipeline_pace_factor(const TrafficInputs& in);
+
 /// Estimates one step. Placement: Megatron's order tp-cp-ep-dp-pp over nodes of
 /// `gpus_per_node` consecutive ranks.
-///   compute  = hardware FLOPs per GPU / (peak x efficiency)     (at peak for the ceiling)
+///   compute  = hardware FLOPs per GPU / (peak x efficiency) x pipeline_pace_factor
+///              (at peak for the ceiling)
 ///   TP       = its rows' time, exposed unless overlap_tp
 ///   PP       = its send/recv rows + bubble (p-1)/(v m) x (compute + TP + CP + EP)
 ///   DP, ZeRO = their rows' time x (1 - dp_overlap)

@@ -8,6 +8,7 @@
 
 #include <iostream>
 
+#include "fit/alpha_beta.hpp"
 #include "fit/csv_table.hpp"
 #include "fit/plan/plan_command.hpp"
 #include "fit/plan/published_runs.hpp"
@@ -19,8 +20,18 @@ using namespace meshbench::plan;
 
 int run_validate(const std::string& file, const std::string& format, bool calibrate) {
   if (calibrate) {
-    for (const auto& [gen, e] : calibrate_efficiency(file)) {
-      fmt::print("{}: matmul efficiency {:.2f} minimises the median |relative error|\n", gen, e);
+    std::vector<double> loo;
+    const auto fits = calibrate_efficiency(file);
+    for (const auto& [gen, f] : fits) {
+      loo.insert(loo.end(), f.loo_errors.begin(), f.loo_errors.end());
+      fmt::print("{}: matmul efficiency {:.2f} minimises the median |relative error| of its {} "
+                 "rows; leave-one-out median |error| {:.1f}% (max {:.1f}%); in-sample {:.1f}% "
+                 "(not an accuracy)\n", gen, f.efficiency, f.rows, 100 * f.loo_median,
+                 100 * f.loo_max, 100 * f.in_sample_median);
+    }
+    if (!loo.empty()) {
+      fmt::print("all generations: leave-one-out median |error| {:.1f}% over {} rows\n",
+                 100 * fit::median(loo), loo.size());
     }
     return 0;
   }

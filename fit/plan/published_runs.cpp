@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "fit/alpha_beta.hpp"
 #include "fit/csv_table.hpp"
@@ -223,23 +224,51 @@ nlohmann::json validation_json(const Validation& v) {
                        {"rows_skipped", skipped}}}};
 }
 
-std::map<std::string, double> calibrate_efficiency(const std::filesystem::path& file) {
-  std::map<std::string, double> best;
-  std::map<std::string, double> best_err;
-  for (int i = 30; i <= 100; ++i) {
+std::map<std::string, GenerationFit> calibrate_efficiency(const std::filesystem::path& file) {
+  // |rel err| of every row at every efficiency of the grid, by generation (rows in file order).
+  constexpr int kLo = 30, kHi = 100;
+  std::map<std::string, std::vector<std::vector<double>>> errs;  // gen -> [grid][row]
+  for (int i = kLo; i <= kHi; ++i) {
     const double e = i / 100.0;
     const Validation v = validate_runs(file, {{"ampere", e}, {"hopper", e}, {"blackwell", e}});
-    std::map<std::string, std::vector<double>> errs;
-    for (const RunCheck& c : v.rows) errs[c.gpu_generation].push_back(std::abs(c.rel_err));
-    for (auto& [gen, list] : errs) {
-      const double m = fit::median(list);
-      if (!best_err.count(gen) || m < best_err[gen]) {
-        best_err[gen] = m;
-        best[gen] = e;
+    std::map<std::string, std::vector<double>> here;
+    for (const RunCheck& c : v.rows) here[c.gpu_generation].push_back(std::abs(c.rel_err));
+    for (auto& [gen, list] : here) errs[gen].push_back(std::move(list));
+  }
+  // The grid index minimising the median over the rows, leaving out row `skip` (-1: none).
+  auto best_index = [](const std::vector<std::vector<double>>& grid, long long skip) {
+    std::size_t best = 0;
+    double best_err = std::numeric_limits<double>::infinity();
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+      std::vector<double> kept;
+      for (std::size_t r = 0; r < grid[g].size(); ++r) {
+        if (static_cast<long long>(r) != skip) kept.push_back(grid[g][r]);
+      }
+      const double m = fit::median(kept);
+      if (m < best_err) {
+        best_err = m;
+        best = g;
       }
     }
+    return best;
+  };
+  std::map<std::string, GenerationFit> out;
+  for (const auto& [gen, grid] : errs) {
+    GenerationFit f;
+    const std::size_t all = best_index(grid, -1);
+    f.efficiency = (kLo + static_cast<int>(all)) / 100.0;
+    f.rows = static_cast<int>(grid[all].size());
+    f.in_sample_median = fit::median(grid[all]);
+    std::vector<double> loo;
+    for (std::size_t r = 0; f.rows > 1 && r < grid[all].size(); ++r) {
+      loo.push_back(grid[best_index(grid, static_cast<long long>(r))][r]);
+    }
+    f.loo_median = loo.empty() ? std::nan("") : fit::median(loo);
+    f.loo_max = loo.empty() ? std::nan("") : *std::max_element(loo.begin(), loo.end());
+    f.loo_errors = loo;
+    out[gen] = f;
   }
-  return best;
+  return out;
 }
 
 }  // namespace meshbench::plan

@@ -40,8 +40,19 @@ Validation validate_runs(const std::filesystem::path& file,
 /// (median_abs_rel_err, max_abs_rel_err, ceiling_violations, rows_used, rows_skipped).
 nlohmann::json validation_json(const Validation& v);
 
-/// Per generation, the efficiency in [0.30, 1.00] (step 0.01) that minimises the median
-/// |relative error| of the rows of that generation.
-std::map<std::string, double> calibrate_efficiency(const std::filesystem::path& file);
+/// The matmul efficiency fitted to one GPU generation's rows, with its honest error.
+struct GenerationFit {
+  double efficiency = 0;          ///< in [0.30, 1.00], step 0.01: minimises the median |rel err|
+  int rows = 0;                   ///< rows of the generation it was fitted on
+  double in_sample_median = 0;    ///< median |rel err| with the efficiency fitted on all rows
+  /// Leave-one-out: each row priced with the efficiency fitted on the generation's other rows;
+  /// the median of those |rel err| (the accuracy to quote; nan with one row).
+  double loo_median = 0;
+  double loo_max = 0;
+  std::vector<double> loo_errors;  ///< the leave-one-out |rel err| of each row, file order
+};
+
+/// Per generation ("ampere", "hopper", ...), the fitted efficiency and its leave-one-out error.
+std::map<std::string, GenerationFit> calibrate_efficiency(const std::filesystem::path& file);
 
 }  // namespace meshbench::plan
