@@ -80,7 +80,8 @@ StepShape validate_step(const ModelConfig& m, const TrainingConfig& t, const Mes
   shape.seq_per_rank = t.seq_length / cp;
   shape.split = split;
   shape.stage_layers = stage_layers(m, split, 0);
-  for (int s = 1; s < pp && (m.is_moe() || !split.even()); ++s) {
+  const bool scan = m.is_moe() || !split.even();  // else stage 0 is as full as any
+  for (int s = 1; s < pp && scan; ++s) {
     const StageLayers here = stage_layers(m, split, s);
     if (here.moe > shape.stage_layers.moe ||
         (here.moe == shape.stage_layers.moe && here.total() > shape.stage_layers.total())) {
@@ -137,6 +138,12 @@ PipelineSplit pipeline_split(const ModelConfig& m, const TrainingConfig& t, int 
   }
   if (t.uneven_pipeline() && pp < 2) {
     throw ConfigError(fmt::format("an uneven pipeline split needs pp > 1, got --layout pp={}", pp));
+  }
+  // Every chunk holds a layer, or the embedding or loss: more chunks than that never divide
+  // (checked before allocating one entry per chunk: pp x vpp comes from flags).
+  if (chunks > m.num_layers + 2) {
+    throw ConfigError(fmt::format("--layout pp={} x vpp={}: {} model chunks for the {} layers of {}",
+                                  pp, v, chunks, m.num_layers, m.name));
   }
   split.chunk_layers.assign(static_cast<std::size_t>(chunks), 0);
   if (first > 0 || last > 0) {

@@ -84,9 +84,8 @@ double pipeline_pace_factor(const TrafficInputs& in) {
   const int pp = in.layout[MeshAxis::kPp];
   if (pp < 2) return 1;
   const ModelConfig& m = in.model;
-  const double s = static_cast<double>(in.train.seq_length);
   // Forward FLOPs per token of one layer of each kind (matmul + attention, as model_flops).
-  const double attention = 2 * s * static_cast<double>(m.q_dim() + (m.mla ? m.num_heads * m.mla->v_head_dim : m.q_dim()));
+  const double attention = layer_attention_flops_per_token(m, static_cast<double>(in.train.seq_length));
   auto layer_flops = [&](bool moe) {
     const long long i = m.first_layer_of_kind(moe);
     return i < 0 ? 0.0 : 2 * m.layer_active_matmul_params(i) + attention;

@@ -6,12 +6,16 @@ namespace meshbench::plan {
 ForwardFlopsPerToken forward_flops_per_token(const ModelConfig& m, double seq_length, bool causal) {
   ForwardFlopsPerToken f;
   f.matmul = 2 * m.sum_over_layers([&](long long i) { return m.layer_active_matmul_params(i); });
-  const double v_width = m.mla ? static_cast<double>(m.num_heads * m.mla->v_head_dim)
-                               : static_cast<double>(m.q_dim());
-  f.attention = static_cast<double>(m.num_layers) * 2 * seq_length *
-                (static_cast<double>(m.q_dim()) + v_width) * (causal ? 0.5 : 1.0);
+  f.attention = static_cast<double>(m.num_layers) * layer_attention_flops_per_token(m, seq_length) *
+                (causal ? 0.5 : 1.0);
   f.logits = 2 * static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size);
   return f;
+}
+
+double layer_attention_flops_per_token(const ModelConfig& m, double seq_length) {
+  const double v_width = m.mla ? static_cast<double>(m.num_heads * m.mla->v_head_dim)
+                               : static_cast<double>(m.q_dim());
+  return 2 * seq_length * (static_cast<double>(m.q_dim()) + v_width);
 }
 
 double model_flops(const ModelConfig& m, double global_batch, double seq_length) {

@@ -23,6 +23,10 @@ struct ForwardFlopsPerToken {
 ForwardFlopsPerToken forward_flops_per_token(const ModelConfig& m, double seq_length,
                                              bool causal = false);
 
+/// The attention term of one layer of forward_flops_per_token (full square): 2 s (q_dim + v
+/// width).
+double layer_attention_flops_per_token(const ModelConfig& m, double seq_length);
+
 /// Model FLOPs of one iteration over global batch x s tokens: 3 (forward + backward) x tokens
 /// x forward_flops_per_token (full attention square). For a GPT (MHA, 4h MLP, no biases) this
 /// is exactly 72 B s L h^2 (1 + s/(6h) + V/(12 L h)).

@@ -1,6 +1,7 @@
 // The uneven pipeline splits of Megatron-Core (patterns/training.hpp pipeline_split).
 #include <gtest/gtest.h>
 
+#include "fit/plan/estimate.hpp"
 #include "fit/plan/model_math.hpp"
 #include "patterns/traffic.hpp"
 
@@ -29,6 +30,48 @@ TEST(PipelineSplit, EmbeddingAndLossCountedAsLayers) {
   // Without them 126 does not divide by 16, and the error says so.
   t.embedding_in_split = t.loss_in_split = false;
   EXPECT_THROW(pipeline_split(m, t, 16), ConfigError);
+}
+
+TEST(PipelineSplit, InterleavedWithEmbeddingAndLossCounted) {
+  // Megatron-Bridge's Llama 3.1 405B pre-training recipe: PP 8 x VPP 2 with the embedding and
+  // loss counted, (126 + 2) / 16 = 8 per chunk: "E+7, 8, ..., 7+L".
+  TrainingConfig t;
+  t.virtual_pipeline_stages = 2;
+  t.embedding_in_split = t.loss_in_split = true;
+  const PipelineSplit s = pipeline_split(model_preset("llama3-405b"), t, 8);
+  std::vector<long long> want(16, 8);
+  want.front() = want.back() = 7;
+  EXPECT_EQ(s.chunk_layers, want);
+  EXPECT_EQ(s.stage_total(0), 15);  // chunks 0 and 8
+  EXPECT_EQ(s.stage_total(7), 15);  // chunks 7 and 15
+  EXPECT_EQ(s.stage_total(3), 16);
+}
+
+TEST(PipelineSplit, TooManyChunksRefusedBeforeAllocating) {
+  TrainingConfig t;
+  t.virtual_pipeline_stages = 1 << 30;
+  EXPECT_THROW(pipeline_split(model_preset("llama3-8b"), t, 1 << 20), ConfigError);
+}
+
+TEST(PipelineSplit, PaceIsTheSlowestStage) {
+  // 405B on 16 stages, 7/8.../8/7 layers + the output layer on the last: the pace is a middle
+  // stage's 8 layers against the mean of 126 layers and the logits over 16 stages.
+  TrainingConfig t;
+  t.embedding_in_split = t.loss_in_split = true;
+  t.seq_length = 8192;
+  t.global_batch_size = 16;
+  const ModelConfig m = model_preset("llama3-405b");
+  const TrafficInputs in = make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=16"));
+  const plan::ForwardFlopsPerToken f = plan::forward_flops_per_token(m, 8192);
+  const double layer = (f.matmul + f.attention) / 126;
+  ASSERT_LT(f.logits, layer);  // so the last stage (7 layers + logits) is not the slowest
+  EXPECT_NEAR(plan::pipeline_pace_factor(in), 8 * layer * 16 / (126 * layer + f.logits), 1e-9);
+  // Evenly split, the output layer makes the last stage the slowest.
+  t.embedding_in_split = t.loss_in_split = false;
+  const TrafficInputs even = make_traffic_inputs(model_preset("llama3-8b"), t, parse_mesh_sizes("pp=2"));
+  const plan::ForwardFlopsPerToken g = plan::forward_flops_per_token(even.model, 8192);
+  EXPECT_NEAR(plan::pipeline_pace_factor(even),
+              (g.matmul + g.attention + 2 * g.logits) / (g.matmul + g.attention + g.logits), 1e-9);
 }
 
 TEST(PipelineSplit, FirstAndLastStageLayersGiven) {
