@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+"""meshplan validate on published runs it was never calibrated on (tests/data/published_runs,
+transcribed with their sources in SOURCES.md there): every row is priced or skipped with a
+reason, none is lost and none is fatal; the figures are printed for the record.
+
+usage: meshplan_validate_holdout.py MESHPLAN CSV
+"""
+import csv
+import json
+import subprocess
+import sys
+
+meshplan, table = sys.argv[1], sys.argv[2]
+with open(table, newline="") as f:
+    ids = [r["row_id"] for r in csv.DictReader(f)]
+run = subprocess.run([meshplan, "validate", table, "--format", "json"], capture_output=True,
+                     text=True, timeout=60)
+if run.returncode != 0:
+    print(f"FAILED: exit {run.returncode}: {run.stderr.strip()}")
+    sys.exit(1)
+doc = json.loads(run.stdout)
+priced = [r["row_id"] for r in doc["rows"]]
+skipped = [r["row_id"] for r in doc["summary"]["rows_skipped"]]
+failed = []
+if sorted(priced + skipped) != sorted(ids):
+    failed.append(f"rows priced + skipped ({len(priced)} + {len(skipped)}) are not the file's {len(ids)}")
+for r in doc["summary"]["rows_skipped"]:
+    if not r["reason"].strip():
+        failed.append(f"{r['row_id']}: skipped without a reason")
+s = doc["summary"]
+print(f"held-out rows: {len(ids)}, priced {len(priced)}, skipped {len(skipped)}; median |rel err| "
+      f"{s['median_abs_rel_err']:.3f}, ceiling below reported in {s['ceiling_violations']}")
+for f in failed:
+    print("FAILED: " + f)
+sys.exit(1 if failed else 0)
