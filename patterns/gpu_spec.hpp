@@ -20,6 +20,18 @@ struct GpuSpec {
   double matmul_efficiency = 0;
 };
 
+/// How much faster Transformer Engine's fp8 linear-layer GEMMs run than the same GEMMs in bf16
+/// at the planner's efficiencies. Megatron-Bridge's performance guide (docs/performance-guide.md,
+/// quoted in docs/research/framework_overlap_defaults.md section 3): fp8 on the linear layers
+/// "typically achiev[es] a speedup of 1.2-1.5X" end to end. Its midpoint 1.35 on a Llama 3 70B
+/// layer at 8k tokens (linear GEMMs 86.5% of the FLOPs, attention 13.5% staying bf16) needs
+/// the GEMMs 1 / ((1/1.35 - 0.135) / 0.865) = 1.43 times faster. Not fitted to any run.
+inline constexpr double kFp8LinearGemmSpeedup = 1.43;
+
+/// The fp8 linear GEMMs' fraction of the fp8 peak implied by a bf16 efficiency:
+/// bf16_efficiency x kFp8LinearGemmSpeedup x bf16 peak / fp8 peak. 0 when the GPU has no fp8.
+double fp8_matmul_efficiency(const GpuSpec& gpu, double bf16_efficiency);
+
 /// By planner name (a100-40g, a100-80g, h100, h100-pcie, h200, b200) or by a name as runs and
 /// the CUDA runtime report it ("A100-SXM4-80GB", "H100 SXM", "NVIDIA H100 80GB HBM3",
 /// "NVIDIA H100 PCIe"). Throws ConfigError (patterns/model_config.hpp) listing the known names.

@@ -34,6 +34,9 @@ struct TrainingConfig {
   double dp_bucket_bytes = 25.0 * (1 << 20);  ///< DDP bucket (PyTorch bucket_cap_mb = 25)
   int grad_reduce_bytes = 4;           ///< gradient reduction dtype (fp32 unless told bf16)
   int virtual_pipeline_stages = 1;     ///< v, interleaved 1F1B when > 1
+  /// --fp8-format (e4m3, hybrid): Transformer Engine runs the transformer block's linear-layer
+  /// GEMMs in fp8; attention, norms and the output layer stay bf16.
+  bool fp8 = false;
   /// Uneven pipeline stages as Megatron-Core splits them: transformer layers of the first and
   /// of the last stage (--decoder-first/last-pipeline-num-layers; 0: the even share), and
   /// whether the input embedding and the loss count as one layer each in the split

@@ -42,6 +42,9 @@ void add_training_flags(CLI::App* cmd, TrainingOptions& o, bool with_layout) {
       ->capture_default_str();
   cmd->add_option("--dtype", o.dtype, "Activation and parameter dtype: bf16, fp16, fp32")
       ->capture_default_str();
+  cmd->add_option("--fp8-format", o.fp8_format,
+                  "Transformer Engine fp8 for the linear layers: e4m3 or hybrid (default: none, bf16)")
+      ->check(CLI::IsMember({"e4m3", "hybrid"}));
   cmd->add_option("--virtual-pipeline-stages", o.virtual_pipeline_stages,
                   "Interleaved 1F1B chunks per stage")
       ->capture_default_str();
@@ -71,6 +74,7 @@ TrainingConfig to_training_config(const TrainingOptions& o) {
   t.grad_reduce_bytes = dtype_size("--grad-reduce-dtype", o.grad_reduce_dtype);
   t.dtype_bytes = dtype_size("--dtype", o.dtype);
   t.virtual_pipeline_stages = o.virtual_pipeline_stages;
+  t.fp8 = !o.fp8_format.empty();
   t.first_stage_layers = o.first_stage_layers;
   t.last_stage_layers = o.last_stage_layers;
   t.embedding_in_split = o.embedding_in_split;

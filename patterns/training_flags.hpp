@@ -24,6 +24,7 @@ struct TrainingOptions {
   std::string dp_bucket_size = "25M";
   std::string grad_reduce_dtype = "fp32";
   std::string dtype = "bf16";
+  std::string fp8_format;            ///< --fp8-format: e4m3 or hybrid (empty: no fp8)
   int virtual_pipeline_stages = 1;
   long long first_stage_layers = 0;  ///< --decoder-first-pipeline-num-layers
   long long last_stage_layers = 0;   ///< --decoder-last-pipeline-num-layers

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "patterns/collective_cost.hpp"
+#include "patterns/model_config.hpp"
 
 namespace meshbench::plan {
 namespace {
@@ -13,9 +14,18 @@ class SpecSheetCost final : public CommCost {
  public:
   explicit SpecSheetCost(ClusterSpec c) : c_(std::move(c)) {}
   CallCost call(CollectiveOp op, double bytes, const GroupShape& g) const override {
-    const TierLink& link = g.nodes > 1 ? c_.inter : c_.intra;
     const AlgorithmSteps s = algorithm_steps(op, default_algorithm(op), g.ranks);
-    return {s.alpha_steps * link.alpha_us + s.beta_fraction * bytes / (link.bw_GBps * 1e3), ""};
+    if (g.nodes <= 1) {
+      return {s.alpha_steps * c_.intra.alpha_us + s.beta_fraction * bytes / (c_.intra.bw_GBps * 1e3), ""};
+    }
+    // Across nodes each of the group's ranks on a node drives its own NIC: NCCL's channels
+    // cross between nodes on every rail, so a node's share of the ring (or tree) traffic is
+    // spread over as many NICs as the group has ranks there, up to what NVLink carries
+    // (nccl-tests on 2 x 8 H100 with 8 x 25 GB/s NICs reach 338 GB/s all-reduce busbw:
+    // shared/data/nccl-tests, A3 Mega).
+    const double ranks_per_node = std::max(1.0, static_cast<double>(g.ranks) / g.nodes);
+    const double bw = std::min(c_.intra.bw_GBps, ranks_per_node * c_.inter.bw_GBps);
+    return {s.alpha_steps * c_.inter.alpha_us + s.beta_fraction * bytes / (bw * 1e3), ""};
   }
   std::string describe() const override { return c_.name + " (" + c_.note + ")"; }
 
@@ -103,62 +113,166 @@ double pipeline_pace_factor(const TrafficInputs& in) {
   return total > 0 ? slowest * pp / total : 1;
 }
 
+namespace {
+
+/// Hardware FLOPs of a step by the precision they run in: the transformer block's linear GEMMs
+/// (fp8 under Transformer Engine) and the rest (attention core and output layer, bf16).
+struct FlopsByPrecision {
+  double linear = 0, other = 0;
+};
+
+FlopsByPrecision flops_by_precision(const TrafficInputs& in, double global_batch) {
+  const double tokens = global_batch * static_cast<double>(in.train.seq_length);
+  const ForwardFlopsPerToken f = forward_flops_per_token(in.model, static_cast<double>(in.train.seq_length));
+  // Forward + backward (3 forwards); recomputation adds one forward of what it recomputes
+  // (the same split as hardware_flops).
+  const Recompute r = in.train.recompute;
+  const double linear_passes = r == Recompute::kFull ? 4 : 3;
+  const double attention_passes = r == Recompute::kNone ? 3 : 4;
+  return {tokens * f.matmul * linear_passes,
+          tokens * (f.attention * attention_passes + 3 * f.logits)};
+}
+
+/// Seconds per GPU per step of `flops` (global) at the given rates, at the pace factor.
+double compute_seconds(const FlopsByPrecision& flops, double linear_flops_per_s,
+                       double other_flops_per_s, int gpus, double pace) {
+  return (flops.linear / linear_flops_per_s + flops.other / other_flops_per_s) / gpus * pace;
+}
+
+/// An axis's traffic rows and the seconds per call of each.
+using AxisRows = std::map<std::string, std::pair<std::vector<TrafficRow>, std::vector<double>>>;
+
+/// Prices every row with `cost` for its group's placement, grouped by axis; when `e` is given,
+/// also adds up each axis's total, the cost notes and the nodes TP spans there.
+AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows, int gpus_per_node,
+                    const CommCost& cost, StepEstimate* e) {
+  AxisRows by_axis;
+  const int gpus = in.layout.product();
+  for (const TrafficRow& r : rows) {
+    const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node);
+    // All groups of the axis run at once: a node's GPUs are split among them.
+    const int on_node = std::min(gpus_per_node, gpus);
+    const GroupShape shape{r.group_size, place.nodes,
+                           std::max(1, on_node / std::max(1, place.ranks_per_node))};
+    const CallCost c = cost.call(r.op, r.bytes_per_call, shape);
+    if (e) {
+      if (!c.note.empty()) {
+        auto& notes = e->cost_notes[r.axis];
+        if (std::find(notes.begin(), notes.end(), c.note) == notes.end()) notes.push_back(c.note);
+      }
+      if (double* total = total_of(*e, r.axis)) {
+        *total += c.time_us * 1e-6 * static_cast<double>(r.calls_per_step);
+      }
+      if (r.axis == "tp") e->tp_nodes = std::max(e->tp_nodes, place.nodes);
+    }
+    auto& [axis_rows, call_s] = by_axis[r.axis];
+    axis_rows.push_back(r);
+    call_s.push_back(c.time_us * 1e-6);
+  }
+  return by_axis;
+}
+
+}  // namespace
+
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
                            const CommCost& cost, const PlanOptions& o) {
   StepEstimate e;
   e.gpus = in.layout.product();
   e.gpus_per_node = gpus_per_node;
+  e.fp8 = in.train.fp8;
+  if (e.fp8 && gpu.peak_fp8_tflops <= 0) {
+    throw ConfigError(fmt::format("--fp8-format: {} has no fp8 tensor cores", gpu.name));
+  }
   e.matmul_efficiency = o.matmul_efficiency > 0 ? o.matmul_efficiency : gpu.matmul_efficiency;
+  if (e.fp8) {
+    e.fp8_matmul_efficiency = o.fp8_matmul_efficiency > 0
+                                  ? o.fp8_matmul_efficiency
+                                  : fp8_matmul_efficiency(gpu, e.matmul_efficiency);
+  }
   const double global = static_cast<double>(in.shape.micro_batches * in.train.micro_batch_size *
                                             in.layout[MeshAxis::kDp]);
   const double s = static_cast<double>(in.train.seq_length);
   e.model_flops = model_flops(in.model, global, s);
   e.hardware_flops = hardware_flops(in.model, global, s, in.train.recompute);
-  const double peak = gpu.peak_bf16_tflops * 1e12;
+  const double bf16 = gpu.peak_bf16_tflops * 1e12;
+  const double linear_peak = e.fp8 ? gpu.peak_fp8_tflops * 1e12 : bf16;
+  const double linear_eff = e.fp8 ? e.fp8_matmul_efficiency : e.matmul_efficiency;
+  e.mfu_peak_tflops = o.mfu_peak_tflops > 0 ? o.mfu_peak_tflops : gpu.peak_bf16_tflops;
+  const double mfu_peak = e.mfu_peak_tflops * 1e12;
   e.pace_factor = pipeline_pace_factor(in);
-  e.compute_at_peak_s = e.hardware_flops / e.gpus / peak * e.pace_factor;
-  e.compute_s = e.compute_at_peak_s / e.matmul_efficiency;
+  const FlopsByPrecision flops = flops_by_precision(in, global);
+  e.compute_at_peak_s = compute_seconds(flops, linear_peak, bf16, e.gpus, e.pace_factor);
+  e.compute_s = compute_seconds(flops, linear_peak * linear_eff, bf16 * e.matmul_efficiency,
+                                e.gpus, e.pace_factor);
+  const double linear_time_share =
+      flops.linear / (linear_peak * linear_eff) /
+      (flops.linear / (linear_peak * linear_eff) + flops.other / (bf16 * e.matmul_efficiency));
 
-  for (const TrafficRow& r : step_traffic(in)) {
-    const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node);
-    const int nodes = place.nodes;
-    // All groups of the axis run at once: a node's GPUs are split among them.
-    const int on_node = std::min(gpus_per_node, e.gpus);
-    const GroupShape shape{r.group_size, nodes, std::max(1, on_node / std::max(1, place.ranks_per_node))};
-    const CallCost c = cost.call(r.op, r.bytes_per_call, shape);
-    const double t = c.time_us * 1e-6 * static_cast<double>(r.calls_per_step);
-    if (!c.note.empty()) {
-      auto& notes = e.cost_notes[r.axis];
-      if (std::find(notes.begin(), notes.end(), c.note) == notes.end()) notes.push_back(c.note);
-    }
-    if (double* total = total_of(e, r.axis)) *total += t;
-    if (r.axis == "tp") e.tp_nodes = std::max(e.tp_nodes, nodes);
-  }
-  e.tp_s = o.overlap_tp ? 0 : e.tp_total_s;
-  e.dp_s = e.dp_total_s * (1 - o.dp_overlap);
-  e.zero_s = e.zero_total_s * (1 - o.dp_overlap);
+  // Every row priced once; rows grouped by axis for the overlap model.
+  const AxisRows by_axis = price_rows(in, step_traffic(in), gpus_per_node, cost, &e);
+  // The ceiling's traffic: gradients reduced in the parameters' dtype, the least any run of
+  // the layout moves (the reduction dtype is a training choice, not the layout's).
+  TrafficInputs lean = in;
+  lean.train.grad_reduce_bytes = std::min(in.train.grad_reduce_bytes, in.train.dtype_bytes);
+  const AxisRows lean_rows = lean.train.grad_reduce_bytes == in.train.grad_reduce_bytes
+                                 ? by_axis
+                                 : price_rows(lean, step_traffic(lean), gpus_per_node, cost, nullptr);
+
+  const int pp = in.layout[MeshAxis::kPp];
+  const double forward_share = e.model_flops / 3 / e.hardware_flops;
+  auto hiding = [&](double compute) {
+    HidingCompute h;
+    h.forward_s = compute * forward_share;
+    h.backward_s = compute - h.forward_s;
+    h.micro_batches = in.shape.micro_batches;
+    h.stage_layers = std::max(1LL, in.shape.stage_layers.dense + in.shape.stage_layers.moe);
+    h.linear_s = compute * linear_time_share;
+    return h;
+  };
   // Ring attention hides its K/V exchange behind the attention compute (its share of the
   // layers' FLOPs, forward and backward alike).
   const ForwardFlopsPerToken f = forward_flops_per_token(in.model, s);
   const double attention_share = f.attention / (f.matmul + f.attention);
-  auto cp_exposed = [&](double compute) {
-    return std::max(0.0, e.cp_total_s - attention_share * compute);
-  };
-  const int pp = in.layout[MeshAxis::kPp];
   const double bubble_fraction =
       static_cast<double>(pp - 1) /
       (static_cast<double>(in.train.virtual_pipeline_stages) * static_cast<double>(in.shape.micro_batches));
-  auto step = [&](double compute, double& bubble) {
-    const double cp = cp_exposed(compute);
-    bubble = bubble_fraction * (compute + e.tp_s + cp + e.ep_s);
-    return compute + e.tp_s + cp + e.ep_s + e.pp_s + e.dp_s + e.zero_s + bubble;
+  // Exposed communication of every axis and the step, for one compute time and overlap.
+  struct Exposed { double tp = 0, pp = 0, dp = 0, zero = 0, cp = 0, ep = 0, bubble = 0, step = 0; };
+  auto price = [&](double compute, const OverlapSettings& overlap, const AxisRows& priced) {
+    Exposed x;
+    const HidingCompute h = hiding(compute);
+    auto axis = [&](const char* name) {
+      const auto it = priced.find(name);
+      return it == priced.end() ? 0.0
+                                : exposed_seconds(it->second.first, it->second.second, overlap, h, pp);
+    };
+    x.tp = axis("tp");
+    x.pp = axis("pp");
+    x.dp = axis("dp");
+    x.zero = axis("zero");
+    x.ep = axis("ep");
+    x.cp = std::max(0.0, e.cp_total_s - attention_share * compute);
+    x.bubble = bubble_fraction * (compute + x.tp + x.cp + x.ep);
+    x.step = compute + x.tp + x.cp + x.ep + x.pp + x.dp + x.zero + x.bubble;
+    return x;
   };
-  e.step_s = step(e.compute_s, e.bubble_s);
-  e.cp_s = cp_exposed(e.compute_s);
-  e.ceiling_step_s = step(e.compute_at_peak_s, e.bubble_at_peak_s);
-  e.mfu = e.model_flops / (e.gpus * peak * e.step_s);
-  e.mfu_ceiling = e.model_flops / (e.gpus * peak * e.ceiling_step_s);
-  e.hfu = e.hardware_flops / (e.gpus * peak * e.step_s);
+  const OverlapSettings framework = o.overlap.resolve(in.train, in.layout);
+  e.overlap = o.overlap.describe(in.train, in.layout);
+  const Exposed est = price(e.compute_s, framework, by_axis);
+  e.tp_s = est.tp;
+  e.pp_s = est.pp;
+  e.dp_s = est.dp;
+  e.zero_s = est.zero;
+  e.cp_s = est.cp;
+  e.ep_s = est.ep;
+  e.bubble_s = est.bubble;
+  e.step_s = est.step;
+  const Exposed best = price(e.compute_at_peak_s, best_overlap(in.train, in.layout), lean_rows);
+  e.bubble_at_peak_s = best.bubble;
+  e.ceiling_step_s = best.step;
+  e.mfu = e.model_flops / (e.gpus * mfu_peak * e.step_s);
+  e.mfu_ceiling = e.model_flops / (e.gpus * mfu_peak * e.ceiling_step_s);
+  e.hfu = e.hardware_flops / (e.gpus * mfu_peak * e.step_s);
   e.tflops_per_gpu = e.model_flops / e.gpus / e.step_s / 1e12;
   e.tokens_per_s = global * s / e.step_s;
   e.memory = memory_per_gpu(in);

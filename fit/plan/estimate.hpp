@@ -11,6 +11,7 @@
 
 #include "fit/plan/hardware.hpp"
 #include "fit/plan/model_math.hpp"
+#include "fit/plan/overlap.hpp"
 #include "fit/profile.hpp"
 
 namespace meshbench::plan {
@@ -39,9 +40,10 @@ class CommCost {
 };
 
 /// The Hockney model of a spec-sheet cluster: algorithm steps (patterns/collective_cost) with
-/// the intra link inside a node and the inter link (per-GPU NIC bandwidth) across nodes. Every
-/// GPU has its own NIC on these systems (DGX: 8 per node), so groups that run at once do not
-/// share one: concurrency does not change the cost.
+/// the intra link inside a node and, across nodes, the inter link (per-GPU NIC bandwidth)
+/// times the group's ranks per node, capped by the intra link: every GPU has its own NIC on
+/// these systems (DGX: 8 per node) and NCCL's channels use every rail, so a group with g ranks
+/// on each node moves its inter-node traffic over g NICs. Concurrent groups use other NICs.
 std::unique_ptr<CommCost> spec_sheet_cost(const ClusterSpec& cluster);
 
 /// A meshfit profile (meshfit predict, with the group's concurrency: an entry measured with
@@ -50,9 +52,14 @@ std::unique_ptr<CommCost> spec_sheet_cost(const ClusterSpec& cluster);
 std::unique_ptr<CommCost> profile_cost(fit::Profile profile);
 
 struct PlanOptions {
-  double matmul_efficiency = 0;  ///< 0: the GPU's calibrated value
-  bool overlap_tp = false;       ///< TP communication hidden behind compute
-  double dp_overlap = 0.0;       ///< fraction of DP / ZeRO communication hidden (0..1)
+  double matmul_efficiency = 0;  ///< bf16, fraction of bf16 peak; 0: the GPU's calibrated value
+  /// fp8 linear GEMMs (--fp8-format), fraction of fp8 peak; 0: fp8_matmul_efficiency of the
+  /// bf16 one (patterns/gpu_spec.hpp).
+  double fp8_matmul_efficiency = 0;
+  OverlapChoice overlap;         ///< the framework whose overlap the estimate assumes
+  /// MFU's denominator per GPU, TFLOP/s: 0 = the GPU's dense bf16 peak (as published MFU
+  /// usually is, fp8 runs included); validate passes the row's own.
+  double mfu_peak_tflops = 0;
   double hbm_reserve = 0.05;     ///< fraction of HBM kept for the allocator and workspaces
 };
 
@@ -60,6 +67,9 @@ struct StepEstimate {
   int gpus = 1, gpus_per_node = 8;
   double model_flops = 0, hardware_flops = 0;
   double compute_s = 0, compute_at_peak_s = 0;  ///< per GPU per step, at the slowest stage's pace
+  bool fp8 = false;                 ///< linear GEMMs priced at the fp8 peak
+  double mfu_peak_tflops = 0;       ///< MFU's denominator per GPU
+  std::string overlap;              ///< OverlapChoice::describe of the estimate's overlap
   double pace_factor = 1;  ///< pipeline_pace_factor
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
@@ -79,6 +89,7 @@ struct StepEstimate {
   double hbm_bytes = 0;
   bool fits = false;
   double matmul_efficiency = 0;
+  double fp8_matmul_efficiency = 0;  ///< 0 unless fp8
 };
 
 /// How much slower than the average stage the slowest pipeline stage is (>= 1; 1 for pp = 1):
@@ -90,15 +101,20 @@ double pipeline_pace_factor(const TrafficInputs& in);
 
 /// Estimates one step. Placement: Megatron's order tp-cp-ep-dp-pp over nodes of
 /// `gpus_per_node` consecutive ranks.
-///   compute  = hardware FLOPs per GPU / (peak x efficiency) x pipeline_pace_factor
-///              (at peak for the ceiling)
-///   TP       = its rows' time, exposed unless overlap_tp
-///   PP       = its send/recv rows + bubble (p-1)/(v m) x (compute + TP + CP + EP)
-///   DP, ZeRO = their rows' time x (1 - dp_overlap)
-///   CP       = its rows' time beyond the attention compute it overlaps with
-///   EP       = its rows' time
-/// MFU = model FLOPs / (GPUs x peak x step); the ceiling uses compute at peak; HFU counts the
-/// recomputation. Throws fit::InputError when the cost model lacks an op or tier.
+///   compute  = per GPU, at the pace of the slowest stage (pipeline_pace_factor): the
+///              transformer block's linear GEMMs at the bf16 peak x matmul efficiency (fp8:
+///              fp8 peak x fp8 efficiency), attention and the output layer at bf16
+///   exposed  = each axis's rows through exposed_seconds (overlap.hpp) with the framework's
+///              overlap (options.overlap); CP beyond the attention compute it overlaps; EP whole
+///   bubble   = (p - 1)/(v m) x (compute + TP + CP + EP)
+///   step     = compute + exposed communication + bubble
+/// The ceiling: the same layout with every GEMM at peak and best_overlap (all that can overlap
+/// does, hidden only as far as the compute at peak reaches): bubble, TP without sequence
+/// parallelism, the pipeline's fill and drain sends and whatever exceeds the compute stay
+/// exposed. With exact link costs no run of the layout can be faster.
+/// MFU = model FLOPs / (GPUs x mfu_peak x step); HFU counts the recomputation. Throws
+/// fit::InputError when the cost model lacks an op or tier, ConfigError for fp8 on a GPU without
+/// fp8 tensor cores.
 StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
                            const CommCost& cost, const PlanOptions& options);
 

@@ -24,9 +24,28 @@ void add_cluster_flags(CLI::App* cmd, ClusterOptions& o) {
                   "GPU's generation)");
   cmd->add_option("--profile", o.profile, "meshfit profile.json: measured links instead");
   cmd->add_option("--matmul-efficiency", o.matmul_efficiency,
-                  "Fraction of peak the matmuls reach (default: calibrated per GPU generation)");
-  cmd->add_flag("--overlap-tp", o.overlap_tp, "TP communication overlapped with compute");
-  cmd->add_option("--dp-overlap", o.dp_overlap, "Fraction of DP/ZeRO communication hidden (0-1)")
+                  "Fraction of the bf16 peak the matmuls reach, in (0, 1] (default: calibrated per "
+                  "GPU generation)");
+  cmd->add_option("--fp8-matmul-efficiency", o.fp8_matmul_efficiency,
+                  "With --fp8-format: fraction of the fp8 peak the linear GEMMs reach, in (0, 1] "
+                  "(default: the bf16 efficiency x 1.43 x bf16 peak / fp8 peak)");
+  cmd->add_option("--framework", o.framework,
+                  "Whose communication-overlap defaults: megatron-lm, megatron-bridge (NeMo), "
+                  "fsdp, deepspeed, ddp")
+      ->capture_default_str();
+  // Each switch overrides the framework's default either way.
+  const std::pair<const char*, std::optional<bool>*> switches[] = {
+      {"--overlap-tp,!--no-overlap-tp", &o.overlap_tp},
+      {"--overlap-grad-reduce,!--no-overlap-grad-reduce", &o.overlap_grad_reduce},
+      {"--overlap-param-gather,!--no-overlap-param-gather", &o.overlap_param_gather},
+      {"--overlap-p2p-communication,!--no-overlap-p2p-communication", &o.overlap_p2p}};
+  for (const auto& [name, target] : switches) {
+    std::optional<bool>* t = target;
+    cmd->add_flag_function(name, [t](std::int64_t count) { *t = count > 0; },
+                           "Override the framework's default for this overlap");
+  }
+  cmd->add_option("--mfu-peak", o.mfu_peak, "MFU against the dense bf16 or fp8 peak")
+      ->check(CLI::IsMember({"bf16", "fp8"}))
       ->capture_default_str();
   cmd->add_option("--format", o.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
@@ -43,20 +62,41 @@ struct Cluster {
 Cluster make_cluster(const ClusterOptions& o) {
   Cluster c{gpu_spec(o.gpu), nullptr, {}, ""};
   checked_range(o.gpus_per_node, 1, kMaxMeshRanks, "--gpus-per-node");
-  if (!(o.dp_overlap >= 0 && o.dp_overlap <= 1)) {
-    throw ConfigError(fmt::format("--dp-overlap must be in [0, 1], got {}", o.dp_overlap));
+  const std::pair<const char*, const std::optional<double>*> efficiencies[] = {
+      {"--matmul-efficiency", &o.matmul_efficiency},
+      {"--fp8-matmul-efficiency", &o.fp8_matmul_efficiency}};
+  for (const auto& [flag, value] : efficiencies) {
+    // A fraction of peak: above 1 the estimate would pass the ceiling, nan or <= 0 means nothing.
+    if (*value && !(**value > 0 && **value <= 1)) {
+      throw ConfigError(fmt::format("{} must be a fraction of peak in (0, 1], got {}", flag, **value));
+    }
   }
-  c.options.matmul_efficiency = o.matmul_efficiency;
-  c.efficiency_source = o.matmul_efficiency > 0
+  c.options.matmul_efficiency = o.matmul_efficiency.value_or(0);
+  c.options.fp8_matmul_efficiency = o.fp8_matmul_efficiency.value_or(0);
+  c.options.overlap.framework = parse_framework(o.framework);
+  c.options.overlap.tp = o.overlap_tp;
+  c.options.overlap.grad_reduce = o.overlap_grad_reduce;
+  c.options.overlap.param_gather = o.overlap_param_gather;
+  c.options.overlap.p2p = o.overlap_p2p;
+  if (o.mfu_peak == "fp8") {
+    if (c.gpu.peak_fp8_tflops <= 0) {
+      throw ConfigError(fmt::format("--mfu-peak fp8: {} has no fp8 tensor cores", c.gpu.name));
+    }
+    c.options.mfu_peak_tflops = c.gpu.peak_fp8_tflops;
+  }
+  c.efficiency_source = o.matmul_efficiency
                             ? "--matmul-efficiency"
                             : fmt::format("calibrated for {} on published runs", c.gpu.generation);
   if (!o.profile.empty()) {
     fit::Profile profile = fit::read_profile(o.profile);
     // A profile with `meshbench gemm` figures gives the matmul efficiency measured at the
     // model's shapes on the cluster's GPUs (bf16: what the planner's peak refers to).
-    if (o.matmul_efficiency <= 0 && profile.compute && profile.compute->efficiency.count("bf16")) {
+    if (!o.matmul_efficiency && profile.compute && profile.compute->efficiency.count("bf16")) {
       const fit::ComputeCalibration& m = *profile.compute;
       c.options.matmul_efficiency = m.efficiency.at("bf16");
+      if (!o.fp8_matmul_efficiency && m.efficiency.count("fp8")) {
+        c.options.fp8_matmul_efficiency = m.efficiency.at("fp8");
+      }
       c.efficiency_source = fmt::format("measured by meshbench gemm on {} ({} tp={})", m.gpu,
                                         m.model, m.tp);
       if (!m.gpu_spec.empty() && m.gpu_spec != c.gpu.name) {
@@ -69,8 +109,6 @@ Cluster make_cluster(const ClusterOptions& o) {
     c.cost = !o.cluster.empty() ? spec_sheet_cost(cluster_spec(o.cluster))
                                 : spec_sheet_cost(cluster_for(c.gpu));
   }
-  c.options.overlap_tp = o.overlap_tp;
-  c.options.dp_overlap = o.dp_overlap;
   return c;
 }
 
@@ -80,6 +118,10 @@ nlohmann::json estimate_json(const StepEstimate& e) {
           {"tflops_per_gpu", e.tflops_per_gpu}, {"tokens_per_s", e.tokens_per_s},
           {"step_s", e.step_s}, {"ceiling_step_s", e.ceiling_step_s},
           {"matmul_efficiency", e.matmul_efficiency},
+          {"precision", e.fp8 ? "fp8 linear GEMMs, bf16 elsewhere" : "bf16"},
+          {"fp8_matmul_efficiency", e.fp8_matmul_efficiency},
+          {"mfu_peak_tflops_per_gpu", e.mfu_peak_tflops},
+          {"overlap", e.overlap},
           {"time_s", {{"compute", e.compute_s}, {"tp", e.tp_s}, {"pp", e.pp_s},
                       {"bubble", e.bubble_s}, {"dp", e.dp_s}, {"zero", e.zero_s}, {"cp", e.cp_s},
                       {"ep", e.ep_s}}},
@@ -95,10 +137,12 @@ nlohmann::json estimate_json(const StepEstimate& e) {
 
 void print_estimate(const StepEstimate& e) {
   const double gib = 1 << 30;
-  fmt::print("  MFU ceiling {:.1f}% (compute at peak), MFU estimate {:.1f}% (matmul efficiency "
-             "{:.2f}), HFU {:.1f}%\n  {:.0f} TFLOP/s per GPU, {:.4g} tokens/s, step {:.3f} s\n",
-             100 * e.mfu_ceiling, 100 * e.mfu, e.matmul_efficiency, 100 * e.hfu, e.tflops_per_gpu,
-             e.tokens_per_s, e.step_s);
+  fmt::print("  MFU ceiling {:.1f}% (GEMMs at peak, all that can overlap hidden), MFU estimate "
+             "{:.1f}% (matmul efficiency {:.2f}{}), HFU {:.1f}%; MFU against {:.0f} TFLOP/s per GPU\n"
+             "  overlap: {}\n  {:.0f} TFLOP/s per GPU, {:.4g} tokens/s, step {:.3f} s\n",
+             100 * e.mfu_ceiling, 100 * e.mfu, e.matmul_efficiency,
+             e.fp8 ? fmt::format(", fp8 linear GEMMs {:.2f} of the fp8 peak", e.fp8_matmul_efficiency) : "",
+             100 * e.hfu, e.mfu_peak_tflops, e.overlap, e.tflops_per_gpu, e.tokens_per_s, e.step_s);
   fmt::print("  time per step (s): compute {:.3f}, TP {:.3f}{}, PP send/recv {:.3f}, bubble {:.3f}, "
              "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}\n", e.compute_s, e.tp_s,
              e.tp_nodes > 1 ? fmt::format(" (TP spans {} nodes)", e.tp_nodes) : "", e.pp_s,

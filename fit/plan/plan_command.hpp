@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 
 #include "patterns/training_flags.hpp"
@@ -15,9 +16,11 @@ struct ClusterOptions {
   int gpus_per_node = 8;
   std::string cluster;   ///< dgx-a100 / dgx-h100; default: the GPU generation's
   std::string profile;   ///< meshfit profile.json (replaces the spec-sheet cluster)
-  double matmul_efficiency = 0;
-  bool overlap_tp = false;
-  double dp_overlap = 0;
+  std::optional<double> matmul_efficiency;      ///< bf16, fraction of peak in (0, 1]
+  std::optional<double> fp8_matmul_efficiency;  ///< fp8 linear GEMMs, fraction of fp8 peak
+  std::string framework = "megatron-lm";        ///< whose overlap defaults (overlap.hpp)
+  std::optional<bool> overlap_tp, overlap_grad_reduce, overlap_param_gather, overlap_p2p;
+  std::string mfu_peak = "bf16";                ///< MFU's denominator: bf16 or fp8 dense peak
   std::string format = "text";
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -18,11 +19,42 @@ using fit::CsvRow;
 using fit::CsvTable;
 using fit::InputError;
 
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool contains(const std::string& haystack, const char* needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+/// `s` without the thousands separators people type ("8,192" -> "8192": a comma between digits).
+std::string without_thousands(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool separator = s[i] == ',' && i > 0 && i + 1 < s.size() &&
+                           std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+                           std::isdigit(static_cast<unsigned char>(s[i + 1]));
+    if (!separator) out += s[i];
+  }
+  return out;
+}
+
 struct RowReader {
   const CsvTable& t;
   const CsvRow& row;
-  std::string text(const char* col) const { return row.fields[t.column(col)]; }
-  bool empty(const char* col) const { return text(col).empty(); }
+  std::string text(const char* col) const {
+    const auto c = t.find_column(col);
+    return c ? row.fields[*c] : std::string();
+  }
+  /// Lower case, for the keyword rules below.
+  std::string lowered(const char* col) const { return lower(text(col)); }
+  /// Empty, or a way of saying "not given": "n/a", "-", "not stated", "none stated", "?".
+  bool unstated(const char* col) const {
+    const std::string s = lowered(col);
+    return s.empty() || s == "-" || s == "?" || s.rfind("n/a", 0) == 0 || s.rfind("na", 0) == 0 ||
+           s.rfind("not ", 0) == 0 || s.rfind("none stated", 0) == 0 || s.rfind("unknown", 0) == 0;
+  }
   /// The number `s` starts with (inf and nan included: callers range-check), and where it
   /// ends; nullopt when there is none.
   static std::optional<double> leading_number(const char* s, const char** end) {
@@ -32,25 +64,45 @@ struct RowReader {
     if (stop == s) return std::nullopt;
     return v;
   }
-  /// The leading number of a field ("4h assumed" has none); nullopt when empty or not numeric.
+  /// The leading number of a field, thousands separators allowed ("8,192", "53248 (SwiGLU)");
+  /// nullopt when empty or not numeric ("4h assumed", "n/a").
   std::optional<double> number(const char* col) const {
-    const std::string s = text(col);
+    const std::string s = without_thousands(text(col));
     const char* end = nullptr;
     return leading_number(s.c_str(), &end);
   }
+  /// The first number anywhere in a stated field ("FSDP=64", "local batch size 2"); nullopt
+  /// for an unstated one.
+  std::optional<double> any_number(const char* col) const {
+    if (unstated(col)) return std::nullopt;
+    if (const auto v = number(col)) return v;
+    const std::string s = without_thousands(text(col));
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (std::isdigit(static_cast<unsigned char>(s[i]))) {
+        const char* end = nullptr;
+        return leading_number(s.c_str() + i, &end);
+      }
+    }
+    return std::nullopt;
+  }
+  std::string where(const char* col) const { return fmt::format("{}: column '{}'", t.where(row), col); }
   /// A whole number in [1, max] (checked before any cast: "1e999" or 2^63 never wraps).
   long long integer(const char* col, long long max) const {
     const auto v = number(col);
     if (!v) {
-      throw InputError(fmt::format("{}: column '{}': expected a positive integer, got '{}'",
-                                   t.where(row), col, text(col)));
+      throw InputError(fmt::format("{}: expected a positive integer, got '{}'", where(col), text(col)));
     }
-    return checked_integer(*v, 1, max, fmt::format("{}: column '{}'", t.where(row), col));
+    return checked_integer(*v, 1, max, where(col));
+  }
+  /// integer() of a field that may be unstated; nullopt then (the caller states its default).
+  std::optional<long long> optional_integer(const char* col, long long max) const {
+    if (unstated(col) || !number(col)) return std::nullopt;
+    return integer(col, max);
   }
   /// A mesh size (tp, pp, ...): an integer in [1, kMaxMeshRanks].
   int mesh_size(const char* col) const { return static_cast<int>(integer(col, kMaxMeshRanks)); }
-  /// A reported figure as papers print it: "41.5", "38-43" (a range: its midpoint, noted in
-  /// `notes`), "~40"; nullopt when empty or not a number ("n/a").
+  /// A reported figure as papers print it: "41.5", "55.38%", "38-43" (a range: its midpoint,
+  /// noted in `notes`), "~40"; nullopt when empty or not a number ("n/a", "not reported").
   std::optional<double> figure(const char* col, std::vector<std::string>& notes) const {
     std::string s = text(col);
     if (!s.empty() && s.front() == '~') s.erase(0, 1);
@@ -65,33 +117,306 @@ struct RowReader {
     }
     return lo;
   }
-  /// Sequences per step: global_batch_seqs, or, when that is empty or not a number, a token
-  /// count ("16M", binary suffixes as the papers' 4M/16M token batches are 2^22/2^24) in
-  /// tokens_per_batch divided by the sequence length (noted in `notes`).
-  long long global_batch(long long seq_length, std::vector<std::string>& notes) const {
-    if (number("global_batch_seqs") || !t.find_column("tokens_per_batch")) {
-      return integer("global_batch_seqs", kMaxGlobalBatch);
+  /// Every free-text column joined, lower case: where the framework and era are named.
+  std::string context() const {
+    std::string s;
+    for (const char* col : {"group", "model", "zero_or_fsdp", "source", "verification", "precision"}) {
+      s += lowered(col) + " | ";
     }
-    const std::string tokens_text = text("tokens_per_batch");
-    std::uint64_t tokens = 0;
-    try {
-      tokens = parse_bytes(tokens_text);
-    } catch (const SizeParseError&) {
-      return integer("global_batch_seqs", kMaxGlobalBatch);  // refuses naming the column
-    }
-    if (tokens % static_cast<std::uint64_t>(seq_length) != 0) {
-      throw InputError(fmt::format("{}: column 'tokens_per_batch': {} tokens are not a whole "
-                                   "number of {}-token sequences", t.where(row), tokens_text,
-                                   seq_length));
-    }
-    const long long seqs = checked_range(static_cast<long long>(tokens / static_cast<std::uint64_t>(seq_length)),
-                                         1, kMaxGlobalBatch, t.where(row) + ": column 'tokens_per_batch'");
-    notes.push_back(fmt::format("global batch {} sequences = tokens_per_batch {} / seq_len {}",
-                                seqs, tokens_text, seq_length));
-    return seqs;
+    return s;
   }
 };
 
+/// One published run as validate prices it.
+struct PublishedRun {
+  ModelConfig model;
+  TrainingConfig train;
+  MeshSizes layout;
+  GpuSpec gpu;
+  int gpus_per_node = 8;
+  PlanOptions options;
+};
+
+ModelConfig read_model(const RowReader& r, std::vector<std::string>& notes) {
+  ModelConfig m;
+  m.name = r.text("model");
+  m.num_layers = r.integer("layers", model_limits::kMaxLayers);
+  m.hidden_size = r.integer("hidden", model_limits::kMaxHidden);
+  if (const auto heads = r.optional_integer("heads", model_limits::kMaxHeads)) {
+    m.num_heads = *heads;
+  } else {
+    // GPT-3's and Llama's head dimension.
+    if (m.hidden_size % 128) {
+      throw InputError(fmt::format("{}: heads not given and hidden {} is no multiple of 128",
+                                   r.where("heads"), m.hidden_size));
+    }
+    m.num_heads = m.hidden_size / 128;
+    notes.push_back(fmt::format("heads = hidden / 128 = {} (head dim 128)", m.num_heads));
+  }
+  if (const auto kv = r.optional_integer("kv_heads", model_limits::kMaxHeads)) {
+    m.num_kv_heads = *kv;
+  } else {
+    m.num_kv_heads = m.num_heads;
+    notes.push_back("kv_heads = heads (MHA)");
+  }
+  const std::string ffn_text = r.lowered("ffn");
+  const std::string name = lower(m.name);
+  // Gated MLPs (3 matrices): said in the ffn column, or the families that use them.
+  const bool gated_named = contains(ffn_text, "glu");
+  bool gated_family = false;
+  for (const char* family : {"llama", "mistral", "mixtral", "qwen", "gemma", "deepseek", "olmo"}) {
+    gated_family = gated_family || contains(name, family);
+  }
+  m.gated_mlp = gated_named || (gated_family && !contains(ffn_text, "gelu") && !contains(ffn_text, "relu"));
+  if (m.gated_mlp && !gated_named) notes.push_back("gated MLP (SwiGLU, as the model family uses)");
+  if (const auto ffn = r.number("ffn"); ffn && *ffn > 16) {
+    m.ffn_hidden_size = r.integer("ffn", model_limits::kMaxWidth);
+  } else {
+    m.ffn_hidden_size = 4 * m.hidden_size;
+    notes.push_back("ffn = 4h (GPT)");
+  }
+  m.vocab_size = r.integer("vocab", model_limits::kMaxVocab);
+  // Megatron's GPT ties the output layer to the embedding by default; gated families untie it.
+  m.tied_embeddings = !m.gated_mlp;
+  return m;
+}
+
+/// ZeRO stage as the zero_or_fsdp column says it ("distributed optimizer", "FSDP2 (1D)",
+/// "DeepSpeed ZERO_STAGE=0", "FSDP=0: DDP + distributed optimizer", "PyTorch FSDP
+/// FULL_SHARD").
+int read_zero_stage(const RowReader& r, std::vector<std::string>& notes) {
+  const std::string z = r.lowered("zero_or_fsdp");
+  for (const char* key : {"zero_stage=", "zero stage ", "zero-", "stage "}) {
+    const std::size_t at = z.find(key);
+    if (at != std::string::npos) {
+      const std::size_t digit = at + std::char_traits<char>::length(key);
+      if (digit < z.size() && z[digit] >= '0' && z[digit] <= '3') return z[digit] - '0';
+    }
+  }
+  if (contains(z, "fsdp=0") || (!contains(z, "fsdp") && !contains(z, "full_shard") &&
+                                !contains(z, "jax sharding"))) {
+    if (contains(z, "distributed optimizer")) return 1;
+    if (contains(z, "shard_grad_op")) return 2;
+    if (r.unstated("zero_or_fsdp")) notes.push_back("no ZeRO (not stated)");
+    return 0;
+  }
+  // Sharded optimizer and gradients with the parameters kept after forward is ZeRO-2
+  // (FSDP SHARD_GRAD_OP, reshard_after_forward=False; Llama 3's "FSDP as DP").
+  if (contains(z, "shard_grad_op") || contains(z, "not resharded") ||
+      contains(z, "reshard_after_forward=false")) {
+    return 2;
+  }
+  return 3;
+}
+
+/// The framework, from the row's free text, and any overlap flag the row names.
+OverlapChoice read_framework(const RowReader& r, int zero_stage, std::vector<std::string>& notes) {
+  const std::string c = r.context();
+  OverlapChoice o;
+  // Named training stacks first (a MaxText run on NVIDIA's DGXC pages is no NeMo run; NeMo
+  // AutoModel is FSDP2), then the Megatron family, then what the sharding column says.
+  if (contains(c, "torchtitan") || contains(c, "maxtext") || contains(c, "jax") ||
+      contains(c, "foundry") || contains(c, "automodel")) {
+    o.framework = Framework::kFsdp;
+  } else if (contains(c, "deepspeed")) {
+    o.framework = Framework::kDeepSpeed;
+  } else if (contains(c, "nemo") || contains(c, "bridge") || contains(c, "dgxc")) {
+    o.framework = Framework::kMegatronBridge;
+  } else if (zero_stage == 3 || contains(c, "fsdp")) {
+    o.framework = Framework::kFsdp;
+  } else if (contains(c, "megatron")) {
+    o.framework = Framework::kMegatronLm;
+  } else if (contains(c, "ddp")) {
+    o.framework = Framework::kDdp;
+  } else {
+    notes.push_back("framework not named: Megatron-LM's overlap defaults");
+  }
+  // Flags the row quotes override the defaults.
+  if (contains(c, "overlap-param-gather") || contains(c, "overlap_param_gather")) {
+    o.param_gather = true;
+    o.grad_reduce = true;
+  }
+  if (contains(c, "overlap-grad-reduce") || contains(c, "overlap_grad_reduce")) o.grad_reduce = true;
+  if (contains(c, "tp-comm-overlap") || contains(c, "tp_comm_overlap")) o.tp = true;
+  return o;
+}
+
+/// The year the run's source is from (the latest 20xx in its free text), 0 when none.
+int source_year(const RowReader& r) {
+  const std::string c = r.text("source") + " " + r.text("group");
+  int year = 0;
+  for (std::size_t i = 0; i + 4 <= c.size(); ++i) {
+    const bool boundary_before = i == 0 || !std::isdigit(static_cast<unsigned char>(c[i - 1]));
+    const bool boundary_after = i + 4 == c.size() || !std::isdigit(static_cast<unsigned char>(c[i + 4]));
+    if (boundary_before && boundary_after && c.compare(i, 2, "20") == 0 &&
+        std::isdigit(static_cast<unsigned char>(c[i + 2])) && std::isdigit(static_cast<unsigned char>(c[i + 3]))) {
+      year = std::max(year, std::stoi(c.substr(i, 4)));
+    }
+  }
+  return year;
+}
+
+/// The pipeline split when the layers do not divide evenly: Megatron-Core's embedding and loss
+/// counted as one layer each (the Llama 3 paper's "one layer fewer on the first and last
+/// stage"; BLOOM's 70 layers + 2 on 12 stages). Throws ConfigError when neither divides.
+void choose_split(const ModelConfig& m, TrainingConfig& t, int pp, std::vector<std::string>& notes) {
+  const long long chunks = static_cast<long long>(pp) * t.virtual_pipeline_stages;
+  if (pp == 1 || m.num_layers % chunks == 0) return;
+  if ((m.num_layers + 2) % chunks == 0) {
+    t.embedding_in_split = t.loss_in_split = true;
+    notes.push_back(fmt::format("{} layers on pp {} x vpp {}: embedding and loss counted as layers "
+                                "in the split", m.num_layers, pp, t.virtual_pipeline_stages));
+    return;
+  }
+  throw ConfigError(fmt::format("{} layers do not split over pp {} x vpp {}, even counting the "
+                                "embedding and loss as layers", m.num_layers, pp,
+                                t.virtual_pipeline_stages));
+}
+
+/// Virtual stages: the column's number; 1 for "n/a" or "1 (1F1B)"; for "interleaved, V not
+/// stated" the smallest v >= 2 the layers split into.
+int read_vpp(const RowReader& r, const ModelConfig& m, int pp, std::vector<std::string>& notes) {
+  if (const auto v = r.optional_integer("vpp_interleave", kMaxMeshRanks)) return static_cast<int>(*v);
+  if (pp > 1 && contains(r.lowered("vpp_interleave"), "interleav")) {
+    for (int v = 2; v <= 64; ++v) {
+      const long long chunks = static_cast<long long>(pp) * v;
+      if (m.num_layers % chunks == 0 || (m.num_layers + 2) % chunks == 0) {
+        notes.push_back(fmt::format("interleaved, vpp not stated: {} (the smallest that splits)", v));
+        return v;
+      }
+    }
+  }
+  if (pp > 1 && !r.text("vpp_interleave").empty()) notes.push_back("vpp 1 (not stated)");
+  return 1;
+}
+
+TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const MeshSizes& layout,
+                             std::vector<std::string>& notes) {
+  TrainingConfig t;
+  t.seq_length = r.integer("seq_len", kMaxSeqLength);
+  const int dp = layout[MeshAxis::kDp], pp = layout[MeshAxis::kPp];
+  // Micro-batch: a number; torchtitan's "local batch size N" is the per-rank batch, split into
+  // micro-batches of 1 when pipelined (its default pipeline micro-batch); unstated: 1.
+  const bool local_batch = contains(r.lowered("micro_batch"), "local batch");
+  const auto mb = r.any_number("micro_batch");
+  long long local = 0;
+  if (mb && local_batch) {
+    local = checked_integer(*mb, 1, kMaxMicroBatch, r.where("micro_batch"));
+    t.micro_batch_size = pp > 1 ? 1 : local;
+  } else if (mb) {
+    t.micro_batch_size = checked_integer(*mb, 1, kMaxMicroBatch, r.where("micro_batch"));
+  } else {
+    t.micro_batch_size = 1;
+    notes.push_back("micro-batch 1 (not stated; Megatron's default)");
+  }
+  if (r.number("global_batch_seqs")) {
+    t.global_batch_size = r.integer("global_batch_seqs", kMaxGlobalBatch);
+  } else if (!r.unstated("tokens_per_batch") && r.number("tokens_per_batch")) {
+    const std::string tokens_text = without_thousands(r.text("tokens_per_batch"));
+    std::uint64_t tokens = 0;
+    try {
+      tokens = parse_bytes(tokens_text.substr(0, tokens_text.find_first_of(" (")));
+    } catch (const SizeParseError&) {
+      throw InputError(fmt::format("{}: expected a token count (\"16M\", \"524288\"), got '{}'",
+                                   r.where("tokens_per_batch"), r.text("tokens_per_batch")));
+    }
+    if (tokens % static_cast<std::uint64_t>(t.seq_length) != 0) {
+      throw InputError(fmt::format("{}: {} tokens are not a whole number of {}-token sequences",
+                                   r.where("tokens_per_batch"), r.text("tokens_per_batch"), t.seq_length));
+    }
+    t.global_batch_size = checked_range(static_cast<long long>(tokens / static_cast<std::uint64_t>(t.seq_length)),
+                                        1, kMaxGlobalBatch, r.where("tokens_per_batch"));
+    notes.push_back(fmt::format("global batch {} sequences = tokens_per_batch {} / seq_len {}",
+                                t.global_batch_size, r.text("tokens_per_batch"), t.seq_length));
+  } else if (local > 0) {
+    t.global_batch_size = checked_range(local * dp, 1, kMaxGlobalBatch, r.where("micro_batch"));
+    notes.push_back(fmt::format("global batch = local batch {} x dp {}", local, dp));
+  } else {
+    throw InputError(fmt::format("{}: expected a positive integer, got '{}' (and no tokens_per_batch)",
+                                 r.where("global_batch_seqs"), r.text("global_batch_seqs")));
+  }
+  const std::string rec = r.lowered("recompute");
+  // "full", "selective (attention core)", "activation checkpointing True" (full: every
+  // layer's input kept, the layer recomputed), "AC 'full'"; "none", "no", "False" for none.
+  const bool checkpointing = contains(rec, "checkpoint") && !contains(rec, "false") &&
+                             !contains(rec, "without") && !contains(rec, "no ");
+  t.recompute = rec.rfind("no", 0) == 0 ? Recompute::kNone
+                : contains(rec, "selective") ? Recompute::kSelective
+                : contains(rec, "full") || checkpointing ? Recompute::kFull
+                                                         : Recompute::kNone;
+  if (r.unstated("recompute")) notes.push_back("no recomputation (not stated)");
+  const std::string sp = r.lowered("seq_parallel");
+  if (sp.rfind("yes", 0) == 0 || sp.rfind("true", 0) == 0) {
+    t.sequence_parallel = true;
+  } else if (sp.rfind("no", 0) == 0 || sp.rfind("false", 0) == 0 || layout[MeshAxis::kTp] == 1) {
+    t.sequence_parallel = false;
+  } else {
+    // Sequence parallelism appeared in Megatron in 2022 (Korthikanti et al.): on by default in
+    // Megatron-Core and NeMo recipes since, absent from a 2021 Megatron-LM run.
+    const int year = source_year(r);
+    t.sequence_parallel = year == 0 || year >= 2022;
+    notes.push_back(t.sequence_parallel
+                        ? "sequence parallel with tp > 1 (Megatron-Core era)"
+                        : fmt::format("no sequence parallelism (a {} source: before Megatron had it)", year));
+  }
+  t.fp8 = contains(r.lowered("precision"), "fp8") || contains(r.lowered("precision"), "float8");
+  if (r.unstated("precision")) notes.push_back("bf16 (precision not stated)");
+  t.virtual_pipeline_stages = read_vpp(r, m, pp, notes);
+  choose_split(m, t, pp, notes);
+  return t;
+}
+
+MeshSizes read_layout(const RowReader& r, std::vector<std::string>& notes) {
+  MeshSizes layout;
+  layout[MeshAxis::kTp] = r.mesh_size("tp");
+  layout[MeshAxis::kPp] = r.mesh_size("pp");
+  layout[MeshAxis::kCp] = r.optional_integer("cp", kMaxMeshRanks).value_or(1);
+  const long long gpus = r.integer("gpus_total", kMaxMeshRanks);
+  const long long model_parallel = static_cast<long long>(layout[MeshAxis::kTp]) *
+                                   layout[MeshAxis::kPp] * layout[MeshAxis::kCp];
+  if (gpus % model_parallel) {
+    throw ConfigError(fmt::format("tp x pp x cp = {} does not divide gpus_total = {}", model_parallel, gpus));
+  }
+  // DP is what the GPUs leave: "FSDP=128 (x DP 16)" and "FSDP 32 x CP 2 (=64)" say it in words.
+  layout[MeshAxis::kDp] = static_cast<int>(gpus / model_parallel);
+  const auto dp = r.number("dp");
+  if (!dp || *dp != layout[MeshAxis::kDp]) {
+    notes.push_back(fmt::format("dp = gpus_total / (tp x pp x cp) = {} (dp column '{}')",
+                                layout[MeshAxis::kDp], r.text("dp")));
+  }
+  return layout;
+}
+
+GpuSpec read_gpu(const RowReader& r, PlanOptions& o, std::vector<std::string>& notes) {
+  GpuSpec gpu = gpu_spec(r.text("gpu"));
+  if (const auto peak = r.number("peak_tflops_per_gpu")) {
+    if (!(std::isfinite(*peak) && *peak > 0 && *peak <= 1e6)) {
+      throw InputError(fmt::format("{}: expected a positive peak in TFLOP/s, got '{}'",
+                                   r.where("peak_tflops_per_gpu"), r.text("peak_tflops_per_gpu")));
+    }
+    o.mfu_peak_tflops = *peak;
+  } else {
+    o.mfu_peak_tflops = gpu.peak_bf16_tflops;
+    notes.push_back(fmt::format("MFU against {}'s dense bf16 peak {} TFLOP/s", gpu.name, gpu.peak_bf16_tflops));
+  }
+  return gpu;
+}
+
+PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
+  PublishedRun run;
+  run.model = read_model(r, notes);
+  run.layout = read_layout(r, notes);
+  run.train = read_training(r, run.model, run.layout, notes);
+  run.train.zero_stage = read_zero_stage(r, notes);
+  run.options.overlap = read_framework(r, run.train.zero_stage, notes);
+  run.gpu = read_gpu(r, run.options, notes);
+  if (run.train.fp8 && run.gpu.peak_fp8_tflops <= 0) {
+    throw ConfigError(fmt::format("{}: fp8 on {}, which has no fp8 tensor cores", r.where("precision"), run.gpu.name));
+  }
+  run.gpus_per_node = static_cast<int>(r.optional_integer("gpus_per_node", kMaxMeshRanks).value_or(8));
+  if (r.unstated("gpus_per_node")) notes.push_back("8 GPUs per node (not stated)");
+  return run;
+}
 
 }  // namespace
 
@@ -125,60 +450,20 @@ Validation validate_runs(const std::filesystem::path& file,
       continue;
     }
     try {
-      ModelConfig m;
-      m.name = c.model;
-      m.num_layers = r.integer("layers", model_limits::kMaxLayers);
-      m.hidden_size = r.integer("hidden", model_limits::kMaxHidden);
-      m.num_heads = r.integer("heads", model_limits::kMaxHeads);
-      m.num_kv_heads = r.empty("kv_heads") ? m.num_heads : r.integer("kv_heads", model_limits::kMaxHeads);
-      if (r.empty("kv_heads")) c.assumptions.push_back("kv_heads = heads (MHA)");
-      if (const auto ffn = r.number("ffn"); ffn && *ffn > 16) {
-        m.ffn_hidden_size = r.integer("ffn", model_limits::kMaxWidth);
-      } else {
-        m.ffn_hidden_size = 4 * m.hidden_size;
-        c.assumptions.push_back("ffn = 4h (GPT)");
+      if (!(c.reported_mfu > 0 && c.reported_mfu < 10)) {
+        throw InputError(fmt::format("{}: a reported MFU of {}% is no percentage of a peak",
+                                     r.where(c.reported_from == "reported_mfu_pct" ? "reported_mfu_pct" : "derived_mfu_pct"),
+                                     100 * c.reported_mfu));
       }
-      m.vocab_size = r.integer("vocab", model_limits::kMaxVocab);
-      m.tied_embeddings = true;
-      TrainingConfig t;
-      t.seq_length = r.integer("seq_len", kMaxSeqLength);
-      t.global_batch_size = r.global_batch(t.seq_length, c.assumptions);
-      t.micro_batch_size = r.empty("micro_batch") ? 1 : r.integer("micro_batch", kMaxMicroBatch);
-      if (r.empty("micro_batch")) c.assumptions.push_back("micro-batch 1");
-      const std::string rec = r.text("recompute");
-      t.recompute = rec.rfind("full", 0) == 0        ? Recompute::kFull
-                    : rec.rfind("selective", 0) == 0 ? Recompute::kSelective
-                                                     : Recompute::kNone;
-      if (rec.empty()) c.assumptions.push_back("no recomputation");
-      MeshSizes layout;
-      layout[MeshAxis::kTp] = r.mesh_size("tp");
-      layout[MeshAxis::kPp] = r.mesh_size("pp");
-      layout[MeshAxis::kDp] = r.mesh_size("dp");
-      layout[MeshAxis::kCp] = r.empty("cp") ? 1 : r.mesh_size("cp");
-      const std::string sp = r.text("seq_parallel");
-      t.sequence_parallel = sp == "yes" || (sp.empty() && layout[MeshAxis::kTp] > 1);
-      if (sp.empty()) c.assumptions.push_back("sequence parallel with tp > 1 (Megatron-Core)");
-      t.virtual_pipeline_stages = r.empty("vpp_interleave") ? 1 : r.mesh_size("vpp_interleave");
-      const std::string zero = r.text("zero_or_fsdp");
-      t.zero_stage = zero.find("distributed optimizer") != std::string::npos ? 1 : 0;
-      PlanOptions o;
-      // Megatron's distributed optimizer with --overlap-param-gather (and grad-reduce overlap)
-      // hides the DP traffic behind compute.
-      o.dp_overlap = zero.find("overlap") != std::string::npos ? 1.0 : 0.0;
-      GpuSpec gpu = gpu_spec(r.text("gpu"));
-      if (const auto peak = r.number("peak_tflops_per_gpu")) gpu.peak_bf16_tflops = *peak;
-      c.gpu_generation = gpu.generation;
-      if (const auto it = efficiency.find(gpu.generation); it != efficiency.end()) {
-        o.matmul_efficiency = it->second;
+      PublishedRun run = read_run(r, c.assumptions);
+      c.gpu_generation = run.gpu.generation;
+      if (const auto it = efficiency.find(run.gpu.generation); it != efficiency.end()) {
+        run.options.matmul_efficiency = it->second;
       }
-      const int gpn = r.empty("gpus_per_node") ? 8 : r.mesh_size("gpus_per_node");
-      const TrafficInputs in = make_traffic_inputs(m, t, layout);
-      if (layout.product() != r.integer("gpus_total", kMaxMeshRanks)) {
-        throw ConfigError(fmt::format("tp x pp x dp x cp = {} but gpus_total = {}",
-                                      layout.product(), r.text("gpus_total")));
-      }
-      const auto cost = spec_sheet_cost(cluster_for(gpu));
-      c.estimate = estimate_step(in, gpu, gpn, *cost, o);
+      c.framework = run.options.overlap.describe(run.train, run.layout);
+      const TrafficInputs in = make_traffic_inputs(run.model, run.train, run.layout);
+      const auto cost = spec_sheet_cost(cluster_for(run.gpu));
+      c.estimate = estimate_step(in, run.gpu, run.gpus_per_node, *cost, run.options);
       c.predicted_mfu = c.estimate.mfu;
       c.ceiling_mfu = c.estimate.mfu_ceiling;
       c.rel_err = (c.predicted_mfu - c.reported_mfu) / c.reported_mfu;
@@ -212,7 +497,15 @@ nlohmann::json validation_json(const Validation& v) {
                     {"reported_mfu", c.reported_mfu}, {"reported_from", c.reported_from},
                     {"ceiling_mfu", c.ceiling_mfu}, {"rel_err", c.rel_err},
                     {"matmul_efficiency", c.estimate.matmul_efficiency},
-                    {"step_s", c.estimate.step_s}, {"assumptions", c.assumptions}});
+                    {"step_s", c.estimate.step_s}, {"ceiling_step_s", c.estimate.ceiling_step_s},
+                    {"precision", c.estimate.fp8 ? "fp8" : "bf16"},
+                    {"mfu_peak_tflops_per_gpu", c.estimate.mfu_peak_tflops},
+                    {"overlap", c.framework},
+                    {"time_s", {{"compute", c.estimate.compute_s}, {"tp", c.estimate.tp_s},
+                                {"pp", c.estimate.pp_s}, {"bubble", c.estimate.bubble_s},
+                                {"dp", c.estimate.dp_s}, {"zero", c.estimate.zero_s},
+                                {"cp", c.estimate.cp_s}, {"ep", c.estimate.ep_s}}},
+                    {"assumptions", c.assumptions}});
   }
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& [id, why] : v.skipped) skipped.push_back({{"row_id", id}, {"reason", why}});

@@ -20,6 +20,7 @@ struct RunCheck {
   std::string reported_from;  ///< reported_mfu_pct, or derived_mfu_pct when not reported
   double predicted_mfu = 0, ceiling_mfu = 0, rel_err = 0;
   std::vector<std::string> assumptions;  ///< fields the row left open and what was assumed
+  std::string framework;                 ///< the overlap assumed (OverlapChoice::describe)
   StepEstimate estimate;
 };
 

@@ -84,7 +84,10 @@ TEST(Estimate, TensorParallelAcrossNodesIsSeenAndCostsMore) {
                                     gpu_spec("h100"), 8, *cost, {});
   EXPECT_EQ(in_node.tp_nodes, 1);
   EXPECT_EQ(across.tp_nodes, 2);
-  EXPECT_GT(across.tp_s, 4 * in_node.tp_s);
+  // Each of a node's 8 ranks drives its own NIC (8 x 45 GB/s, capped at NVLink's 360), so the
+  // bandwidth term matches NVLink's; the 6 us per ring step across nodes makes it dearer.
+  EXPECT_GT(across.tp_s, 1.3 * in_node.tp_s);
+  EXPECT_LT(across.tp_s, 4 * in_node.tp_s);
 }
 
 struct Scenario {
@@ -115,14 +118,14 @@ TEST(Search, ChapterScenarios) {
   EXPECT_EQ(r.ranked[0].inputs.layout[MeshAxis::kDp], 8);
   ASSERT_TRUE(tree);
   EXPECT_EQ(tree->inputs.layout[MeshAxis::kDp], 8);
-  // 13B on 8 x A100-80G: DP alone does not fit, so the tree shards with ZeRO-3, and the output
-  // says that its sharding traffic is what it loses to the best layout.
+  // 13B on 8 x A100-80G: DP alone does not fit, so the tree shards with ZeRO-3; inside a node
+  // its layer gathers hide behind the previous layer's compute, so it is within 5% of the best.
   r = run({"13B", gpt(5120, 40, 40), 8, "a100-80g", 2048, 512}, tree);
   ASSERT_FALSE(r.ranked.empty());
   ASSERT_TRUE(tree);
   EXPECT_EQ(tree->inputs.train.zero_stage, 3);
-  EXPECT_NE(why_slower(*tree, r.ranked[0]).find("DP/ZeRO"), std::string::npos)
-      << why_slower(*tree, r.ranked[0]);
+  EXPECT_GT(tree->estimate.mfu, 0.95 * r.ranked[0].estimate.mfu) << why_slower(*tree, r.ranked[0]);
+  EXPECT_GT(tree->estimate.zero_total_s, 10 * tree->estimate.zero_s);
   // 70B on 64 H100: TP stays inside a node.
   r = run({"70B", model_preset("llama3-70b"), 64, "h100", 8192, 512}, tree);
   ASSERT_FALSE(r.ranked.empty());
