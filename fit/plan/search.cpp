@@ -8,7 +8,9 @@
 namespace meshbench::plan {
 namespace {
 
-constexpr long long kMinContextParallelSeq = 8192;
+/// Ring attention only where each rank keeps at least 4k tokens (8k sequences from cp = 2 on):
+/// smaller blocks leave the attention kernels inefficient, which this model does not price.
+constexpr long long kMinContextParallelTokensPerRank = 4096;
 
 std::vector<int> powers_of_two_upto(int limit) {
   std::vector<int> out;
@@ -33,8 +35,9 @@ std::optional<Candidate> try_layout(const ModelConfig& model, TrainingConfig t, 
 }  // namespace
 
 std::string Candidate::label() const {
-  return fmt::format("{} mb={} vpp={} {} zero{}", format_mesh_sizes(inputs.layout),
+  return fmt::format("{} mb={} vpp={}{} {} zero{}", format_mesh_sizes(inputs.layout),
                      inputs.train.micro_batch_size, inputs.train.virtual_pipeline_stages,
+                     inputs.train.embedding_in_split ? " emb+loss-in-split" : "",
                      recompute_name(inputs.train.recompute), inputs.train.zero_stage);
 }
 
@@ -49,14 +52,17 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
     if (tensor_parallel_violation(model, tp, "tp")) continue;
     for (int cp : powers_of_two_upto(gpus / tp)) {
       if (cp > 1 && base.seq_length % (2LL * cp)) continue;
-      // Ring attention only for long context: below 8k tokens its blocks are too small for the
-      // attention kernels to stay efficient, which this model does not price.
-      if (cp > 1 && base.seq_length < kMinContextParallelSeq) continue;
+      if (cp > 1 && base.seq_length / cp < kMinContextParallelTokensPerRank) continue;
       for (int ep : eps) {
         if (model.is_moe() && model.num_experts % ep) continue;
         if (gpus % (tp * cp * ep)) continue;
-        for (int pp = 1; pp <= layers && pp <= gpus / (tp * cp * ep); ++pp) {
-          if (layers % pp || (gpus / (tp * cp * ep)) % pp) continue;
+        for (int pp = 1; pp <= layers + 2 && pp <= gpus / (tp * cp * ep); ++pp) {
+          if ((gpus / (tp * cp * ep)) % pp) continue;
+          // Layers that do not divide over pp may with the embedding and loss counted as one
+          // layer each (Megatron-Core's --account-for-embedding/loss-in-pipeline-split; how
+          // Llama 3 405B puts 126 layers on 16 stages).
+          const bool even = layers % pp == 0;
+          if (!even && (pp == 1 || (layers + 2) % pp)) continue;
           const int dp = gpus / (tp * cp * ep * pp);
           MeshSizes layout;
           layout[MeshAxis::kTp] = tp;
@@ -66,7 +72,8 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
           layout[MeshAxis::kDp] = dp;
           for (int mb : {1, 2, 4, 8}) {
             for (int v : {1, 2, 3, 4, 6, 8}) {
-              if (v > 1 && (pp == 1 || layers % (pp * v))) continue;
+              const long long chunks = static_cast<long long>(pp) * v;
+              if (v > 1 && (pp == 1 || (even ? layers % chunks : (layers + 2) % chunks))) continue;
               // More recomputation or sharding never runs faster: try the next only when the
               // previous does not fit.
               bool placed = false;
@@ -77,6 +84,7 @@ SearchResult search_layouts(const ModelConfig& model, const TrainingConfig& base
                   t.virtual_pipeline_stages = v;
                   t.recompute = r;
                   t.zero_stage = zero;
+                  t.embedding_in_split = t.loss_in_split = !even;
                   auto c = try_layout(model, t, layout, gpu, gpn, cost, o);
                   if (!c) break;  // does not divide (batch, vpp): no other setting will
                   ++out.enumerated;

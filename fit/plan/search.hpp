@@ -26,7 +26,7 @@ struct SearchResult {
 };
 
 /// Enumerates tp (powers of two dividing heads and KV heads; beyond one node allowed), cp
-/// (powers of two, seq % 2cp, only for sequences of 8k tokens or more), ep (powers of two dividing the experts), pp (divisors of the
+/// (powers of two, seq % 2cp, at least 4k tokens per rank), ep (powers of two dividing the experts), pp (divisors of the
 /// layers), dp = rest, micro-batch 1/2/4/8, vpp, recomputation none < selective < full (the
 /// next only when the previous does not fit) and ZeRO 1, then 3 (likewise). `base` carries the
 /// training flags (sequence, global batch, dtype...).
