@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "patterns/model_config.hpp"
 
@@ -76,6 +77,24 @@ OverlapSettings framework_overlap(Framework f, const TrainingConfig& t, const Me
       break;
   }
   return o;
+}
+
+double framework_bucket_bytes(Framework f, const OverlapSettings& o, long long dp, int grad_bytes) {
+  const double g = grad_bytes;
+  switch (f) {
+    case Framework::kMegatronLm:
+      // One bucket holds everything without overlap (a finite stand-in for no bucketing).
+      return o.grad_reduce ? std::max(40e6, 1e6 * static_cast<double>(dp)) * g
+                           : std::numeric_limits<double>::max();
+    case Framework::kMegatronBridge:
+      return 128.0 * 1024 * 1024 * g;
+    case Framework::kDeepSpeed:
+      return 5e8 * g;
+    case Framework::kFsdp:
+    case Framework::kDdp:
+      break;
+  }
+  return 25.0 * 1024 * 1024;
 }
 
 OverlapSettings best_overlap(const TrainingConfig& t, const MeshSizes& layout) {

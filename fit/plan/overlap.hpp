@@ -72,6 +72,15 @@ struct OverlapChoice {
   std::string describe(const TrainingConfig& train, const MeshSizes& layout) const;
 };
 
+/// The gradient bucket the framework reduces (and, with ZeRO-1/2, gathers) by, bytes:
+///   megatron-lm:     with grad_reduce max(40,000,000, 1,000,000 x dp) parameters, else one bucket
+///                    (megatron/core/distributed: bucket_size None -> that rule);
+///   megatron-bridge: 128 Mi parameters (CommOverlapConfig with dp > 1);
+///   fsdp, ddp:       25 MiB (DDP bucket_cap_mb = 25; FSDP reduces per layer anyway);
+///   deepspeed:       500,000,000 elements (reduce_bucket_size).
+/// Parameters count `grad_bytes` bytes each. `dp` is the gradient's replicas.
+double framework_bucket_bytes(Framework f, const OverlapSettings& overlap, long long dp, int grad_bytes);
+
 /// Per-step compute a transfer can hide behind, seconds per GPU at the step's pace.
 struct HidingCompute {
   double forward_s = 0, backward_s = 0;  ///< all micro-batches (backward includes recomputation)

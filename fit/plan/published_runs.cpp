@@ -117,14 +117,17 @@ struct RowReader {
     }
     return lo;
   }
-  /// Every free-text column joined, lower case: where the framework and era are named.
-  std::string context() const {
+  /// Free-text columns joined, lower case: `columns` of them.
+  std::string joined(std::initializer_list<const char*> columns) const {
     std::string s;
-    for (const char* col : {"group", "model", "zero_or_fsdp", "source", "verification", "precision"}) {
-      s += lowered(col) + " | ";
-    }
+    for (const char* col : columns) s += lowered(col) + " | ";
     return s;
   }
+  /// Where a row names its training stack (not the verification notes, which cite other
+  /// sources for the architecture).
+  std::string stack() const { return joined({"group", "model", "zero_or_fsdp", "source"}); }
+  /// Everything that may quote a launch flag.
+  std::string flags() const { return joined({"group", "model", "zero_or_fsdp", "source", "verification"}); }
 };
 
 /// One published run as validate prices it.
@@ -211,7 +214,7 @@ int read_zero_stage(const RowReader& r, std::vector<std::string>& notes) {
 
 /// The framework, from the row's free text, and any overlap flag the row names.
 OverlapChoice read_framework(const RowReader& r, int zero_stage, std::vector<std::string>& notes) {
-  const std::string c = r.context();
+  const std::string c = r.stack();
   OverlapChoice o;
   // Named training stacks first (a MaxText run on NVIDIA's DGXC pages is no NeMo run; NeMo
   // AutoModel is FSDP2), then the Megatron family, then what the sharding column says.
@@ -232,12 +235,13 @@ OverlapChoice read_framework(const RowReader& r, int zero_stage, std::vector<std
     notes.push_back("framework not named: Megatron-LM's overlap defaults");
   }
   // Flags the row quotes override the defaults.
-  if (contains(c, "overlap-param-gather") || contains(c, "overlap_param_gather")) {
+  const std::string f = r.flags();
+  if (contains(f, "overlap-param-gather") || contains(f, "overlap_param_gather")) {
     o.param_gather = true;
     o.grad_reduce = true;
   }
-  if (contains(c, "overlap-grad-reduce") || contains(c, "overlap_grad_reduce")) o.grad_reduce = true;
-  if (contains(c, "tp-comm-overlap") || contains(c, "tp_comm_overlap")) o.tp = true;
+  if (contains(f, "overlap-grad-reduce") || contains(f, "overlap_grad_reduce")) o.grad_reduce = true;
+  if (contains(f, "tp-comm-overlap") || contains(f, "tp_comm_overlap")) o.tp = true;
   return o;
 }
 
@@ -340,15 +344,17 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
   // layer's input kept, the layer recomputed), "AC 'full'"; "none", "no", "False" for none.
   const bool checkpointing = contains(rec, "checkpoint") && !contains(rec, "false") &&
                              !contains(rec, "without") && !contains(rec, "no ");
-  t.recompute = rec.rfind("no", 0) == 0 ? Recompute::kNone
+  t.recompute = r.unstated("recompute") || rec.rfind("no", 0) == 0 ? Recompute::kNone
                 : contains(rec, "selective") ? Recompute::kSelective
                 : contains(rec, "full") || checkpointing ? Recompute::kFull
                                                          : Recompute::kNone;
   if (r.unstated("recompute")) notes.push_back("no recomputation (not stated)");
   const std::string sp = r.lowered("seq_parallel");
-  if (sp.rfind("yes", 0) == 0 || sp.rfind("true", 0) == 0) {
+  const bool sp_stated = !r.unstated("seq_parallel");
+  if (sp_stated && (sp.rfind("yes", 0) == 0 || sp.rfind("true", 0) == 0)) {
     t.sequence_parallel = true;
-  } else if (sp.rfind("no", 0) == 0 || sp.rfind("false", 0) == 0 || layout[MeshAxis::kTp] == 1) {
+  } else if ((sp_stated && (sp.rfind("no", 0) == 0 || sp.rfind("false", 0) == 0)) ||
+             layout[MeshAxis::kTp] == 1) {
     t.sequence_parallel = false;
   } else {
     // Sequence parallelism appeared in Megatron in 2022 (Korthikanti et al.): on by default in
@@ -409,6 +415,9 @@ PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
   run.train = read_training(r, run.model, run.layout, notes);
   run.train.zero_stage = read_zero_stage(r, notes);
   run.options.overlap = read_framework(r, run.train.zero_stage, notes);
+  run.train.dp_bucket_bytes = framework_bucket_bytes(
+      run.options.overlap.framework, run.options.overlap.resolve(run.train, run.layout),
+      run.layout[MeshAxis::kDp] * run.layout[MeshAxis::kCp], run.train.grad_reduce_bytes);
   run.gpu = read_gpu(r, run.options, notes);
   if (run.train.fp8 && run.gpu.peak_fp8_tflops <= 0) {
     throw ConfigError(fmt::format("{}: fp8 on {}, which has no fp8 tensor cores", r.where("precision"), run.gpu.name));
