@@ -207,6 +207,16 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   const double linear_time_share =
       flops.linear / (linear_peak * linear_eff) /
       (flops.linear / (linear_peak * linear_eff) + flops.other / (bf16 * e.matmul_efficiency));
+  const double passes = o.elementwise_passes >= 0 ? o.elementwise_passes : elementwise_passes();
+  if (passes > 0 && gpu.hbm_tb_per_s > 0) {
+    // The fullest stage's layers, every micro-batch; full recomputation reruns the forward's
+    // share (a third) once more.
+    const double layers = static_cast<double>(in.shape.stage_layers.dense + in.shape.stage_layers.moe);
+    const double recompute = in.train.recompute == Recompute::kFull ? 4.0 / 3.0 : 1.0;
+    e.elementwise_s = passes * layer_elementwise_bytes(in) * layers *
+                      static_cast<double>(in.shape.micro_batches) * recompute / (gpu.hbm_tb_per_s * 1e12);
+    e.compute_s += e.elementwise_s;
+  }
 
   // Every row priced once; rows grouped by axis for the overlap model.
   const AxisRows by_axis = price_rows(in, step_traffic(in), gpus_per_node, cost, &e);

@@ -61,6 +61,8 @@ struct PlanOptions {
   /// usually is, fp8 runs included); validate passes the row's own.
   double mfu_peak_tflops = 0;
   double hbm_reserve = 0.05;     ///< fraction of HBM kept for the allocator and workspaces
+  /// elementwise_passes() (patterns/gpu_spec.hpp) when negative; calibration sets it.
+  double elementwise_passes = -1;
 };
 
 struct StepEstimate {
@@ -71,6 +73,9 @@ struct StepEstimate {
   double mfu_peak_tflops = 0;       ///< MFU's denominator per GPU
   std::string overlap;              ///< OverlapChoice::describe of the estimate's overlap
   double pace_factor = 1;  ///< pipeline_pace_factor
+  /// Of compute_s, the memory-bound work (layer_elementwise_bytes x passes / HBM bandwidth);
+  /// the ceiling leaves it out (perfectly fused).
+  double elementwise_s = 0;
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
   double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0, zero_total_s = 0;  ///< before overlap
@@ -103,7 +108,8 @@ double pipeline_pace_factor(const TrafficInputs& in);
 /// `gpus_per_node` consecutive ranks.
 ///   compute  = per GPU, at the pace of the slowest stage (pipeline_pace_factor): the
 ///              transformer block's linear GEMMs at the bf16 peak x matmul efficiency (fp8:
-///              fp8 peak x fp8 efficiency), attention and the output layer at bf16
+///              fp8 peak x fp8 efficiency), attention and the output layer at bf16, plus the
+///              memory-bound work (layer_elementwise_bytes x passes / HBM bandwidth)
 ///   exposed  = each axis's rows through exposed_seconds (overlap.hpp) with the framework's
 ///              overlap (options.overlap); CP beyond the attention compute it overlaps; EP whole
 ///   bubble   = (p - 1)/(v m) x (compute + TP + CP + EP)

@@ -5,26 +5,50 @@
 #include "patterns/model_config.hpp"
 
 namespace meshbench::plan {
-ClusterSpec cluster_spec(const std::string& name) {
-  if (name == "dgx-a100") {
-    // NVLink3: 300 GB/s per direction per GPU, ~230 GB/s all-reduce busbw in nccl-tests (the
-    // A100 table in shared/data reaches 232); 8x HDR InfiniBand: 25 GB/s per GPU.
-    return {"dgx-a100", 8, {2.5, 230.0}, {6.0, 23.0},
-            "ASSUMED from spec sheets: NVLink3 230 GB/s busbw, 2.5 us/step; 8x HDR 23 GB/s per "
-            "GPU, 6 us/step"};
-  }
-  if (name == "dgx-h100") {
-    // NVLink4: 450 GB/s per direction per GPU, ~360 GB/s ring busbw; 8x NDR: 50 GB/s per GPU.
-    return {"dgx-h100", 8, {2.5, 360.0}, {6.0, 45.0},
-            "ASSUMED from spec sheets: NVLink4 360 GB/s busbw, 2.5 us/step; 8x NDR 45 GB/s per "
-            "GPU, 6 us/step"};
-  }
-  throw ConfigError(fmt::format("--cluster: unknown cluster '{}' (dgx-a100, dgx-h100, or give "
-                                "--profile)", name));
-}
+
+namespace {
+
+// Achieved fractions of line rate and per-step latencies (ASSUMED; see hardware.hpp).
+constexpr double kScaleUpFraction = 0.8, kScaleOutFraction = 0.9;
+constexpr double kScaleUpAlphaUs = 2.5, kScaleOutAlphaUs = 6.0;
+
+}  // namespace
 
 ClusterSpec cluster_for(const GpuSpec& gpu) {
-  return cluster_spec(gpu.generation == "ampere" ? "dgx-a100" : "dgx-h100");
+  if (gpu.scaleup_gb_per_s <= 0 || gpu.scaleout_gb_per_s <= 0) {
+    throw ConfigError(fmt::format(
+        "--gpu {}: patterns/data/accelerators.csv has no {} figure for its usual system; give "
+        "--profile (measured links) or --cluster", gpu.name,
+        gpu.scaleup_gb_per_s <= 0 ? "scale-up" : "scale-out"));
+  }
+  ClusterSpec c;
+  c.name = gpu.name + "-system";
+  c.gpus_per_node = gpu.ranks_per_node;
+  c.intra = {kScaleUpAlphaUs, kScaleUpFraction * gpu.scaleup_gb_per_s};
+  c.inter = {kScaleOutAlphaUs, kScaleOutFraction * gpu.scaleout_gb_per_s};
+  c.note = fmt::format("ASSUMED from patterns/data/accelerators.csv ({}): scale-up {:.0f} GB/s "
+                       "busbw, {} us/step; NIC {:.1f} GB/s per GPU, {} us/step",
+                       gpu.label, c.intra.bw_GBps, kScaleUpAlphaUs, c.inter.bw_GBps,
+                       kScaleOutAlphaUs);
+  return c;
+}
+
+ClusterSpec cluster_spec(const std::string& name) {
+  if (name == "dgx-a100" || name == "dgx-h100") {
+    ClusterSpec c = cluster_for(gpu_spec(name == "dgx-a100" ? "a100-80g" : "h100"));
+    c.name = name;
+    return c;
+  }
+  const std::string suffix = "-system";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    try {
+      return cluster_for(gpu_spec(name.substr(0, name.size() - suffix.size())));
+    } catch (const ConfigError&) {
+      // fall through to the list of names
+    }
+  }
+  throw ConfigError(fmt::format("--cluster: unknown cluster '{}' (dgx-a100, dgx-h100, <gpu>-system "
+                                "such as b200-system, or give --profile)", name));
 }
 
 }  // namespace meshbench::plan

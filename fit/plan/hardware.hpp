@@ -26,11 +26,16 @@ struct ClusterSpec {
   std::string note;  ///< where the numbers come from
 };
 
-/// dgx-a100 (NVLink3 + 8x HDR 200 Gb/s) or dgx-h100 (NVLink4 + 8x NDR 400 Gb/s). Throws
-/// ConfigError for other names.
-ClusterSpec cluster_spec(const std::string& name);
-
-/// The spec-sheet cluster of a GPU's generation (ampere: dgx-a100, hopper and later: dgx-h100).
+/// The usual system of an accelerator, from its row of patterns/data/accelerators.csv: the
+/// scale-up link at 80% of its per-direction line rate (NCCL's ring busbw on DGX: 232 of 300
+/// GB/s on A100 in shared/data/nccl-tests, about 360 of 450 on H100) with 2.5 us per step, the
+/// per-GPU NIC at 90% of line rate with 6 us per step; figures printed as ASSUMED. Throws
+/// ConfigError when the table has no scale-up or scale-out figure for it (give --profile).
 ClusterSpec cluster_for(const GpuSpec& gpu);
+
+/// By name: "dgx-a100", "dgx-h100" (the usual systems of a100-80g and h100), or "<id>-system"
+/// for any accelerator of the table ("b200-system", "gb200-system"). Throws ConfigError for
+/// other names.
+ClusterSpec cluster_spec(const std::string& name);
 
 }  // namespace meshbench::plan

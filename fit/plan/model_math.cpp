@@ -31,6 +31,14 @@ double hardware_flops(const ModelConfig& m, double global_batch, double seq_leng
   return model_flops(m, global_batch, seq_length) + extra;
 }
 
+double layer_elementwise_bytes(const TrafficInputs& in) {
+  const double s = static_cast<double>(in.shape.seq_per_rank);
+  const double b = static_cast<double>(in.train.micro_batch_size);
+  const double h = static_cast<double>(in.model.hidden_size);
+  const double t = in.layout[MeshAxis::kTp];
+  return s * b * h * (in.train.sequence_parallel ? 34 / t : 10 + 24 / t);
+}
+
 double layer_activation_bytes(const TrafficInputs& in) {
   const double s = static_cast<double>(in.shape.seq_per_rank);
   const double b = static_cast<double>(in.train.micro_batch_size);

@@ -44,6 +44,14 @@ double hardware_flops(const ModelConfig& m, double global_batch, double seq_leng
 ///   full recompute:        2 s b h             (SP: 2 s b h / t): only the layer input is kept
 double layer_activation_bytes(const TrafficInputs& in);
 
+/// HBM bytes one GPU's memory-bound work (norms, activations, dropout, residuals, RoPE: all
+/// but the GEMMs and the attention kernel) moves for one layer and one micro-batch, taken
+/// proportional to what the layer stores for backward (Korthikanti et al. 2022, Table 2,
+/// without the attention scores a fused attention kernel never writes): s b h (34/t) with
+/// sequence parallelism, s b h (10 + 24/t) without; times kElementwisePasses (how often those
+/// bytes cross HBM in forward and backward, fitted: gpu_spec.hpp).
+double layer_elementwise_bytes(const TrafficInputs& in);
+
 struct MemoryBreakdown {
   double weights = 0, gradients = 0, optimizer = 0, activations = 0;
   int stage = 0;  ///< the pipeline stage it is for

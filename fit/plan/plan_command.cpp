@@ -86,7 +86,11 @@ Cluster make_cluster(const ClusterOptions& o) {
   }
   c.efficiency_source = o.matmul_efficiency
                             ? "--matmul-efficiency"
-                            : fmt::format("calibrated for {} on published runs", c.gpu.generation);
+                            : c.gpu.efficiency_from == c.gpu.generation
+                                  ? fmt::format("calibrated for {} on published runs", c.gpu.generation)
+                                  : fmt::format("calibrated for {} on published runs, assumed for {} "
+                                                "(no published {} runs in the calibration)",
+                                                c.gpu.efficiency_from, c.gpu.generation, c.gpu.generation);
   if (!o.profile.empty()) {
     fit::Profile profile = fit::read_profile(o.profile);
     // A profile with `meshbench gemm` figures gives the matmul efficiency measured at the

@@ -424,6 +424,12 @@ PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
   }
   run.gpus_per_node = static_cast<int>(r.optional_integer("gpus_per_node", kMaxMeshRanks).value_or(8));
   if (r.unstated("gpus_per_node")) notes.push_back("8 GPUs per node (not stated)");
+  // The planner's node is what the scale-up link joins: an NVL72 rack, not its 4-GPU trays.
+  if (run.gpu.scaleup_domain > run.gpus_per_node && run.gpu.scaleup_domain <= kMaxMeshRanks) {
+    notes.push_back(fmt::format("{} GPUs per NVLink domain ({}), not {} per node", run.gpu.scaleup_domain,
+                                run.gpu.label, run.gpus_per_node));
+    run.gpus_per_node = run.gpu.scaleup_domain;
+  }
   return run;
 }
 
@@ -438,7 +444,7 @@ constexpr const char* kColumns[] = {
     "gpus_total", "reported_mfu_pct", "derived_mfu_pct"};
 
 Validation validate_runs(const std::filesystem::path& file,
-                         const std::map<std::string, double>& efficiency) {
+                         const std::map<std::string, double>& efficiency, double elementwise_passes) {
   const CsvTable table = CsvTable::read(file);
   for (const char* col : kColumns) table.column(col);  // throws InputError naming the column
   Validation v;
@@ -465,10 +471,11 @@ Validation validate_runs(const std::filesystem::path& file,
                                      100 * c.reported_mfu));
       }
       PublishedRun run = read_run(r, c.assumptions);
-      c.gpu_generation = run.gpu.generation;
-      if (const auto it = efficiency.find(run.gpu.generation); it != efficiency.end()) {
+      c.gpu_generation = run.gpu.efficiency_from;
+      if (const auto it = efficiency.find(run.gpu.efficiency_from); it != efficiency.end()) {
         run.options.matmul_efficiency = it->second;
       }
+      run.options.elementwise_passes = elementwise_passes;
       c.framework = run.options.overlap.describe(run.train, run.layout);
       const TrafficInputs in = make_traffic_inputs(run.model, run.train, run.layout);
       const auto cost = spec_sheet_cost(cluster_for(run.gpu));
@@ -506,6 +513,7 @@ nlohmann::json validation_json(const Validation& v) {
                     {"reported_mfu", c.reported_mfu}, {"reported_from", c.reported_from},
                     {"ceiling_mfu", c.ceiling_mfu}, {"rel_err", c.rel_err},
                     {"matmul_efficiency", c.estimate.matmul_efficiency},
+                    {"generation", c.gpu_generation},
                     {"step_s", c.estimate.step_s}, {"ceiling_step_s", c.estimate.ceiling_step_s},
                     {"precision", c.estimate.fp8 ? "fp8" : "bf16"},
                     {"mfu_peak_tflops_per_gpu", c.estimate.mfu_peak_tflops},
@@ -526,50 +534,86 @@ nlohmann::json validation_json(const Validation& v) {
                        {"rows_skipped", skipped}}}};
 }
 
-std::map<std::string, GenerationFit> calibrate_efficiency(const std::filesystem::path& file) {
-  // |rel err| of every row at every efficiency of the grid, by generation (rows in file order).
-  constexpr int kLo = 30, kHi = 100;
-  std::map<std::string, std::vector<std::vector<double>>> errs;  // gen -> [grid][row]
-  for (int i = kLo; i <= kHi; ++i) {
-    const double e = i / 100.0;
-    const Validation v = validate_runs(file, {{"ampere", e}, {"hopper", e}, {"blackwell", e}});
-    std::map<std::string, std::vector<double>> here;
-    for (const RunCheck& c : v.rows) here[c.gpu_generation].push_back(std::abs(c.rel_err));
-    for (auto& [gen, list] : here) errs[gen].push_back(std::move(list));
+Calibration calibrate(const std::filesystem::path& file) {
+  constexpr int kLo = 30, kHi = 100, kPassesMax = 30;
+  // errs[k][e][gen]: |rel err| of the generation's rows (file order) at passes k, efficiency e.
+  using ByGeneration = std::map<std::string, std::vector<double>>;
+  std::vector<std::vector<ByGeneration>> errs(kPassesMax + 1);
+  for (int k = 0; k <= kPassesMax; ++k) {
+    for (int i = kLo; i <= kHi; ++i) {
+      const double e = i / 100.0;
+      const Validation v = validate_runs(file, {{"ampere", e}, {"hopper", e}}, k);
+      ByGeneration here;
+      for (const RunCheck& c : v.rows) here[c.gpu_generation].push_back(std::abs(c.rel_err));
+      errs[static_cast<std::size_t>(k)].push_back(std::move(here));
+    }
   }
-  // The grid index minimising the median over the rows, leaving out row `skip` (-1: none).
-  auto best_index = [](const std::vector<std::vector<double>>& grid, long long skip) {
-    std::size_t best = 0;
+  const ByGeneration& shape = errs[0][0];
+  // The fit without row `skip` of generation `skip_gen` ("" : none): passes index and, per
+  // generation, the efficiency index; each generation's efficiency minimises its own median
+  // for a given passes, the passes minimise the median over all kept rows.
+  struct Fit { std::size_t k = 0; std::map<std::string, std::size_t> e; };
+  auto kept = [&](const std::vector<double>& list, const std::string& gen,
+                  const std::string& skip_gen, std::size_t skip) {
+    std::vector<double> out;
+    for (std::size_t r = 0; r < list.size(); ++r) {
+      if (!(gen == skip_gen && r == skip)) out.push_back(list[r]);
+    }
+    return out;
+  };
+  auto fit_without = [&](const std::string& skip_gen, std::size_t skip) {
+    Fit best;
     double best_err = std::numeric_limits<double>::infinity();
-    for (std::size_t g = 0; g < grid.size(); ++g) {
-      std::vector<double> kept;
-      for (std::size_t r = 0; r < grid[g].size(); ++r) {
-        if (static_cast<long long>(r) != skip) kept.push_back(grid[g][r]);
+    for (std::size_t k = 0; k < errs.size(); ++k) {
+      Fit f;
+      f.k = k;
+      std::vector<double> all;
+      for (const auto& [gen, rows] : shape) {
+        double gen_best = std::numeric_limits<double>::infinity();
+        for (std::size_t e = 0; e < errs[k].size(); ++e) {
+          const std::vector<double> list = kept(errs[k][e].at(gen), gen, skip_gen, skip);
+          if (list.empty()) continue;
+          const double m = fit::median(list);
+          if (m < gen_best) {
+            gen_best = m;
+            f.e[gen] = e;
+          }
+        }
+        const std::vector<double> chosen = kept(errs[k][f.e[gen]].at(gen), gen, skip_gen, skip);
+        all.insert(all.end(), chosen.begin(), chosen.end());
       }
-      const double m = fit::median(kept);
+      const double m = all.empty() ? 0 : fit::median(all);
       if (m < best_err) {
         best_err = m;
-        best = g;
+        best = f;
       }
     }
     return best;
   };
-  std::map<std::string, GenerationFit> out;
-  for (const auto& [gen, grid] : errs) {
-    GenerationFit f;
-    const std::size_t all = best_index(grid, -1);
-    f.efficiency = (kLo + static_cast<int>(all)) / 100.0;
-    f.rows = static_cast<int>(grid[all].size());
-    f.in_sample_median = fit::median(grid[all]);
-    std::vector<double> loo;
-    for (std::size_t r = 0; f.rows > 1 && r < grid[all].size(); ++r) {
-      loo.push_back(grid[best_index(grid, static_cast<long long>(r))][r]);
+  Calibration out;
+  const Fit full = fit_without("", 0);
+  out.elementwise_passes = static_cast<double>(full.k);
+  std::vector<double> in_sample, loo_all;
+  for (const auto& [gen, rows] : shape) {
+    GenerationFit g;
+    g.efficiency = (kLo + static_cast<int>(full.e.at(gen))) / 100.0;
+    const std::vector<double>& fitted = errs[full.k][full.e.at(gen)].at(gen);
+    g.rows = static_cast<int>(fitted.size());
+    g.in_sample_median = fit::median(fitted);
+    in_sample.insert(in_sample.end(), fitted.begin(), fitted.end());
+    for (std::size_t r = 0; g.rows > 1 && r < fitted.size(); ++r) {
+      const Fit f = fit_without(gen, r);
+      g.loo_errors.push_back(errs[f.k][f.e.at(gen)].at(gen)[r]);
     }
-    f.loo_median = loo.empty() ? std::nan("") : fit::median(loo);
-    f.loo_max = loo.empty() ? std::nan("") : *std::max_element(loo.begin(), loo.end());
-    f.loo_errors = loo;
-    out[gen] = f;
+    g.loo_median = g.loo_errors.empty() ? std::nan("") : fit::median(g.loo_errors);
+    g.loo_max = g.loo_errors.empty() ? std::nan("")
+                                     : *std::max_element(g.loo_errors.begin(), g.loo_errors.end());
+    loo_all.insert(loo_all.end(), g.loo_errors.begin(), g.loo_errors.end());
+    out.generations[gen] = std::move(g);
   }
+  out.in_sample_median = in_sample.empty() ? 0 : fit::median(in_sample);
+  out.loo_median = loo_all.empty() ? std::nan("") : fit::median(loo_all);
+  out.loo_max = loo_all.empty() ? std::nan("") : *std::max_element(loo_all.begin(), loo_all.end());
   return out;
 }
 

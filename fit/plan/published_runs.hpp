@@ -35,7 +35,8 @@ struct Validation {
 /// generation (`efficiency` overrides it per generation name: "ampere", "hopper").
 /// Throws fit::InputError naming the file, line and column for an unreadable table.
 Validation validate_runs(const std::filesystem::path& file,
-                         const std::map<std::string, double>& efficiency = {});
+                         const std::map<std::string, double>& efficiency = {},
+                         double elementwise_passes = -1);
 
 /// `rows` (row_id, predicted_mfu, reported_mfu, ceiling_mfu, rel_err, ...) and `summary`
 /// (median_abs_rel_err, max_abs_rel_err, ceiling_violations, rows_used, rows_skipped).
@@ -45,15 +46,26 @@ nlohmann::json validation_json(const Validation& v);
 struct GenerationFit {
   double efficiency = 0;          ///< in [0.30, 1.00], step 0.01: minimises the median |rel err|
   int rows = 0;                   ///< rows of the generation it was fitted on
-  double in_sample_median = 0;    ///< median |rel err| with the efficiency fitted on all rows
-  /// Leave-one-out: each row priced with the efficiency fitted on the generation's other rows;
-  /// the median of those |rel err| (the accuracy to quote; nan with one row).
+  double in_sample_median = 0;    ///< median |rel err| with everything fitted on all rows
+  /// Leave-one-out: each row priced with every constant refitted on the other rows; the median
+  /// of those |rel err| over this generation's rows (the accuracy to quote; nan with one row).
   double loo_median = 0;
   double loo_max = 0;
   std::vector<double> loo_errors;  ///< the leave-one-out |rel err| of each row, file order
 };
 
-/// Per generation ("ampere", "hopper", ...), the fitted efficiency and its leave-one-out error.
-std::map<std::string, GenerationFit> calibrate_efficiency(const std::filesystem::path& file);
+/// The constants `calibrate` fits together: one elementwise_passes for all generations
+/// (patterns/gpu_spec.hpp; grid 0..30, step 1) and one matmul efficiency per generation,
+/// minimising the median |relative error| over every row.
+struct Calibration {
+  double elementwise_passes = 0;
+  std::map<std::string, GenerationFit> generations;  ///< "ampere", "hopper", ...
+  double in_sample_median = 0;  ///< all rows, everything fitted on all rows
+  double loo_median = 0;        ///< all rows, each with everything refitted without it
+  double loo_max = 0;
+};
+
+/// Fits the calibration on `file`'s rows and leaves each row out in turn.
+Calibration calibrate(const std::filesystem::path& file);
 
 }  // namespace meshbench::plan

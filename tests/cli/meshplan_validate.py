@@ -2,11 +2,13 @@
 """meshplan validate on the public runs: the targets of the MFU model.
 
 usage: meshplan_validate.py MESHPLAN CSV   (exit 77 = skipped when CSV is absent)
-Asserts: every row used, median |relative error| <= 10%, ceiling >= reported in every row, and
-the JSON keys the issue names.
+Asserts: every row used, median |relative error| <= 10%, ceiling >= reported in every row, the
+JSON keys the issue names, a leave-one-out median |error| <= 10% from --calibrate, and that the
+efficiencies validate uses are the ones --calibrate fits.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -33,6 +35,20 @@ if s["ceiling_violations"] != 0:
     failed.append(f"{s['ceiling_violations']} ceiling violations")
 if s["rows_used"] < 17 or s["rows_skipped"]:
     failed.append(f"rows used {s['rows_used']}, skipped {s['rows_skipped']}")
+# The calibration's honest figure: every constant refitted without each row in turn.
+cal = subprocess.run([meshplan, "validate", table, "--calibrate"], capture_output=True, text=True,
+                     check=True, timeout=120).stdout
+print(cal.strip())
+loo = re.search(r"all generations: leave-one-out median \|error\| ([0-9.]+)%", cal)
+if not loo:
+    failed.append("--calibrate printed no leave-one-out figure")
+elif float(loo.group(1)) > 10.0:
+    failed.append(f"leave-one-out median |error| {loo.group(1)}% > 10%")
+# The shipped constants are the calibrated ones (a model change without recalibration fails).
+for gen, eff in re.findall(r"^(\w+): matmul efficiency ([0-9.]+)", cal, re.M):
+    used = {round(r["matmul_efficiency"], 2) for r in doc["rows"] if r.get("generation") == gen}
+    if used and used != {float(eff)}:
+        failed.append(f"{gen}: validate uses efficiency {sorted(used)}, --calibrate fits {eff}")
 for f in failed:
     print("FAILED: " + f)
 sys.exit(1 if failed else 0)

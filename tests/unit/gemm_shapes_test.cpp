@@ -101,7 +101,11 @@ TEST(GpuSpec, NamesTheCudaRuntimeReports) {
   EXPECT_EQ(gpu_spec("NVIDIA H100 PCIe").name, "h100-pcie");
   EXPECT_EQ(gpu_spec("NVIDIA H200").name, "h200");
   EXPECT_EQ(gpu_spec("NVIDIA A100-SXM4-40GB").name, "a100-40g");
-  EXPECT_THROW(gpu_spec("Tesla V100-SXM2-32GB"), ConfigError);
+  EXPECT_EQ(gpu_spec("Tesla V100-SXM2-32GB").name, "v100");
+  EXPECT_EQ(gpu_spec("DGX-GB200 (NVL72)").name, "gb200");  // the longest alias wins over b200
+  EXPECT_EQ(gpu_spec("A100-SXM4-80GB (Selene DGX A100)").name, "a100-80g");
+  EXPECT_EQ(gpu_spec("AMD Instinct MI300X").name, "mi300x");
+  EXPECT_THROW(gpu_spec("Tesla K80"), ConfigError);
 }
 
 }  // namespace
