@@ -18,7 +18,7 @@ namespace {
 using namespace meshbench;
 using namespace meshbench::plan;
 
-int run_validate(const std::string& file, const std::string& format, bool calibrate) {
+int run_validate(const std::string& file, const std::string& format, bool calibrate, bool search) {
   if (calibrate) {
     const Calibration c = plan::calibrate(file);
     fmt::print("elementwise passes {:.0f} (all generations) and, per generation, the matmul "
@@ -33,7 +33,7 @@ int run_validate(const std::string& file, const std::string& format, bool calibr
                100 * c.loo_max, 100 * c.in_sample_median);
     return 0;
   }
-  const Validation v = validate_runs(file);
+  const Validation v = validate_runs(file, {}, -1, search);
   if (format == "json") {
     std::cout << validation_json(v).dump(2) << "\n";
     return 0;
@@ -50,10 +50,23 @@ int run_validate(const std::string& file, const std::string& format, bool calibr
                100 * c.ceiling_mfu, 100 * c.rel_err, assumed,
                c.ceiling_mfu < c.reported_mfu ? "  CEILING BELOW REPORTED" : "");
   }
+  if (search) {
+    fmt::print("# the team's layout among search's (same model, GPUs, batch, precision, framework):\n"
+               "# {:>4} {:>6} {:>7} {:>9} {:>9}  {}\n", "row", "rank", "of", "top MFU", "gap", "top choice");
+    for (const RunCheck& c : v.rows) {
+      const SearchComparison& x = *c.search;
+      fmt::print("  {:>4} {:>6} {:>7} {:>8.1f}% {:>+8.1f}  {}{}\n", c.row_id,
+                 x.rank > 0 ? std::to_string(x.rank) : "-", x.ranked, 100 * x.top_mfu, 100 * x.gap,
+                 x.top_label, x.rank > 0 ? "" : "  (" + x.why_unranked + ")");
+    }
+  }
   for (const auto& [id, why] : v.skipped) fmt::print("  {:>4} skipped: {}\n", id, why);
   fmt::print("# {} rows: median |relative error| {:.1f}%, max {:.1f}%, ceiling below reported in "
              "{} row(s)\n", v.rows.size(), 100 * v.median_abs_rel_err, 100 * v.max_abs_rel_err,
              v.ceiling_violations);
+  if (search) {
+    fmt::print("# search's top choice is the team's layout in {} of {} rows\n", v.top_is_team, v.searched);
+  }
   return 0;
 }
 
@@ -75,13 +88,17 @@ int main(int argc, char** argv) {
   validate->add_option("--format", validate_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  bool with_search = false;
+  validate->add_flag("--search", with_search,
+                     "Also search layouts for each row: the rank of the team's layout and the MFU gap "
+                     "to the top choice");
   validate->add_flag("--calibrate", calibrate,
                      "Print the matmul efficiency per GPU generation that minimises the median error");
   try {
     app.parse(argc, argv);
     if (plan_cmd->parsed()) return run_plan(plan_options);
     if (search_cmd->parsed()) return run_search(search_options);
-    return run_validate(validate_file, validate_format, calibrate);
+    return run_validate(validate_file, validate_format, calibrate, with_search);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -443,8 +443,49 @@ constexpr const char* kColumns[] = {
     "vpp_interleave", "zero_or_fsdp", "gpu", "peak_tflops_per_gpu", "gpus_per_node",
     "gpus_total", "reported_mfu_pct", "derived_mfu_pct"};
 
+namespace {
+
+bool same_mesh(const MeshSizes& a, const MeshSizes& b) {
+  for (MeshAxis x : {MeshAxis::kTp, MeshAxis::kCp, MeshAxis::kEp, MeshAxis::kPp, MeshAxis::kDp}) {
+    if (a[x] != b[x]) return false;
+  }
+  return true;
+}
+
+/// Where the team's layout ranks among search's for the run's model, GPUs, batch and options.
+SearchComparison compare_with_search(const PublishedRun& run, const StepEstimate& team,
+                                     const CommCost& cost) {
+  TrainingConfig base = run.train;
+  base.embedding_in_split = base.loss_in_split = false;
+  base.first_stage_layers = base.last_stage_layers = 0;
+  const SearchResult r = search_layouts(run.model, base, run.layout.product(), run.gpu,
+                                        run.gpus_per_node, cost, run.options);
+  SearchComparison s;
+  s.ranked = static_cast<long long>(r.ranked.size());
+  if (r.ranked.empty()) {
+    s.why_unranked = "search finds no layout that fits";
+    return s;
+  }
+  s.top_label = r.ranked.front().label();
+  s.top_mfu = r.ranked.front().estimate.mfu;
+  s.gap = s.top_mfu - team.mfu;
+  s.top_is_team = same_mesh(r.ranked.front().inputs.layout, run.layout);
+  for (std::size_t i = 0; i < r.ranked.size(); ++i) {
+    if (same_mesh(r.ranked[i].inputs.layout, run.layout)) {
+      s.rank = static_cast<int>(i) + 1;
+      return s;
+    }
+  }
+  s.why_unranked = "the team's mesh is not among the layouts search keeps (it does not fit in the "
+                   "planner's memory model, or search does not enumerate it)";
+  return s;
+}
+
+}  // namespace
+
 Validation validate_runs(const std::filesystem::path& file,
-                         const std::map<std::string, double>& efficiency, double elementwise_passes) {
+                         const std::map<std::string, double>& efficiency, double elementwise_passes,
+                         bool with_search) {
   const CsvTable table = CsvTable::read(file);
   for (const char* col : kColumns) table.column(col);  // throws InputError naming the column
   Validation v;
@@ -483,6 +524,7 @@ Validation validate_runs(const std::filesystem::path& file,
       c.predicted_mfu = c.estimate.mfu;
       c.ceiling_mfu = c.estimate.mfu_ceiling;
       c.rel_err = (c.predicted_mfu - c.reported_mfu) / c.reported_mfu;
+      if (with_search) c.search = compare_with_search(run, c.estimate, *cost);
       v.rows.push_back(std::move(c));
     } catch (const InputError& e) {  // a row it cannot price is skipped with the reason
       v.skipped.emplace_back(id, e.what());
@@ -501,6 +543,10 @@ Validation validate_runs(const std::filesystem::path& file,
     errs.push_back(std::abs(c.rel_err));
     v.max_abs_rel_err = std::max(v.max_abs_rel_err, std::abs(c.rel_err));
     if (c.ceiling_mfu < c.reported_mfu) ++v.ceiling_violations;
+    if (c.search) {
+      ++v.searched;
+      if (c.search->top_is_team) ++v.top_is_team;
+    }
   }
   v.median_abs_rel_err = fit::median(errs);
   return v;
@@ -523,6 +569,12 @@ nlohmann::json validation_json(const Validation& v) {
                                 {"dp", c.estimate.dp_s}, {"zero", c.estimate.zero_s},
                                 {"cp", c.estimate.cp_s}, {"ep", c.estimate.ep_s}}},
                     {"assumptions", c.assumptions}});
+    if (c.search) {
+      const SearchComparison& x = *c.search;
+      rows.back()["search"] = {{"ranked", x.ranked}, {"rank", x.rank}, {"why_unranked", x.why_unranked},
+                               {"top_label", x.top_label}, {"top_mfu", x.top_mfu}, {"gap", x.gap},
+                               {"top_is_team", x.top_is_team}};
+    }
   }
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& [id, why] : v.skipped) skipped.push_back({{"row_id", id}, {"reason", why}});
@@ -531,6 +583,8 @@ nlohmann::json validation_json(const Validation& v) {
                        {"max_abs_rel_err", v.max_abs_rel_err},
                        {"ceiling_violations", v.ceiling_violations},
                        {"rows_used", v.rows.size()},
+                       {"rows_searched", v.searched},
+                       {"top_choice_is_team_layout", v.top_is_team},
                        {"rows_skipped", skipped}}}};
 }
 

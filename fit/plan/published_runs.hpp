@@ -7,12 +7,26 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fit/plan/estimate.hpp"
+#include "fit/plan/search.hpp"
 
 namespace meshbench::plan {
+
+/// The team's layout among those `search` ranks for the same model, GPU count, batch,
+/// precision and framework (the chapter's project idea).
+struct SearchComparison {
+  long long ranked = 0;       ///< layouts that divide and fit
+  int rank = 0;               ///< 1-based rank of the best candidate with the team's mesh; 0: not among them
+  std::string why_unranked;   ///< when rank is 0
+  std::string top_label;      ///< Candidate::label of the top choice
+  double top_mfu = 0;         ///< its MFU estimate
+  double gap = 0;             ///< top_mfu - the team's layout's MFU estimate (fraction of peak)
+  bool top_is_team = false;   ///< the top choice has the team's tp, cp, pp, dp and ep
+};
 
 struct RunCheck {
   std::string row_id, model, gpu_generation;
@@ -22,6 +36,7 @@ struct RunCheck {
   std::vector<std::string> assumptions;  ///< fields the row left open and what was assumed
   std::string framework;                 ///< the overlap assumed (OverlapChoice::describe)
   StepEstimate estimate;
+  std::optional<SearchComparison> search;  ///< with validate --search
 };
 
 struct Validation {
@@ -29,14 +44,16 @@ struct Validation {
   std::vector<std::pair<std::string, std::string>> skipped;  ///< row_id, reason
   double median_abs_rel_err = 0, max_abs_rel_err = 0;
   int ceiling_violations = 0;  ///< rows whose ceiling is below the reported MFU
+  int searched = 0, top_is_team = 0;  ///< with --search: rows searched, top choice = the team's
 };
 
 /// Checks every row of `file` with the GPU's spec-sheet cluster, the efficiency of its
 /// generation (`efficiency` overrides it per generation name: "ampere", "hopper").
 /// Throws fit::InputError naming the file, line and column for an unreadable table.
+/// With `with_search`, every priced row also gets its SearchComparison.
 Validation validate_runs(const std::filesystem::path& file,
                          const std::map<std::string, double>& efficiency = {},
-                         double elementwise_passes = -1);
+                         double elementwise_passes = -1, bool with_search = false);
 
 /// `rows` (row_id, predicted_mfu, reported_mfu, ceiling_mfu, rel_err, ...) and `summary`
 /// (median_abs_rel_err, max_abs_rel_err, ceiling_violations, rows_used, rows_skipped).

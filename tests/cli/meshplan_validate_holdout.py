@@ -31,6 +31,29 @@ for r in doc["summary"]["rows_skipped"]:
 s = doc["summary"]
 print(f"held-out rows: {len(ids)}, priced {len(priced)}, skipped {len(skipped)}; median |rel err| "
       f"{s['median_abs_rel_err']:.3f}, ceiling below reported in {s['ceiling_violations']}")
+# --search: each priced row gets the team's rank among search's layouts (or why it has none).
+run = subprocess.run([meshplan, "validate", table, "--format", "json", "--search"],
+                     capture_output=True, text=True, timeout=300)
+searched = json.loads(run.stdout) if run.returncode == 0 else None
+if searched is None:
+    failed.append(f"--search: exit {run.returncode}: {run.stderr.strip()}")
+else:
+    tops = 0
+    for r in searched["rows"]:
+        x = r.get("search")
+        if x is None:
+            failed.append(f"{r['row_id']}: --search gave no comparison")
+            continue
+        if x["rank"] < 1 and not x["why_unranked"]:
+            failed.append(f"{r['row_id']}: unranked without a reason")
+        if x["rank"] > x["ranked"]:
+            failed.append(f"{r['row_id']}: rank {x['rank']} of {x['ranked']}")
+        if abs(x["gap"] - (x["top_mfu"] - r["predicted_mfu"])) > 1e-9:
+            failed.append(f"{r['row_id']}: gap {x['gap']} is not top - team")
+        tops += bool(x["top_is_team"])
+    if tops != searched["summary"]["top_choice_is_team_layout"]:
+        failed.append("the summary's top-choice count disagrees with the rows")
+    print(f"--search: top choice = the team's layout in {tops} of {len(searched['rows'])} rows")
 # Regression guards at the targets for runs outside the calibration.
 if len(priced) < 0.75 * len(ids):
     failed.append(f"priced {len(priced)} of {len(ids)} rows, under three quarters")
