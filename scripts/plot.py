@@ -11,6 +11,11 @@ vs size, and the ratio to the first); a folder of `meshbench pairs` (pairs.csv, 
 gets pairs_heatmap.png (latency and bandwidth of every node pair); a folder of `meshbench accept`
 (groups.csv) gets accept_nodes.png and accept_rails.png (each node's and rail's figure of every
 check against its baseline) and, with a pair matrix, pairs_heatmap.png.
+
+usage: /usr/bin/python3 scripts/plot.py SEARCH.json
+reads the JSON of `meshplan search --format json` and writes SEARCH_pareto.png beside it: memory
+per GPU against MFU estimate, every layout that fits a point, the Pareto front (the most MFU for
+the memory) joined, the best layout and the decision tree's pick labelled.
 Needs Debian's python3-matplotlib (run it with /usr/bin/python3, see MACHINE_NOTES).
 """
 import csv
@@ -281,10 +286,69 @@ def plot_accept_groups(path, run_dir):
     return written
 
 
+def pareto_front(points):
+    """The points no other beats on both axes (less memory and more MFU): by memory, each one
+    with more MFU than every point using less memory. points: (memory_gib, mfu, label)."""
+    front, best = [], -1.0
+    for p in sorted(points, key=lambda p: (p[0], -p[1])):
+        if p[1] > best:
+            front.append(p)
+            best = p[1]
+    return front
+
+
+def plot_search(path):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+    if doc.get("schema") != "meshbench.search/1":
+        fail(f"{path}: schema is {doc.get('schema')!r}, expected 'meshbench.search/1' "
+             "(meshplan search --format json)")
+    layouts = doc.get("layouts") or []
+    if not layouts:
+        fail(f"{path}: no layout fits, nothing to plot")
+    points = [(l["memory_gib"], 100 * l["mfu"], l["label"]) for l in layouts]
+    front = pareto_front(points)
+    fig, ax = plt.subplots(figsize=(9, 6))
+    ax.scatter([p[0] for p in points], [p[1] for p in points], s=12, alpha=0.5,
+               label=f"{len(points)} layouts that fit")
+    ax.plot([p[0] for p in front], [p[1] for p in front], "-o", color="C3", markersize=4,
+            label="Pareto front (most MFU for the memory)")
+    best = max(points, key=lambda p: p[1])
+    ax.annotate(f"best: {best[2]}", (best[0], best[1]), textcoords="offset points", xytext=(8, 8),
+                fontsize=8, arrowprops={"arrowstyle": "->"})
+    tree = doc.get("decision_tree", {})
+    if "label" in tree and "estimate" in tree:
+        e = tree["estimate"]
+        ax.scatter([e["memory_gib"]["total"]], [100 * e["mfu"]], marker="s", color="C2", zorder=3,
+                   label="decision tree")
+        ax.annotate(f"tree: {tree['label']}", (e["memory_gib"]["total"], 100 * e["mfu"]),
+                    textcoords="offset points", xytext=(8, -14), fontsize=8,
+                    arrowprops={"arrowstyle": "->"})
+    if doc.get("hbm_gib"):
+        ax.axvline(doc["hbm_gib"], color="gray", linestyle=":", label=f"HBM {doc['hbm_gib']:.0f} GiB")
+    ax.set_xlabel("memory per GPU (GiB, the fullest pipeline stage)")
+    ax.set_ylabel("MFU estimate (%)")
+    ax.set_title(f"{doc['model']['name']} on {doc.get('gpus')} x {doc.get('gpu')}: layouts by memory "
+                 "and MFU")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    out = os.path.splitext(path)[0] + "_pareto.png"
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
+    if argv[1].endswith(".json") and os.path.isfile(argv[1]):
+        print(f"wrote {plot_search(argv[1])}")
+        return 0
     run_dir = argv[1]
     pairs = os.path.join(run_dir, "pairs.csv")
     groups = os.path.join(run_dir, "groups.csv")

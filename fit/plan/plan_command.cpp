@@ -268,9 +268,18 @@ int run_search(const SearchCommandOptions& o) {
       e["why_slower_than_best"] = i == 0 ? "" : why_slower(r.ranked[i], best);
       top.push_back(e);
     }
-    nlohmann::json doc = {{"model", model_json(model)}, {"enumerated", r.enumerated}, {"over_memory", r.over_memory},
+    // Every layout that fits, for scripts/plot.py's memory-vs-MFU picture.
+    nlohmann::json layouts = nlohmann::json::array();
+    for (const Candidate& cand : r.ranked) {
+      layouts.push_back({{"label", cand.label()}, {"mfu", cand.estimate.mfu},
+                         {"mfu_ceiling", cand.estimate.mfu_ceiling},
+                         {"memory_gib", cand.estimate.memory.total() / (1 << 30)}});
+    }
+    nlohmann::json doc = {{"schema", "meshbench.search/1"}, {"model", model_json(model)},
+                          {"gpus", o.gpus}, {"gpu", c.gpu.name}, {"hbm_gib", c.gpu.hbm_gib},
+                          {"enumerated", r.enumerated}, {"over_memory", r.over_memory},
                           {"fitting", r.ranked.size()}, {"search_s", seconds}, {"top", top},
-                          {"decision_tree", {{"steps", steps}}}};
+                          {"layouts", layouts}, {"decision_tree", {{"steps", steps}}}};
     if (tree) {
       doc["decision_tree"]["label"] = tree->label();
       doc["decision_tree"]["estimate"] = estimate_json(tree->estimate);
