@@ -90,9 +90,8 @@ int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, in
   return axis_placement(layout, axes, gpus_per_node).nodes;
 }
 
-double pipeline_pace_factor(const TrafficInputs& in) {
+std::vector<double> stage_forward_flops(const TrafficInputs& in) {
   const int pp = in.layout[MeshAxis::kPp];
-  if (pp < 2) return 1;
   const ModelConfig& m = in.model;
   // Forward FLOPs per token of one layer of each kind (matmul + attention, as model_flops).
   const double attention = layer_attention_flops_per_token(m, static_cast<double>(in.train.seq_length));
@@ -102,14 +101,22 @@ double pipeline_pace_factor(const TrafficInputs& in) {
   };
   const double dense = layer_flops(false), moe = layer_flops(true);
   const double logits = 2 * static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size);
-  double total = 0, slowest = 0;
+  std::vector<double> out;
   for (int st = 0; st < pp; ++st) {
     const StageLayers l = stage_layers(m, in.shape.split, st);
-    const double w = static_cast<double>(l.dense) * dense + static_cast<double>(l.moe) * moe +
-                     (st == pp - 1 ? logits : 0);
-    total += w;
-    slowest = std::max(slowest, w);
+    out.push_back(static_cast<double>(l.dense) * dense + static_cast<double>(l.moe) * moe +
+                  (st == pp - 1 ? logits : 0));
   }
+  return out;
+}
+
+double pipeline_pace_factor(const TrafficInputs& in) {
+  const int pp = in.layout[MeshAxis::kPp];
+  if (pp < 2) return 1;
+  const std::vector<double> w = stage_forward_flops(in);
+  double total = 0;
+  for (double x : w) total += x;
+  const double slowest = *std::max_element(w.begin(), w.end());
   return total > 0 ? slowest * pp / total : 1;
 }
 
@@ -286,6 +293,23 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.tflops_per_gpu = e.model_flops / e.gpus / e.step_s / 1e12;
   e.tokens_per_s = global * s / e.step_s;
   e.memory = memory_per_gpu(in);
+  if (pp > 1) {
+    // compute_s is the slowest stage's: the others scale by their share of its FLOPs.
+    const std::vector<double> w = stage_forward_flops(in);
+    const double slowest = *std::max_element(w.begin(), w.end());
+    for (int st = 0; st < pp; ++st) {
+      StageReport r;
+      r.stage = st;
+      r.layers = stage_layers(in.model, in.shape.split, st);
+      r.embedding = st == 0;
+      r.output_layer = st == pp - 1;
+      r.compute_s = slowest > 0 ? e.compute_s * w[static_cast<std::size_t>(st)] / slowest : 0;
+      r.memory_gib = stage_memory_per_gpu(in, st).total() / (1 << 30);
+      e.stages.push_back(r);
+    }
+    // The first stage with the most FLOPs (ties: the earliest).
+    e.bottleneck_stage = static_cast<int>(std::max_element(w.begin(), w.end()) - w.begin());
+  }
   e.hbm_bytes = gpu.hbm_gib * (1ULL << 30);
   e.fits = e.memory.total() <= e.hbm_bytes * (1 - o.hbm_reserve);
   return e;

@@ -65,6 +65,15 @@ struct PlanOptions {
   double elementwise_passes = -1;
 };
 
+/// One pipeline stage as the plan reports it.
+struct StageReport {
+  int stage = 0;
+  StageLayers layers;
+  bool embedding = false, output_layer = false;  ///< the input embedding; the output layer and loss
+  double compute_s = 0;    ///< its compute per step (GEMMs at the estimate's efficiency)
+  double memory_gib = 0;   ///< stage_memory_per_gpu
+};
+
 struct StepEstimate {
   int gpus = 1, gpus_per_node = 8;
   double model_flops = 0, hardware_flops = 0;
@@ -91,11 +100,19 @@ struct StepEstimate {
   /// notes, in traffic order); empty where every call matched a measured entry.
   std::map<std::string, std::vector<std::string>> cost_notes;
   MemoryBreakdown memory;
+  /// Every pipeline stage (pp > 1): layers, compute and memory; the bottleneck is the stage
+  /// with the most compute (it sets the pace of 1F1B).
+  std::vector<StageReport> stages;
+  int bottleneck_stage = 0;
   double hbm_bytes = 0;
   bool fits = false;
   double matmul_efficiency = 0;
   double fp8_matmul_efficiency = 0;  ///< 0 unless fp8
 };
+
+/// Forward FLOPs per token each pipeline stage runs (its transformer layers by kind, the
+/// output layer on the last stage), stage order; one entry for pp = 1.
+std::vector<double> stage_forward_flops(const TrafficInputs& in);
 
 /// How much slower than the average stage the slowest pipeline stage is (>= 1; 1 for pp = 1):
 /// max over stages / mean of each stage's forward FLOPs per token (its transformer layers by

@@ -116,6 +116,16 @@ Cluster make_cluster(const ClusterOptions& o) {
   return c;
 }
 
+nlohmann::json stages_json(const StepEstimate& e) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const StageReport& r : e.stages) {
+    out.push_back({{"stage", r.stage}, {"dense_layers", r.layers.dense}, {"moe_layers", r.layers.moe},
+                   {"embedding", r.embedding}, {"output_layer", r.output_layer},
+                   {"compute_s", r.compute_s}, {"memory_gib", r.memory_gib}});
+  }
+  return out;
+}
+
 nlohmann::json estimate_json(const StepEstimate& e) {
   const double gib = 1 << 30;
   return {{"gpus", e.gpus}, {"mfu_ceiling", e.mfu_ceiling}, {"mfu", e.mfu}, {"hfu", e.hfu},
@@ -130,6 +140,8 @@ nlohmann::json estimate_json(const StepEstimate& e) {
                       {"bubble", e.bubble_s}, {"dp", e.dp_s}, {"zero", e.zero_s}, {"cp", e.cp_s},
                       {"ep", e.ep_s}}},
           {"tp_nodes", e.tp_nodes},
+          {"stages", stages_json(e)},
+          {"bottleneck_stage", e.bottleneck_stage},
           {"cost_notes", e.cost_notes},
           {"memory_gib", {{"weights", e.memory.weights / gib}, {"gradients", e.memory.gradients / gib},
                           {"optimizer", e.memory.optimizer / gib},
@@ -153,6 +165,26 @@ void print_estimate(const StepEstimate& e) {
              e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s);
   for (const auto& [axis, notes] : e.cost_notes) {
     for (const std::string& n : notes) fmt::print("  {} priced {}\n", axis, n);
+  }
+  if (!e.stages.empty()) {
+    // Uniform splits print one line per kind of stage; uneven ones every stage.
+    fmt::print("  pipeline stages (compute per step at the estimate's efficiency; the slowest sets "
+               "the pace of 1F1B):\n    {:>5} {:>7} {:>16} {:>11} {:>12}\n", "stage", "layers",
+               "also", "compute(s)", "memory(GiB)");
+    for (const StageReport& r : e.stages) {
+      const bool edge = r.embedding || r.output_layer;
+      if (!edge && r.stage > 1 && r.stage < static_cast<int>(e.stages.size()) - 2 &&
+          r.layers.total() == e.stages[1].layers.total() && r.stage != e.bottleneck_stage) {
+        if (r.stage == 2) fmt::print("    {:>5}\n", "...");
+        continue;
+      }
+      const std::string also = r.embedding && r.output_layer ? "embedding, output"
+                               : r.embedding                 ? "embedding"
+                               : r.output_layer              ? "output, loss"
+                                                             : "";
+      fmt::print("    {:>5} {:>7} {:>16} {:>11.3f} {:>12.1f}{}\n", r.stage, r.layers.total(), also,
+                 r.compute_s, r.memory_gib, r.stage == e.bottleneck_stage ? "  <- bottleneck" : "");
+    }
   }
   fmt::print("  memory per GPU (GiB, pipeline stage {}, the fullest): weights {:.1f}, gradients "
              "{:.1f}, optimizer {:.1f}, activations {:.1f}, total {:.1f} of {:.0f}: {}\n",

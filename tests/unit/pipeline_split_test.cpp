@@ -145,5 +145,34 @@ TEST(PipelineSplit, TrafficDescribesTheFullestStageAndMemoryEveryStage) {
   EXPECT_EQ(plan::memory_per_gpu(in).stage, middle.total() >= first.total() ? 1 : 0);
 }
 
+// The plan reports every stage and names the one that sets the pace: with the embedding and
+// loss counted, a middle stage of 8 layers; split evenly (126 = 18 x 7), the last stage, which
+// also runs the output layer.
+TEST(PipelineSplit, PlanNamesTheBottleneckStage) {
+  const ModelConfig m = model_preset("llama3-405b");
+  const auto cost = plan::spec_sheet_cost(plan::cluster_spec("dgx-h100"));
+  TrainingConfig t;
+  t.seq_length = 8192;
+  t.global_batch_size = 2048;
+  t.sequence_parallel = true;
+  t.recompute = Recompute::kFull;
+  t.embedding_in_split = t.loss_in_split = true;
+  const plan::StepEstimate uneven = plan::estimate_step(
+      make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=16,dp=64")), gpu_spec("h100"), 8, *cost, {});
+  ASSERT_EQ(uneven.stages.size(), 16u);
+  EXPECT_EQ(uneven.bottleneck_stage, 1);
+  EXPECT_EQ(uneven.stages[0].layers.total(), 7);
+  EXPECT_TRUE(uneven.stages[0].embedding);
+  EXPECT_TRUE(uneven.stages[15].output_layer);
+  EXPECT_DOUBLE_EQ(uneven.stages[1].compute_s, uneven.compute_s);
+  EXPECT_LT(uneven.stages[0].compute_s, uneven.stages[1].compute_s);
+  t.embedding_in_split = t.loss_in_split = false;
+  t.global_batch_size = 2016;
+  const plan::StepEstimate even = plan::estimate_step(
+      make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=18,dp=56")), gpu_spec("h100"), 8, *cost, {});
+  EXPECT_EQ(even.bottleneck_stage, 17);
+  EXPECT_LT(even.stages[16].compute_s, even.stages[17].compute_s);
+}
+
 }  // namespace
 }  // namespace meshbench
