@@ -17,11 +17,14 @@ namespace meshbench::plan {
 namespace {
 
 void add_cluster_flags(CLI::App* cmd, ClusterOptions& o) {
-  cmd->add_option("--gpu", o.gpu, "a100-40g, a100-80g, h100, h200, b200")->capture_default_str();
+  cmd->add_option("--gpu", o.gpu,
+                  "An id or name of patterns/data/accelerators.csv (a100-80g, h100, h200, b200, "
+                  "gb200, mi300x, tpu-v5p, ...)")
+      ->capture_default_str();
   cmd->add_option("--gpus-per-node", o.gpus_per_node, "GPUs per node")->capture_default_str();
   cmd->add_option("--cluster", o.cluster,
-                  "Spec-sheet cluster (ASSUMED link figures): dgx-a100, dgx-h100 (default: the "
-                  "GPU's generation)");
+                  "Spec-sheet cluster (ASSUMED link figures): dgx-a100, dgx-h100, <gpu>-system "
+                  "(default: the GPU's usual system)");
   cmd->add_option("--profile", o.profile, "meshfit profile.json: measured links instead");
   cmd->add_option("--matmul-efficiency", o.matmul_efficiency,
                   "Fraction of the bf16 peak the matmuls reach, in (0, 1] (default: calibrated per "
