@@ -408,6 +408,17 @@ GpuSpec read_gpu(const RowReader& r, PlanOptions& o, std::vector<std::string>& n
   return gpu;
 }
 
+/// The run's cluster: its accelerator's usual system; where the table has no scale-out figure
+/// (MI300X, MI325X: the NIC speed is not published with the system), a 400 Gb/s NIC per GPU,
+/// as the DGX H100 and AMD's reference nodes pair one ConnectX-7 with each GPU (noted).
+ClusterSpec run_cluster(GpuSpec gpu, std::vector<std::string>& notes) {
+  if (gpu.scaleup_gb_per_s > 0 && gpu.scaleout_gb_per_s <= 0) {
+    gpu.scaleout_gb_per_s = 50;
+    notes.push_back(fmt::format("{}: a 400 Gb/s NIC per GPU (no scale-out figure in the table)", gpu.label));
+  }
+  return cluster_for(gpu);
+}
+
 PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
   PublishedRun run;
   run.model = read_model(r, notes);
@@ -426,7 +437,7 @@ PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
   if (r.unstated("gpus_per_node")) notes.push_back("8 GPUs per node (not stated)");
   // The planner's node is what the scale-up link joins: an NVL72 rack, not its 4-GPU trays.
   if (run.gpu.scaleup_domain > run.gpus_per_node && run.gpu.scaleup_domain <= kMaxMeshRanks) {
-    notes.push_back(fmt::format("{} GPUs per NVLink domain ({}), not {} per node", run.gpu.scaleup_domain,
+    notes.push_back(fmt::format("{} GPUs per scale-up domain ({}), not {} per node", run.gpu.scaleup_domain,
                                 run.gpu.label, run.gpus_per_node));
     run.gpus_per_node = run.gpu.scaleup_domain;
   }
@@ -519,7 +530,7 @@ Validation validate_runs(const std::filesystem::path& file,
       run.options.elementwise_passes = elementwise_passes;
       c.framework = run.options.overlap.describe(run.train, run.layout);
       const TrafficInputs in = make_traffic_inputs(run.model, run.train, run.layout);
-      const auto cost = spec_sheet_cost(cluster_for(run.gpu));
+      const auto cost = spec_sheet_cost(run_cluster(run.gpu, c.assumptions));
       c.estimate = estimate_step(in, run.gpu, run.gpus_per_node, *cost, run.options);
       c.predicted_mfu = c.estimate.mfu;
       c.ceiling_mfu = c.estimate.mfu_ceiling;
