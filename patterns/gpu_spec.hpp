@@ -46,7 +46,8 @@ inline constexpr double kFp8LinearGemmSpeedup = 1.43;
 double elementwise_passes();
 
 /// The fp8 linear GEMMs' fraction of the fp8 peak implied by a bf16 efficiency:
-/// bf16_efficiency x kFp8LinearGemmSpeedup x bf16 peak / fp8 peak. 0 when the GPU has no fp8.
+/// bf16_efficiency x kFp8LinearGemmSpeedup x bf16 peak / fp8 peak, at most 1. 0 when the GPU
+/// has no fp8.
 double fp8_matmul_efficiency(const GpuSpec& gpu, double bf16_efficiency);
 
 /// By id (a100-80g, h100, ...) or by a name as runs and the CUDA runtime report it

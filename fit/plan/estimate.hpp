@@ -85,12 +85,13 @@ struct StepEstimate {
   /// Of compute_s, the memory-bound work (layer_elementwise_bytes x passes / HBM bandwidth);
   /// the ceiling leaves it out (perfectly fused).
   double elementwise_s = 0;
+  double elementwise_passes = 0;  ///< the passes it was priced with
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
-  double tp_total_s = 0, dp_total_s = 0, cp_total_s = 0, zero_total_s = 0;  ///< before overlap
-  /// All of `axis`'s communication per step before overlap, seconds: tp_total_s, pp_s,
-  /// dp_total_s, zero_total_s, cp_total_s or ep_s (pp and ep are never overlapped); -1 for a
-  /// name that is no traffic axis.
+  double tp_total_s = 0, pp_total_s = 0, dp_total_s = 0, zero_total_s = 0, cp_total_s = 0,
+         ep_total_s = 0;  ///< before overlap
+  /// All of `axis`'s communication per step before overlap, seconds (the *_total_s field of
+  /// tp, pp, dp, zero, cp or ep); -1 for a name that is no traffic axis.
   double total_s(std::string_view axis) const;
   double bubble_s = 0, bubble_at_peak_s = 0;
   double step_s = 0, ceiling_step_s = 0;

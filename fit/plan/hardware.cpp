@@ -11,24 +11,28 @@ namespace {
 // Achieved fractions of line rate and per-step latencies (ASSUMED; see hardware.hpp).
 constexpr double kScaleUpFraction = 0.8, kScaleOutFraction = 0.9;
 constexpr double kScaleUpAlphaUs = 2.5, kScaleOutAlphaUs = 6.0;
+constexpr double kAssumedNicGBps = 50;  ///< 400 Gb/s, where the table has no NIC figure
 
 }  // namespace
 
 ClusterSpec cluster_for(const GpuSpec& gpu) {
-  if (gpu.scaleup_gb_per_s <= 0 || gpu.scaleout_gb_per_s <= 0) {
+  if (gpu.scaleup_gb_per_s <= 0) {
     throw ConfigError(fmt::format(
-        "--gpu {}: patterns/data/accelerators.csv has no {} figure for its usual system; give "
-        "--profile (measured links) or --cluster", gpu.name,
-        gpu.scaleup_gb_per_s <= 0 ? "scale-up" : "scale-out"));
+        "--gpu {}: patterns/data/accelerators.csv has no scale-up figure for its usual system; "
+        "give --profile (measured links) or --cluster", gpu.name));
   }
+  // Without a published NIC speed (MI300X, MI325X, H100 PCIe servers): one 400 Gb/s NIC per
+  // GPU, as DGX H100 and AMD's reference nodes pair a ConnectX-7 with each GPU.
+  const bool nic_assumed = gpu.scaleout_gb_per_s <= 0;
+  const double nic_line_rate = nic_assumed ? kAssumedNicGBps : gpu.scaleout_gb_per_s;
   ClusterSpec c;
   c.name = gpu.name + "-system";
-  c.gpus_per_node = gpu.ranks_per_node;
   c.intra = {kScaleUpAlphaUs, kScaleUpFraction * gpu.scaleup_gb_per_s};
-  c.inter = {kScaleOutAlphaUs, kScaleOutFraction * gpu.scaleout_gb_per_s};
+  c.inter = {kScaleOutAlphaUs, kScaleOutFraction * nic_line_rate};
   c.note = fmt::format("ASSUMED from patterns/data/accelerators.csv ({}): scale-up {:.0f} GB/s "
-                       "busbw, {} us/step; NIC {:.1f} GB/s per GPU, {} us/step",
+                       "busbw, {} us/step; NIC {:.1f} GB/s per GPU{}, {} us/step",
                        gpu.label, c.intra.bw_GBps, kScaleUpAlphaUs, c.inter.bw_GBps,
+                       nic_assumed ? " (no NIC figure in the table: 400 Gb/s per GPU)" : "",
                        kScaleOutAlphaUs);
   return c;
 }

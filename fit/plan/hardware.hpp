@@ -21,7 +21,6 @@ struct TierLink {
 
 struct ClusterSpec {
   std::string name;
-  int gpus_per_node = 8;
   TierLink intra, inter;
   std::string note;  ///< where the numbers come from
 };
@@ -29,8 +28,9 @@ struct ClusterSpec {
 /// The usual system of an accelerator, from its row of patterns/data/accelerators.csv: the
 /// scale-up link at 80% of its per-direction line rate (NCCL's ring busbw on DGX: 232 of 300
 /// GB/s on A100 in shared/data/nccl-tests, about 360 of 450 on H100) with 2.5 us per step, the
-/// per-GPU NIC at 90% of line rate with 6 us per step; figures printed as ASSUMED. Throws
-/// ConfigError when the table has no scale-up or scale-out figure for it (give --profile).
+/// per-GPU NIC at 90% of line rate with 6 us per step (a 400 Gb/s NIC where the table has no
+/// figure, said in the note); figures printed as ASSUMED. Throws ConfigError when the table has
+/// no scale-up figure for it (give --profile).
 ClusterSpec cluster_for(const GpuSpec& gpu);
 
 /// By name: "dgx-a100", "dgx-h100" (the usual systems of a100-80g and h100), or "<id>-system"

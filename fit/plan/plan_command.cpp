@@ -21,7 +21,9 @@ void add_cluster_flags(CLI::App* cmd, ClusterOptions& o) {
                   "An id or name of patterns/data/accelerators.csv (a100-80g, h100, h200, b200, "
                   "gb200, mi300x, tpu-v5p, ...)")
       ->capture_default_str();
-  cmd->add_option("--gpus-per-node", o.gpus_per_node, "GPUs per node")->capture_default_str();
+  cmd->add_option("--gpus-per-node", o.gpus_per_node,
+                  "GPUs one scale-up link joins, the planner's node (default: the GPU's usual "
+                  "system: 8 for DGX/HGX, 72 for NVL72)");
   cmd->add_option("--cluster", o.cluster,
                   "Spec-sheet cluster (ASSUMED link figures): dgx-a100, dgx-h100, <gpu>-system "
                   "(default: the GPU's usual system)");
@@ -57,14 +59,24 @@ void add_cluster_flags(CLI::App* cmd, ClusterOptions& o) {
 
 struct Cluster {
   GpuSpec gpu;
+  int gpus_per_node = 8;
   std::unique_ptr<CommCost> cost;
   PlanOptions options;
   std::string efficiency_source;  ///< where the matmul efficiency comes from
 };
 
+/// The cluster flags against the training flags they depend on.
+void check_flag_pairs(const ClusterOptions& c, const TrainingOptions& t) {
+  if (c.fp8_matmul_efficiency && t.fp8_format.empty()) {
+    throw ConfigError("--fp8-matmul-efficiency: the run has no fp8 (give --fp8-format)");
+  }
+}
+
 Cluster make_cluster(const ClusterOptions& o) {
-  Cluster c{gpu_spec(o.gpu), nullptr, {}, ""};
-  checked_range(o.gpus_per_node, 1, kMaxMeshRanks, "--gpus-per-node");
+  Cluster c{gpu_spec(o.gpu), 8, nullptr, {}, ""};
+  c.gpus_per_node = static_cast<int>(
+      checked_range(o.gpus_per_node.value_or(c.gpu.scaleup_domain), 1, kMaxMeshRanks, "--gpus-per-node"));
+
   const std::pair<const char*, const std::optional<double>*> efficiencies[] = {
       {"--matmul-efficiency", &o.matmul_efficiency},
       {"--fp8-matmul-efficiency", &o.fp8_matmul_efficiency}};
@@ -224,9 +236,10 @@ CLI::App* add_search_command(CLI::App& app, SearchCommandOptions& o) {
 }
 
 int run_plan(const PlanCommandOptions& o) {
+  check_flag_pairs(o.cluster, o.training);
   const TrafficInputs in = to_traffic_inputs(o.training);
   const Cluster c = make_cluster(o.cluster);
-  const StepEstimate e = estimate_step(in, c.gpu, o.cluster.gpus_per_node, *c.cost, c.options);
+  const StepEstimate e = estimate_step(in, c.gpu, c.gpus_per_node, *c.cost, c.options);
   const std::vector<AxisComparison> measured =
       o.measured.empty() ? std::vector<AxisComparison>{} : compare_with_pattern(o.measured, in, e);
   std::string launch;
@@ -247,7 +260,7 @@ int run_plan(const PlanCommandOptions& o) {
     return 0;
   }
   fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}, {} micro-batches, costs from {}\n",
-             in.model.name, e.gpus, c.gpu.name, o.cluster.gpus_per_node, format_mesh_sizes(in.layout),
+             in.model.name, e.gpus, c.gpu.name, c.gpus_per_node, format_mesh_sizes(in.layout),
              in.shape.micro_batches, c.cost->describe());
   fmt::print("{}", model_text(in.model));
   fmt::print("# matmul efficiency {:.3f}: {}\n", e.matmul_efficiency, c.efficiency_source);
@@ -266,6 +279,7 @@ int run_plan(const PlanCommandOptions& o) {
 }
 
 int run_search(const SearchCommandOptions& o) {
+  check_flag_pairs(o.cluster, o.training);
   const ModelConfig model = load_model(o.training.model, o.training.model_type);
   const TrainingConfig base = to_training_config(o.training);
   if (base.global_batch_size < 1) {
@@ -275,11 +289,11 @@ int run_search(const SearchCommandOptions& o) {
   checked_range(o.top, 1, kMaxMeshRanks, "--top");
   const Cluster c = make_cluster(o.cluster);
   const auto t0 = std::chrono::steady_clock::now();
-  const SearchResult r = search_layouts(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node,
+  const SearchResult r = search_layouts(model, base, o.gpus, c.gpu, c.gpus_per_node,
                                         *c.cost, c.options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::vector<std::string> steps;
-  const auto tree = decision_tree(model, base, o.gpus, c.gpu, o.cluster.gpus_per_node, *c.cost,
+  const auto tree = decision_tree(model, base, o.gpus, c.gpu, c.gpus_per_node, *c.cost,
                                   c.options, steps);
   if (r.enumerated == 0) {
     throw ConfigError(fmt::format(
@@ -325,7 +339,7 @@ int run_search(const SearchCommandOptions& o) {
   }
   fmt::print("# meshplan search: {} on {} x {} ({} per node), seq {}, global batch {}; costs from "
              "{}\n# {} layouts divide, {} do not fit in memory, {} ranked ({:.3f} s)\n", model.name,
-             o.gpus, c.gpu.name, o.cluster.gpus_per_node, base.seq_length, base.global_batch_size,
+             o.gpus, c.gpu.name, c.gpus_per_node, base.seq_length, base.global_batch_size,
              c.cost->describe(), r.enumerated, r.over_memory, r.ranked.size(), seconds);
   fmt::print("# {:>3} {:<44} {:>8} {:>8} {:>9} {:>9}  {}\n", "#", "layout", "MFU est", "ceiling",
              "step (s)", "mem GiB", "loses to the best by");

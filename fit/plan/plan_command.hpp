@@ -13,7 +13,7 @@ namespace meshbench::plan {
 /// Cluster flags both commands share.
 struct ClusterOptions {
   std::string gpu = "h100";
-  int gpus_per_node = 8;
+  std::optional<int> gpus_per_node;  ///< default: the GPU's scale-up domain (DGX 8, NVL72 72)
   std::string cluster;   ///< dgx-a100 / dgx-h100; default: the GPU generation's
   std::string profile;   ///< meshfit profile.json (replaces the spec-sheet cluster)
   std::optional<double> matmul_efficiency;      ///< bf16, fraction of peak in (0, 1]

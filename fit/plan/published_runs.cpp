@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cctype>
+#include <regex>
 #include <cstdlib>
 #include <limits>
 
@@ -28,16 +29,59 @@ bool contains(const std::string& haystack, const char* needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-/// `s` without the thousands separators people type ("8,192" -> "8192": a comma between digits).
+bool is_digit(const std::string& s, std::size_t i) {
+  return i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]));
+}
+
+/// `s` without the thousands separators people type ("8,192" -> "8192", "16,384": a comma after
+/// a digit and before exactly three; "1,5" stays).
 std::string without_thousands(const std::string& s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool separator = s[i] == ',' && i > 0 && i + 1 < s.size() &&
-                           std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
-                           std::isdigit(static_cast<unsigned char>(s[i + 1]));
+    const bool separator = s[i] == ',' && i > 0 && is_digit(s, i - 1) && is_digit(s, i + 1) &&
+                           is_digit(s, i + 2) && is_digit(s, i + 3) && !is_digit(s, i + 4);
     if (!separator) out += s[i];
   }
   return out;
+}
+
+/// Whether the word at `pos` of lower-case `s` is negated just before it ("no fsdp", "not
+/// interleaved", "non-interleaved", "without fp8", "w/o").
+bool negated_at(const std::string& s, std::size_t pos) {
+  const std::string before = s.substr(pos >= 12 ? pos - 12 : 0, pos >= 12 ? 12 : pos);
+  for (const char* n : {"no ", "not ", "non-", "non ", "without ", "w/o ", "no-"}) {
+    const std::string neg(n);
+    if (before.size() >= neg.size() && before.compare(before.size() - neg.size(), neg.size(), neg) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Whether lower-case `s` names `word` other than negated; where first (npos: nowhere).
+std::size_t mention(const std::string& s, const char* word) {
+  for (std::size_t at = s.find(word); at != std::string::npos; at = s.find(word, at + 1)) {
+    if (!negated_at(s, at)) return at;
+  }
+  return std::string::npos;
+}
+bool mentions(const std::string& s, const char* word) { return mention(s, word) != std::string::npos; }
+
+/// A launch flag quoted in lower-case `s` ("--tp-comm-overlap", "overlap_grad_reduce=False",
+/// "--tp-comm-overlap disabled"): nullopt when absent, else whether it is on.
+std::optional<bool> flag_value(const std::string& s, const char* flag) {
+  const std::size_t at = s.find(flag);
+  if (at == std::string::npos) return std::nullopt;
+  if (negated_at(s, at) || (at >= 5 && s.compare(at - 5, 5, "--no-") == 0)) return false;
+  std::size_t i = at + std::char_traits<char>::length(flag);
+  while (i < s.size() && (s[i] == ' ' || s[i] == '=' || s[i] == ':')) ++i;
+  for (const char* off : {"false", "0", "off", "disabled", "no"}) {
+    const std::string o(off);
+    if (s.compare(i, o.size(), o) == 0 && !std::isalnum(static_cast<unsigned char>(i + o.size() < s.size() ? s[i + o.size()] : ' '))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 struct RowReader {
@@ -49,11 +93,16 @@ struct RowReader {
   }
   /// Lower case, for the keyword rules below.
   std::string lowered(const char* col) const { return lower(text(col)); }
-  /// Empty, or a way of saying "not given": "n/a", "-", "not stated", "none stated", "?".
+  /// Empty, or a way of saying "not given": "n/a", "na", "-", "?", "not stated", "not given",
+  /// "not reported", "not specified", "none stated", "unknown" (a "not used" is stated).
   bool unstated(const char* col) const {
     const std::string s = lowered(col);
-    return s.empty() || s == "-" || s == "?" || s.rfind("n/a", 0) == 0 || s.rfind("na", 0) == 0 ||
-           s.rfind("not ", 0) == 0 || s.rfind("none stated", 0) == 0 || s.rfind("unknown", 0) == 0;
+    if (s.empty() || s == "-" || s == "?" || s == "na" || s.rfind("n/a", 0) == 0) return true;
+    for (const char* p : {"not stated", "not given", "not reported", "not specified", "not listed",
+                          "none stated", "unknown", "unstated"}) {
+      if (s.rfind(p, 0) == 0) return true;
+    }
+    return false;
   }
   /// The number `s` starts with (inf and nan included: callers range-check), and where it
   /// ends; nullopt when there is none.
@@ -108,7 +157,10 @@ struct RowReader {
     if (!s.empty() && s.front() == '~') s.erase(0, 1);
     const char* end = nullptr;
     const auto lo = leading_number(s.c_str(), &end);
-    if (!lo || !std::isfinite(*lo)) return std::nullopt;
+    if (!lo) return std::nullopt;
+    if (!std::isfinite(*lo)) {
+      throw InputError(fmt::format("{}: expected a percentage, got '{}'", where(col), text(col)));
+    }
     if (*end != '-') return lo;
     const char* end2 = nullptr;
     if (const auto hi = leading_number(end + 1, &end2); hi && std::isfinite(*hi) && *hi >= *lo) {
@@ -123,9 +175,9 @@ struct RowReader {
     for (const char* col : columns) s += lowered(col) + " | ";
     return s;
   }
-  /// Where a row names its training stack (not the verification notes, which cite other
-  /// sources for the architecture).
-  std::string stack() const { return joined({"group", "model", "zero_or_fsdp", "source"}); }
+  /// Where a row names its training stack (not the model, "Mistral-NeMo 12B" is no NeMo run,
+  /// nor the verification notes, which cite other sources for the architecture).
+  std::string stack() const { return joined({"group", "zero_or_fsdp", "source"}); }
   /// Everything that may quote a launch flag.
   std::string flags() const { return joined({"group", "model", "zero_or_fsdp", "source", "verification"}); }
 };
@@ -189,23 +241,24 @@ ModelConfig read_model(const RowReader& r, std::vector<std::string>& notes) {
 /// FULL_SHARD").
 int read_zero_stage(const RowReader& r, std::vector<std::string>& notes) {
   const std::string z = r.lowered("zero_or_fsdp");
-  for (const char* key : {"zero_stage=", "zero stage ", "zero-", "stage "}) {
-    const std::size_t at = z.find(key);
-    if (at != std::string::npos) {
-      const std::size_t digit = at + std::char_traits<char>::length(key);
-      if (digit < z.size() && z[digit] >= '0' && z[digit] <= '3') return z[digit] - '0';
-    }
-  }
-  if (contains(z, "fsdp=0") || (!contains(z, "fsdp") && !contains(z, "full_shard") &&
-                                !contains(z, "jax sharding"))) {
-    if (contains(z, "distributed optimizer")) return 1;
-    if (contains(z, "shard_grad_op")) return 2;
+  // "ZeRO-3", "zero stage 2", "ZERO_STAGE=0", "ZeRO stage=3", "stage 3".
+  static const std::regex stage(R"((zero[-_ ]?(stage)?|stage)\s*[=:]?\s*([0-3])(?![0-9]))");
+  std::smatch m;
+  if (std::regex_search(z, m, stage)) return m[3].str()[0] - '0';
+  // "FSDP=0" / "FSDP: 0" turn it off, and so do "no FSDP" and "DDP (not FSDP)".
+  static const std::regex fsdp_off(R"(fsdp\s*[=:]\s*0(?![0-9]))");
+  const bool sharded = !std::regex_search(z, fsdp_off) &&
+                       (mentions(z, "fsdp") || mentions(z, "full_shard") || mentions(z, "hsdp") ||
+                        mentions(z, "hybrid_shard") || mentions(z, "jax sharding"));
+  if (!sharded) {
+    if (mentions(z, "distributed optimizer")) return 1;
+    if (mentions(z, "shard_grad_op")) return 2;
     if (r.unstated("zero_or_fsdp")) notes.push_back("no ZeRO (not stated)");
     return 0;
   }
   // Sharded optimizer and gradients with the parameters kept after forward is ZeRO-2
   // (FSDP SHARD_GRAD_OP, reshard_after_forward=False; Llama 3's "FSDP as DP").
-  if (contains(z, "shard_grad_op") || contains(z, "not resharded") ||
+  if (mentions(z, "shard_grad_op") || contains(z, "not resharded") ||
       contains(z, "reshard_after_forward=false")) {
     return 2;
   }
@@ -236,12 +289,16 @@ OverlapChoice read_framework(const RowReader& r, int zero_stage, std::vector<std
   }
   // Flags the row quotes override the defaults.
   const std::string f = r.flags();
-  if (contains(f, "overlap-param-gather") || contains(f, "overlap_param_gather")) {
-    o.param_gather = true;
-    o.grad_reduce = true;
+  auto quoted = [&](const char* dashes, const char* underscores) {
+    const auto a = flag_value(f, dashes);
+    return a ? a : flag_value(f, underscores);
+  };
+  if (const auto v = quoted("overlap-param-gather", "overlap_param_gather")) {
+    o.param_gather = *v;
+    if (*v) o.grad_reduce = true;  // Megatron requires it with the parameter gather
   }
-  if (contains(f, "overlap-grad-reduce") || contains(f, "overlap_grad_reduce")) o.grad_reduce = true;
-  if (contains(f, "tp-comm-overlap") || contains(f, "tp_comm_overlap")) o.tp = true;
+  if (const auto v = quoted("overlap-grad-reduce", "overlap_grad_reduce")) o.grad_reduce = *v;
+  if (const auto v = quoted("tp-comm-overlap", "tp_comm_overlap")) o.tp = *v;
   return o;
 }
 
@@ -254,7 +311,8 @@ int source_year(const RowReader& r) {
     const bool boundary_after = i + 4 == c.size() || !std::isdigit(static_cast<unsigned char>(c[i + 4]));
     if (boundary_before && boundary_after && c.compare(i, 2, "20") == 0 &&
         std::isdigit(static_cast<unsigned char>(c[i + 2])) && std::isdigit(static_cast<unsigned char>(c[i + 3]))) {
-      year = std::max(year, std::stoi(c.substr(i, 4)));
+      const int y = std::stoi(c.substr(i, 4));
+      if (y <= 2030) year = std::max(year, y);  // "2048 A100 GPUs" is no year
     }
   }
   return year;
@@ -281,7 +339,7 @@ void choose_split(const ModelConfig& m, TrainingConfig& t, int pp, std::vector<s
 /// stated" the smallest v >= 2 the layers split into.
 int read_vpp(const RowReader& r, const ModelConfig& m, int pp, std::vector<std::string>& notes) {
   if (const auto v = r.optional_integer("vpp_interleave", kMaxMeshRanks)) return static_cast<int>(*v);
-  if (pp > 1 && contains(r.lowered("vpp_interleave"), "interleav")) {
+  if (pp > 1 && mentions(r.lowered("vpp_interleave"), "interleav")) {
     for (int v = 2; v <= 64; ++v) {
       const long long chunks = static_cast<long long>(pp) * v;
       if (m.num_layers % chunks == 0 || (m.num_layers + 2) % chunks == 0) {
@@ -340,22 +398,27 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
                                  r.where("global_batch_seqs"), r.text("global_batch_seqs")));
   }
   const std::string rec = r.lowered("recompute");
-  // "full", "selective (attention core)", "activation checkpointing True" (full: every
-  // layer's input kept, the layer recomputed), "AC 'full'"; "none", "no", "False" for none.
-  const bool checkpointing = contains(rec, "checkpoint") && !contains(rec, "false") &&
-                             !contains(rec, "without") && !contains(rec, "no ");
-  t.recompute = r.unstated("recompute") || rec.rfind("no", 0) == 0 ? Recompute::kNone
-                : contains(rec, "selective") ? Recompute::kSelective
-                : contains(rec, "full") || checkpointing ? Recompute::kFull
-                                                         : Recompute::kNone;
+  // "full", "selective (attention core)", "full (not selective)", "activation checkpointing
+  // True" (full: every layer's input kept, the layer recomputed), "AC 'full'"; "none", "no",
+  // "False", "activation checkpointing: none", "without" for none.
+  bool off = r.unstated("recompute");
+  for (const char* word : {"none", "false", "off", "disabled", "without"}) off = off || contains(rec, word);
+  off = off || rec == "no" || rec.rfind("no ", 0) == 0 || rec.rfind("no,", 0) == 0;
+  const std::size_t full = mention(rec, "full"), selective = mention(rec, "selective");
+  const bool checkpointing = mentions(rec, "checkpoint") || mentions(rec, "recompute");
+  t.recompute = off                  ? Recompute::kNone
+                : full < selective   ? Recompute::kFull
+                : selective != std::string::npos ? Recompute::kSelective
+                : checkpointing      ? Recompute::kFull
+                                     : Recompute::kNone;
   if (r.unstated("recompute")) notes.push_back("no recomputation (not stated)");
   const std::string sp = r.lowered("seq_parallel");
   const bool sp_stated = !r.unstated("seq_parallel");
-  if (sp_stated && (sp.rfind("yes", 0) == 0 || sp.rfind("true", 0) == 0)) {
-    t.sequence_parallel = true;
-  } else if ((sp_stated && (sp.rfind("no", 0) == 0 || sp.rfind("false", 0) == 0)) ||
-             layout[MeshAxis::kTp] == 1) {
-    t.sequence_parallel = false;
+  bool sp_on = false;
+  for (const char* yes : {"yes", "true", "on", "enabled"}) sp_on = sp_on || sp.rfind(yes, 0) == 0;
+  if (sp_stated || layout[MeshAxis::kTp] == 1) {
+    // "yes", "enabled"; "no", "not used", "false", "off" (anything else stated) for off.
+    t.sequence_parallel = sp_stated && sp_on && layout[MeshAxis::kTp] > 1;
   } else {
     // Sequence parallelism appeared in Megatron in 2022 (Korthikanti et al.): on by default in
     // Megatron-Core and NeMo recipes since, absent from a 2021 Megatron-LM run.
@@ -365,7 +428,7 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
                         ? "sequence parallel with tp > 1 (Megatron-Core era)"
                         : fmt::format("no sequence parallelism (a {} source: before Megatron had it)", year));
   }
-  t.fp8 = contains(r.lowered("precision"), "fp8") || contains(r.lowered("precision"), "float8");
+  t.fp8 = mentions(r.lowered("precision"), "fp8") || mentions(r.lowered("precision"), "float8");
   if (r.unstated("precision")) notes.push_back("bf16 (precision not stated)");
   t.virtual_pipeline_stages = read_vpp(r, m, pp, notes);
   choose_split(m, t, pp, notes);
@@ -406,17 +469,6 @@ GpuSpec read_gpu(const RowReader& r, PlanOptions& o, std::vector<std::string>& n
     notes.push_back(fmt::format("MFU against {}'s dense bf16 peak {} TFLOP/s", gpu.name, gpu.peak_bf16_tflops));
   }
   return gpu;
-}
-
-/// The run's cluster: its accelerator's usual system; where the table has no scale-out figure
-/// (MI300X, MI325X: the NIC speed is not published with the system), a 400 Gb/s NIC per GPU,
-/// as the DGX H100 and AMD's reference nodes pair one ConnectX-7 with each GPU (noted).
-ClusterSpec run_cluster(GpuSpec gpu, std::vector<std::string>& notes) {
-  if (gpu.scaleup_gb_per_s > 0 && gpu.scaleout_gb_per_s <= 0) {
-    gpu.scaleout_gb_per_s = 50;
-    notes.push_back(fmt::format("{}: a 400 Gb/s NIC per GPU (no scale-out figure in the table)", gpu.label));
-  }
-  return cluster_for(gpu);
 }
 
 PublishedRun read_run(const RowReader& r, std::vector<std::string>& notes) {
@@ -506,23 +558,25 @@ Validation validate_runs(const std::filesystem::path& file,
     RunCheck c;
     c.row_id = id;
     c.model = r.text("model");
-    if (const auto mfu = r.figure("reported_mfu_pct", c.assumptions)) {
-      c.reported_mfu = *mfu / 100;
-      c.reported_from = "reported_mfu_pct";
-    } else if (const auto derived = r.figure("derived_mfu_pct", c.assumptions)) {
-      c.reported_mfu = *derived / 100;
-      c.reported_from = "derived_mfu_pct (the paper gives iteration time, not MFU)";
-    } else {
-      v.skipped.emplace_back(id, "neither reported_mfu_pct nor derived_mfu_pct");
-      continue;
-    }
     try {
-      if (!(c.reported_mfu > 0 && c.reported_mfu < 10)) {
-        throw InputError(fmt::format("{}: a reported MFU of {}% is no percentage of a peak",
-                                     r.where(c.reported_from == "reported_mfu_pct" ? "reported_mfu_pct" : "derived_mfu_pct"),
-                                     100 * c.reported_mfu));
+      const char* from = "reported_mfu_pct";
+      std::optional<double> mfu = r.figure(from, c.assumptions);
+      if (!mfu) {
+        from = "derived_mfu_pct";
+        mfu = r.figure(from, c.assumptions);
       }
+      if (!mfu) throw InputError("neither reported_mfu_pct nor derived_mfu_pct");
+      c.reported_mfu = *mfu / 100;
+      c.reported_from = from == std::string("reported_mfu_pct")
+                            ? "reported_mfu_pct"
+                            : "derived_mfu_pct (the paper gives iteration time, not MFU)";
       PublishedRun run = read_run(r, c.assumptions);
+      // Against the bf16 peak an fp8 run may show up to twice the bf16 MFU; nothing above.
+      const double most = run.train.fp8 ? 2.0 : 1.0;
+      if (!(c.reported_mfu > 0 && c.reported_mfu <= most)) {
+        throw InputError(fmt::format("{}: a reported MFU of {}% is no fraction of a {} peak",
+                                     r.where(from), 100 * c.reported_mfu, run.train.fp8 ? "fp8 run's" : "bf16"));
+      }
       c.gpu_generation = run.gpu.efficiency_from;
       if (const auto it = efficiency.find(run.gpu.efficiency_from); it != efficiency.end()) {
         run.options.matmul_efficiency = it->second;
@@ -530,7 +584,10 @@ Validation validate_runs(const std::filesystem::path& file,
       run.options.elementwise_passes = elementwise_passes;
       c.framework = run.options.overlap.describe(run.train, run.layout);
       const TrafficInputs in = make_traffic_inputs(run.model, run.train, run.layout);
-      const auto cost = spec_sheet_cost(run_cluster(run.gpu, c.assumptions));
+      if (run.gpu.scaleout_gb_per_s <= 0) {
+        c.assumptions.push_back(fmt::format("{}: a 400 Gb/s NIC per GPU (no NIC figure in the table)", run.gpu.label));
+      }
+      const auto cost = spec_sheet_cost(cluster_for(run.gpu));
       c.estimate = estimate_step(in, run.gpu, run.gpus_per_node, *cost, run.options);
       c.predicted_mfu = c.estimate.mfu;
       c.ceiling_mfu = c.estimate.mfu_ceiling;
@@ -570,7 +627,8 @@ nlohmann::json validation_json(const Validation& v) {
                     {"reported_mfu", c.reported_mfu}, {"reported_from", c.reported_from},
                     {"ceiling_mfu", c.ceiling_mfu}, {"rel_err", c.rel_err},
                     {"matmul_efficiency", c.estimate.matmul_efficiency},
-                    {"generation", c.gpu_generation},
+                    {"calibrated_generation", c.gpu_generation},
+                    {"elementwise_passes", c.estimate.elementwise_passes},
                     {"step_s", c.estimate.step_s}, {"ceiling_step_s", c.estimate.ceiling_step_s},
                     {"precision", c.estimate.fp8 ? "fp8" : "bf16"},
                     {"mfu_peak_tflops_per_gpu", c.estimate.mfu_peak_tflops},

@@ -46,9 +46,14 @@ elif float(loo.group(1)) > 10.0:
     failed.append(f"leave-one-out median |error| {loo.group(1)}% > 10%")
 # The shipped constants are the calibrated ones (a model change without recalibration fails).
 for gen, eff in re.findall(r"^(\w+): matmul efficiency ([0-9.]+)", cal, re.M):
-    used = {round(r["matmul_efficiency"], 2) for r in doc["rows"] if r.get("generation") == gen}
+    used = {round(r["matmul_efficiency"], 2) for r in doc["rows"] if r.get("calibrated_generation") == gen}
     if used and used != {float(eff)}:
         failed.append(f"{gen}: validate uses efficiency {sorted(used)}, --calibrate fits {eff}")
+passes = re.search(r"^elementwise passes ([0-9.]+)", cal, re.M)
+used = {r["elementwise_passes"] for r in doc["rows"]}
+if not passes or used != {float(passes.group(1))}:
+    failed.append(f"validate uses elementwise passes {sorted(used)}, --calibrate fits "
+                  f"{passes.group(1) if passes else 'none'}")
 for f in failed:
     print("FAILED: " + f)
 sys.exit(1 if failed else 0)

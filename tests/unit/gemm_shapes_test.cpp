@@ -106,6 +106,11 @@ TEST(GpuSpec, NamesTheCudaRuntimeReports) {
   EXPECT_EQ(gpu_spec("A100-SXM4-80GB (Selene DGX A100)").name, "a100-80g");
   EXPECT_EQ(gpu_spec("AMD Instinct MI300X").name, "mi300x");
   EXPECT_THROW(gpu_spec("Tesla K80"), ConfigError);
+  // Whole tokens only: GH200 is no H200, an RTX A1000 no A100.
+  EXPECT_THROW(gpu_spec("GH200"), ConfigError);
+  EXPECT_THROW(gpu_spec("RTX A1000"), ConfigError);
+  EXPECT_EQ(gpu_spec("gfx942").name, "mi300x");
+  EXPECT_EQ(gpu_spec_names().size(), 20u);  // the table loads, no alias names two rows
 }
 
 }  // namespace

@@ -145,6 +145,41 @@ TEST(Ceiling, NoFrameworkOrEfficiencyExceedsIt) {
   }
 }
 
+// A sweep over accelerators, layouts, ZeRO stages, recomputation and frameworks, including the
+// case a review found where each axis hid behind the whole compute on its own (b200, TP 16 x CP 2
+// with megatron-bridge): the ceiling stays above the estimate everywhere.
+TEST(Ceiling, HoldsAcrossASweep) {
+  for (const char* gpu : {"h100", "b200", "a100-80g", "tpu-v5p"}) {
+    const auto cost = spec_sheet_cost(cluster_for(gpu_spec(gpu)));
+    for (const char* layout : {"tp=16,cp=2,dp=16", "tp=8,pp=4,dp=16", "tp=2,dp=256", "tp=16,dp=4"}) {
+      for (int zero : {1, 3}) {
+        for (Recompute r : {Recompute::kSelective, Recompute::kFull}) {
+          TrainingConfig t;
+          t.seq_length = 8192;
+          t.micro_batch_size = 8;
+          t.sequence_parallel = true;
+          t.zero_stage = zero;
+          t.recompute = r;
+          const MeshSizes mesh = parse_mesh_sizes(layout);
+          t.global_batch_size = 8LL * mesh[MeshAxis::kDp] * 2;
+          const TrafficInputs in = make_traffic_inputs(model_preset("gpt3-175b"), t, mesh);
+          for (Framework f : {Framework::kMegatronLm, Framework::kMegatronBridge, Framework::kFsdp}) {
+            PlanOptions o;
+            o.overlap.framework = f;
+            const StepEstimate e = estimate_step(in, gpu_spec(gpu), 8, *cost, o);
+            // Strictly faster, not merely clamped to the estimate: the model itself keeps the
+            // ceiling a bound, with GEMMs at peak and the best overlap.
+            EXPECT_LT(e.ceiling_step_s, e.step_s)
+                << gpu << " " << layout << " zero" << zero << " " << framework_name(f);
+            const double parts = e.compute_s + e.tp_s + e.pp_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s + e.bubble_s;
+            EXPECT_NEAR(e.step_s, parts, 1e-9 * e.step_s) << gpu << " " << layout;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Llama 3.1 405B on 16,384 H100s at 8k: 126 layers divide over no pipeline deeper than 2, so
 // only the uneven splits (embedding and loss counted) let search pipeline it.
 TEST(Search, Llama405bOn16kGpusIsPipelinedWithUnevenStages) {
@@ -200,6 +235,42 @@ TEST(Validate, ReadsRowsAsPeopleWriteThem) {
   EXPECT_EQ(v.rows[2].estimate.mfu_peak_tflops, 1979);
   EXPECT_NE(v.rows[2].framework.find("megatron-bridge"), std::string::npos) << v.rows[2].framework;
   for (const RunCheck& c : v.rows) EXPECT_GE(c.ceiling_mfu, c.predicted_mfu) << c.row_id;
+}
+
+// Negations and flag values are read as said: "not FSDP", "not used", "checkpointing: none",
+// "bf16 (no fp8)", "non-interleaved", "--tp-comm-overlap disabled", "ZeRO stage=3", "full (not
+// selective)"; a reported MFU of Infinity or 500% skips the row with the column named.
+TEST(Validate, ReadsNegationsAndFlagValues) {
+  const std::string path = testing::TempDir() + "/validate_negations_" + std::to_string(::getpid()) + ".csv";
+  {
+    std::ofstream f(path);
+    f << "row_id,group,model,layers,hidden,heads,kv_heads,ffn,vocab,seq_len,global_batch_seqs,gpu,"
+         "precision,peak_tflops_per_gpu,gpus_total,gpus_per_node,tp,pp,dp,cp,vpp_interleave,"
+         "micro_batch,recompute,seq_parallel,zero_or_fsdp,reported_mfu_pct,derived_mfu_pct,source\n"
+      << "A,Megatron-LM,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16 (no fp8),312,64,8,8,2,4,1,"
+         "non-interleaved,1,activation checkpointing: none,not used,DDP (not FSDP),45,,"
+         "--tp-comm-overlap disabled 2023\n"
+      << "B,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,"
+         "full (not selective),,ZeRO stage=3,40,,x 2023\n"
+      << "C,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,,Infinity,,x\n"
+      << "D,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,,500,,x\n";
+  }
+  const Validation v = validate_runs(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(v.rows.size(), 2u);
+  const RunCheck& a = v.rows[0];
+  EXPECT_FALSE(a.estimate.fp8);
+  EXPECT_NEAR(a.estimate.hfu, a.estimate.mfu, 1e-12);  // no recomputation
+  EXPECT_NEAR(a.estimate.bubble_s / (a.estimate.compute_s + a.estimate.tp_s + a.estimate.cp_s + a.estimate.ep_s),
+              1.0 / (512 / 4), 1e-12);  // pp 2, vpp 1, 128 micro-batches
+  EXPECT_EQ(a.framework.find("tp,"), std::string::npos) << a.framework;
+  EXPECT_EQ(a.framework.find("ZeRO-3"), std::string::npos) << a.framework;
+  const RunCheck& b = v.rows[1];
+  EXPECT_NE(b.framework.find("ZeRO-3"), std::string::npos) << b.framework;
+  EXPECT_GT(b.estimate.hfu, 1.3 * b.estimate.mfu);  // full recomputation: about 4/3
+  ASSERT_EQ(v.skipped.size(), 2u);
+  EXPECT_NE(v.skipped[0].second.find("reported_mfu_pct"), std::string::npos) << v.skipped[0].second;
+  EXPECT_NE(v.skipped[1].second.find("500%"), std::string::npos) << v.skipped[1].second;
 }
 
 }  // namespace
