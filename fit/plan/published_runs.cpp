@@ -437,8 +437,14 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
 
 MeshSizes read_layout(const RowReader& r, std::vector<std::string>& notes) {
   MeshSizes layout;
-  layout[MeshAxis::kTp] = r.mesh_size("tp");
-  layout[MeshAxis::kPp] = r.mesh_size("pp");
+  for (const auto& [axis, col] : {std::pair{MeshAxis::kTp, "tp"}, std::pair{MeshAxis::kPp, "pp"}}) {
+    if (r.unstated(col)) {
+      layout[axis] = 1;
+      notes.push_back(fmt::format("{} 1 (not stated)", col));
+    } else {
+      layout[axis] = r.mesh_size(col);
+    }
+  }
   layout[MeshAxis::kCp] = r.optional_integer("cp", kMaxMeshRanks).value_or(1);
   const long long gpus = r.integer("gpus_total", kMaxMeshRanks);
   const long long model_parallel = static_cast<long long>(layout[MeshAxis::kTp]) *
@@ -565,12 +571,23 @@ Validation validate_runs(const std::filesystem::path& file,
         from = "derived_mfu_pct";
         mfu = r.figure(from, c.assumptions);
       }
-      if (!mfu) throw InputError("neither reported_mfu_pct nor derived_mfu_pct");
-      c.reported_mfu = *mfu / 100;
-      c.reported_from = from == std::string("reported_mfu_pct")
-                            ? "reported_mfu_pct"
-                            : "derived_mfu_pct (the paper gives iteration time, not MFU)";
       PublishedRun run = read_run(r, c.assumptions);
+      if (!mfu) {
+        // Only TFLOP/s per GPU published (NeMo and Megatron-Bridge tables): against the peak.
+        from = "reported_tflops_per_gpu";
+        const auto tflops = r.figure(from, c.assumptions);
+        if (!tflops) {
+          throw InputError("neither reported_mfu_pct, derived_mfu_pct nor reported_tflops_per_gpu");
+        }
+        mfu = 100 * *tflops / run.options.mfu_peak_tflops;
+        c.assumptions.push_back(fmt::format("MFU = reported {} TFLOP/s per GPU / {} TFLOP/s", *tflops,
+                                            run.options.mfu_peak_tflops));
+      }
+      c.reported_mfu = *mfu / 100;
+      c.reported_from = from == std::string("reported_mfu_pct") ? "reported_mfu_pct"
+                        : from == std::string("derived_mfu_pct")
+                            ? "derived_mfu_pct (the paper gives iteration time, not MFU)"
+                            : "reported_tflops_per_gpu over the peak";
       // Against the bf16 peak an fp8 run may show up to twice the bf16 MFU; nothing above.
       const double most = run.train.fp8 ? 2.0 : 1.0;
       if (!(c.reported_mfu > 0 && c.reported_mfu <= most)) {
