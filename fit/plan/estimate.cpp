@@ -179,13 +179,11 @@ AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows
   return by_axis;
 }
 
-}  // namespace
-
-StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
-                           const CommCost& cost, const PlanOptions& o) {
-  StepEstimate e;
-  e.gpus = in.layout.product();
-  e.gpus_per_node = gpus_per_node;
+/// Fills `e`'s efficiencies, FLOPs, MFU peak, pace factor and compute times (at peak and as
+/// estimated, the memory-bound work included) for `in` on `gpu`; returns the share of the
+/// estimated compute time the linear GEMMs take (what TP overlap hides behind). Throws
+/// ConfigError for fp8 on a GPU without it or an efficiency outside (0, 1].
+double price_compute(const TrafficInputs& in, const GpuSpec& gpu, const PlanOptions& o, StepEstimate& e) {
   e.fp8 = in.train.fp8;
   if (e.fp8 && gpu.peak_fp8_tflops <= 0) {
     throw ConfigError(fmt::format("--fp8-format: {} has no fp8 tensor cores", gpu.name));
@@ -212,7 +210,6 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   const double linear_peak = e.fp8 ? gpu.peak_fp8_tflops * 1e12 : bf16;
   const double linear_eff = e.fp8 ? e.fp8_matmul_efficiency : e.matmul_efficiency;
   e.mfu_peak_tflops = o.mfu_peak_tflops > 0 ? o.mfu_peak_tflops : gpu.peak_bf16_tflops;
-  const double mfu_peak = e.mfu_peak_tflops * 1e12;
   e.pace_factor = pipeline_pace_factor(in);
   const FlopsByPrecision flops = flops_by_precision(in, global);
   e.compute_at_peak_s = compute_seconds(flops, linear_peak, bf16, e.gpus, e.pace_factor);
@@ -232,6 +229,43 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
                       static_cast<double>(in.shape.micro_batches) * recompute / (gpu.hbm_tb_per_s * 1e12);
     e.compute_s += e.elementwise_s;
   }
+
+  return linear_time_share;
+}
+
+/// Every pipeline stage's report (pp > 1) and the bottleneck stage, into `e`; compute_s is the
+/// slowest stage's, the others scale by their share of its FLOPs.
+void report_stages(const TrafficInputs& in, StepEstimate& e) {
+  const int pp = in.layout[MeshAxis::kPp];
+  if (pp < 2) return;
+  const std::vector<double> w = stage_forward_flops(in);
+  const double slowest = *std::max_element(w.begin(), w.end());
+  for (int st = 0; st < pp; ++st) {
+    StageReport r;
+    r.stage = st;
+    r.layers = stage_layers(in.model, in.shape.split, st);
+    r.embedding = st == 0;
+    r.output_layer = st == pp - 1;
+    r.compute_s = slowest > 0 ? e.compute_s * w[static_cast<std::size_t>(st)] / slowest : 0;
+    r.memory_gib = stage_memory_per_gpu(in, st).total() / (1 << 30);
+    e.stages.push_back(r);
+  }
+  // The first stage with the most FLOPs (ties: the earliest).
+  e.bottleneck_stage = static_cast<int>(std::max_element(w.begin(), w.end()) - w.begin());
+}
+
+}  // namespace
+
+StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus_per_node,
+                           const CommCost& cost, const PlanOptions& o) {
+  StepEstimate e;
+  e.gpus = in.layout.product();
+  e.gpus_per_node = gpus_per_node;
+  const double linear_time_share = price_compute(in, gpu, o, e);
+  const double global = static_cast<double>(in.shape.micro_batches * in.train.micro_batch_size *
+                                            in.layout[MeshAxis::kDp]);
+  const double s = static_cast<double>(in.train.seq_length);
+  const double mfu_peak = e.mfu_peak_tflops * 1e12;
 
   // Every row priced once; rows grouped by axis for the overlap model.
   const AxisRows by_axis = price_rows(in, step_traffic(in), gpus_per_node, cost, &e);
@@ -323,23 +357,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.tflops_per_gpu = e.model_flops / e.gpus / e.step_s / 1e12;
   e.tokens_per_s = global * s / e.step_s;
   e.memory = memory_per_gpu(in);
-  if (pp > 1) {
-    // compute_s is the slowest stage's: the others scale by their share of its FLOPs.
-    const std::vector<double> w = stage_forward_flops(in);
-    const double slowest = *std::max_element(w.begin(), w.end());
-    for (int st = 0; st < pp; ++st) {
-      StageReport r;
-      r.stage = st;
-      r.layers = stage_layers(in.model, in.shape.split, st);
-      r.embedding = st == 0;
-      r.output_layer = st == pp - 1;
-      r.compute_s = slowest > 0 ? e.compute_s * w[static_cast<std::size_t>(st)] / slowest : 0;
-      r.memory_gib = stage_memory_per_gpu(in, st).total() / (1 << 30);
-      e.stages.push_back(r);
-    }
-    // The first stage with the most FLOPs (ties: the earliest).
-    e.bottleneck_stage = static_cast<int>(std::max_element(w.begin(), w.end()) - w.begin());
-  }
+  report_stages(in, e);
   e.hbm_bytes = gpu.hbm_gib * (1ULL << 30);
   e.fits = e.memory.total() <= e.hbm_bytes * (1 - o.hbm_reserve);
   return e;
