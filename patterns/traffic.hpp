@@ -70,6 +70,19 @@ GpuParams stage_params_per_gpu(const TrafficInputs& in, const StageLayers& layer
 /// reduce-scatter of the same tensor. None when tp = 1.
 std::vector<TrafficRow> tp_traffic(const TrafficInputs& in);
 
+/// The vocabulary-parallel embedding and output layer's TP traffic where the described stage
+/// holds them (stage 0 the embedding, the last stage the output layer; both when pp = 1), per
+/// micro-batch, as Megatron-Core's tensor_parallel layers and vocab-parallel cross entropy run:
+///   embedding:     forward all-reduce of its b (s/cp) h output (reduce-scatter with sequence
+///                  parallelism, whose backward all-gathers the gradient);
+///   output layer:  with sequence parallelism forward all-gather of the final hidden state and
+///                  backward reduce-scatter of its gradient; without, backward all-reduce of the
+///                  input gradient;
+///   cross entropy: 3 forward all-reduces of b (s/cp) fp32 (the logits' max, the target logit,
+///                  the sum of exponentials).
+/// None when tp = 1.
+std::vector<TrafficRow> vocab_traffic(const TrafficInputs& in);
+
 /// Pipeline parallelism, 1F1B (Narayanan et al. 2021): per micro-batch one send/recv of
 /// b (s/cp) h e (/ tp with SP) forward and one backward; interleaved with v chunks: v each.
 /// None when pp = 1.

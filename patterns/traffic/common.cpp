@@ -69,7 +69,8 @@ TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig
 
 std::vector<TrafficRow> step_traffic(const TrafficInputs& in) {
   std::vector<TrafficRow> all;
-  for (auto* f : {&tp_traffic, &cp_traffic, &ep_traffic, &pp_traffic, &dp_traffic, &zero_traffic}) {
+  for (auto* f : {&tp_traffic, &vocab_traffic, &cp_traffic, &ep_traffic, &pp_traffic, &dp_traffic,
+                  &zero_traffic}) {
     auto rows = f(in);
     all.insert(all.end(), rows.begin(), rows.end());
   }

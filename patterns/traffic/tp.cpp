@@ -32,4 +32,41 @@ std::vector<TrafficRow> tp_traffic(const TrafficInputs& in) {
   return rows;
 }
 
+std::vector<TrafficRow> vocab_traffic(const TrafficInputs& in) {
+  using namespace traffic_detail;
+  std::vector<TrafficRow> rows;
+  if (in.layout[MeshAxis::kTp] == 1) return rows;
+  const TrainingConfig& t = in.train;
+  const double tokens = d(t.micro_batch_size) * d(in.shape.seq_per_rank);
+  const double act = tokens * d(in.model.hidden_size) * t.dtype_bytes;
+  const long long m = in.shape.micro_batches;
+  const int last = in.layout[MeshAxis::kPp] - 1;
+  const std::vector<MeshAxis> g = {MeshAxis::kTp};
+  if (in.shape.stage == 0) {
+    if (t.sequence_parallel) {
+      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kReduceScatter, act, m, g,
+                         "vocab-parallel embedding output"));
+      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kAllGather, act, m, g,
+                         "gradient of the embedding output"));
+    } else {
+      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllReduce, act, m, g,
+                         "vocab-parallel embedding output"));
+    }
+  }
+  if (in.shape.stage == last) {
+    if (t.sequence_parallel) {
+      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllGather, act, m, g,
+                         "final hidden state into the output layer"));
+      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kReduceScatter, act, m, g,
+                         "gradient of the final hidden state"));
+    } else {
+      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kAllReduce, act, m, g,
+                         "gradient of the output layer's input"));
+    }
+    rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllReduce, tokens * 4, 3 * m, g,
+                       "vocab-parallel cross entropy: max, target logit, sum of exps (fp32)"));
+  }
+  return rows;
+}
+
 }  // namespace meshbench

@@ -59,6 +59,32 @@ TEST(Traffic, TensorAndPipelineRowsByHand) {
   EXPECT_EQ(pp_traffic(in2)[0].calls_per_step, 8);
 }
 
+// The vocab-parallel embedding (stage 0) and output layer with its cross entropy (last stage),
+// per micro-batch; both on one stage when pp = 1; none without TP.
+TEST(Traffic, VocabParallelEmbeddingAndOutputLayer) {
+  const auto in = make_traffic_inputs(tiny(), small_batch(), parse_mesh_sizes("tp=2,pp=2"));
+  const auto rows = vocab_traffic(in);  // stage 0 is described: the embedding only
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].op, CollectiveOp::kAllReduce);
+  EXPECT_EQ(rows[0].phase, "fwd");
+  EXPECT_DOUBLE_EQ(rows[0].bytes_per_call, 2.0 * 16 * 64 * 2);  // b s h e
+  EXPECT_EQ(rows[0].calls_per_step, 4);                          // m
+  TrainingConfig t = small_batch();
+  t.sequence_parallel = true;
+  const auto one = vocab_traffic(make_traffic_inputs(tiny(), t, parse_mesh_sizes("tp=2")));
+  // Embedding: reduce-scatter forward, all-gather backward; output layer: all-gather forward,
+  // reduce-scatter backward; cross entropy: 3 all-reduces of b s fp32.
+  ASSERT_EQ(one.size(), 5u);
+  EXPECT_EQ(one[0].op, CollectiveOp::kReduceScatter);
+  EXPECT_EQ(one[1].op, CollectiveOp::kAllGather);
+  EXPECT_EQ(one[2].op, CollectiveOp::kAllGather);
+  EXPECT_EQ(one[3].op, CollectiveOp::kReduceScatter);
+  EXPECT_EQ(one[4].op, CollectiveOp::kAllReduce);
+  EXPECT_DOUBLE_EQ(one[4].bytes_per_call, 2.0 * 16 * 4);
+  EXPECT_EQ(one[4].calls_per_step, 3 * one[0].calls_per_step);
+  EXPECT_TRUE(vocab_traffic(make_traffic_inputs(tiny(), t, parse_mesh_sizes("dp=2"))).empty());
+}
+
 TEST(Traffic, MegatronTensorParallelVolumePerLayer) {
   // Shoeybi et al. 2019: per layer, forward + backward, 4 all-reduces of b x s x h elements.
   ModelConfig m = model_preset("gpt3-175b");
