@@ -186,7 +186,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
       r.mesh = format_mesh_sizes(in.layout);
       r.order = format_mesh_order(mesh.order());
       r.axis = u.axis;
-      r.groups = topo.world_size / u.group_size;
+      r.groups = u.groups;
       r.group = "all";
       r.tier = u.tier;
       r.group_nodes = u.max_nodes;

@@ -62,6 +62,7 @@ std::uint64_t wrong_against(Executor& exec, void* p, std::size_t count, const Po
 /// hands the API per call is its buffers' element counts (patterns/collective.hpp).
 ByteCounts expected_bytes(const PatternUnit& u) {
   const std::uint64_t calls = static_cast<std::uint64_t>(u.calls), elem = element_bytes(kDtype);
+  if (u.idle) return {0, 0};
   if (u.axis != "pp") {
     return {calls * u.counts.send_count * elem, calls * u.counts.recv_count * elem};
   }
@@ -86,7 +87,9 @@ void measure_pattern_unit(PatternUnit& u, Communicator& world, Executor& exec, c
   BufferLayout layout;
   std::function<void()> step;
   const CollectiveTest* test = nullptr;
-  if (u.axis == "pp") {
+  if (u.idle) {
+    step = [] {};
+  } else if (u.axis == "pp") {
     const std::size_t bytes = u.counts.send_count * element_bytes(kDtype);
     const std::size_t second = (bytes + 255) / 256 * 256;
     layout = {second + bytes, 0, bytes, second, bytes};
@@ -111,7 +114,9 @@ void measure_pattern_unit(PatternUnit& u, Communicator& world, Executor& exec, c
       },
       1, 0);
   u.counted = {counted.sent - before.sent, counted.received - before.received};
-  if (test) {
+  if (u.idle) {
+    // nothing delivered, nothing to check
+  } else if (test) {
     u.wrong = exec.count_wrong(buffers, kDtype, test->checked_count(ctx), test->expected_form(ctx));
   } else {
     const int stage = comm.rank(), last = comm.size() - 1;
@@ -138,13 +143,21 @@ std::unique_ptr<PatternUnits> make_pattern_units(const std::vector<TrafficRow>& 
       u.group_size = r.group_size;
       u.what = r.axis == "pp" ? "1F1B: activations forward, gradients backward" : r.what;
       u.counts = executed_counts(r, scale);  // float32, as kDtype
-      const std::string key = axes_key(r.group_axes);
+      const std::string key = axes_key(r.group_axes) + (r.pipeline_ends ? "ends" : "");
+      auto groups = mesh.groups(r.group_axes);
+      if (r.pipeline_ends) {
+        // The first and last rank of each group; the others each alone, idle.
+        const std::vector<int> mine = mesh.group_of(topo.rank, r.group_axes);
+        u.idle = topo.rank != mine.front() && topo.rank != mine.back();
+        for (auto& g : groups) g = {g.front(), g.back()};
+      }
       if (!out->comms.count(key)) {
-        const int color = mesh.group_index(topo.rank, r.group_axes);
+        const int color = u.idle ? static_cast<int>(groups.size()) + topo.rank
+                                 : mesh.group_index(topo.rank, r.group_axes);
         out->comms[key] = std::make_unique<CountingCommunicator>(comm.split(color, topo.rank), out->counted);
       }
       u.comm = out->comms[key].get();
-      const auto groups = mesh.groups(r.group_axes);
+      u.groups = static_cast<int>(groups.size());
       for (const auto& g : groups) {
         const GroupPlacement p = classify_group(g, topo.node_of_rank);
         u.tier = u.tier.empty() ? std::string(p.tier()) : (u.tier == p.tier() ? u.tier : "mixed");

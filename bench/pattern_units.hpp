@@ -23,7 +23,7 @@
 namespace meshbench {
 
 /// The axes in the order their units run.
-inline constexpr const char* kPatternAxisOrder[] = {"tp", "cp", "ep", "pp", "dp", "zero"};
+inline constexpr const char* kPatternAxisOrder[] = {"tp", "cp", "ep", "pp", "dp", "zero", "emb"};
 
 /// One unit the executor times: a traffic row, or the whole 1F1B schedule for pp.
 struct PatternUnit {
@@ -35,6 +35,10 @@ struct PatternUnit {
   int group_size = 1;
   std::string what;
   Communicator* comm = nullptr;  ///< this rank's group (counting)
+  /// This rank is in none of the unit's groups (a middle stage for the pipeline's ends): it
+  /// times nothing and keeps step with the others.
+  bool idle = false;
+  int groups = 1;                ///< groups of the unit that run at once
   std::string tier;              ///< the tier shared by all groups ("mixed" otherwise)
   int max_nodes = 1, max_ranks_per_node = 1;
   Measurement measured;            ///< per step of this unit, max over ranks

@@ -68,6 +68,7 @@ auto total_of(Estimate& e, std::string_view axis) -> decltype(&e.pp_total_s) {
   if (axis == "zero") return &e.zero_total_s;
   if (axis == "cp") return &e.cp_total_s;
   if (axis == "ep") return &e.ep_total_s;
+  if (axis == "emb") return &e.emb_total_s;
   return nullptr;
 }
 
@@ -159,8 +160,11 @@ AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows
     const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node);
     // All groups of the axis run at once: a node's GPUs are split among them.
     const int on_node = std::min(gpus_per_node, gpus);
-    const GroupShape shape{r.group_size, place.nodes,
-                           std::max(1, on_node / std::max(1, place.ranks_per_node))};
+    // The pipeline's ends are two ranks, on two nodes when the pipeline crosses nodes.
+    const GroupShape shape = r.pipeline_ends
+                                 ? GroupShape{2, std::min(2, place.nodes), 1}
+                                 : GroupShape{r.group_size, place.nodes,
+                                              std::max(1, on_node / std::max(1, place.ranks_per_node))};
     const CallCost c = cost.call(r.op, r.bytes_per_call, shape);
     if (e) {
       if (!c.note.empty()) {
@@ -296,7 +300,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
       static_cast<double>(pp - 1) /
       (static_cast<double>(in.train.virtual_pipeline_stages) * static_cast<double>(in.shape.micro_batches));
   // Exposed communication of every axis and the step, for one compute time and overlap.
-  struct Exposed { double tp = 0, pp = 0, dp = 0, zero = 0, cp = 0, ep = 0, bubble = 0, step = 0; };
+  struct Exposed { double tp = 0, pp = 0, dp = 0, zero = 0, cp = 0, ep = 0, emb = 0, bubble = 0, step = 0; };
   auto price = [&](double compute, const OverlapSettings& overlap, const AxisRows& priced) {
     Exposed x;
     const HidingCompute h = hiding(compute);
@@ -310,6 +314,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
     x.dp = axis("dp");
     x.zero = axis("zero");
     x.ep = axis("ep");
+    x.emb = axis("emb");
     x.cp = std::max(0.0, e.cp_total_s - attention_share * compute);
     // One compute to hide behind: what all axes hide together is at most the compute itself
     // (each axis's rule above only knows its own part of the step); the excess shows again,
@@ -332,7 +337,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
       for (int i = 0; i < 5; ++i) *exposed[i] += back * std::max(0.0, totals[i] - *exposed[i]);
     }
     x.bubble = bubble_fraction * (compute + x.tp + x.cp + x.ep);
-    x.step = compute + x.tp + x.cp + x.ep + x.pp + x.dp + x.zero + x.bubble;
+    x.step = compute + x.tp + x.cp + x.ep + x.pp + x.dp + x.zero + x.emb + x.bubble;
     return x;
   };
   const OverlapSettings framework = o.overlap.resolve(in.train, in.layout);
@@ -344,6 +349,7 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.zero_s = est.zero;
   e.cp_s = est.cp;
   e.ep_s = est.ep;
+  e.emb_s = est.emb;
   e.bubble_s = est.bubble;
   e.step_s = est.step;
   const Exposed best = price(e.compute_at_peak_s, best_overlap(in.train, in.layout), lean_rows);

@@ -88,10 +88,11 @@ struct StepEstimate {
   double elementwise_passes = 0;  ///< the passes it was priced with
   /// Exposed communication per axis, seconds per step.
   double tp_s = 0, pp_s = 0, dp_s = 0, zero_s = 0, cp_s = 0, ep_s = 0;
+  double emb_s = 0;  ///< the tied embedding's gradient all-reduce (never overlapped)
   double tp_total_s = 0, pp_total_s = 0, dp_total_s = 0, zero_total_s = 0, cp_total_s = 0,
-         ep_total_s = 0;  ///< before overlap
+         ep_total_s = 0, emb_total_s = 0;  ///< before overlap
   /// All of `axis`'s communication per step before overlap, seconds (the *_total_s field of
-  /// tp, pp, dp, zero, cp or ep); -1 for a name that is no traffic axis.
+  /// tp, pp, dp, zero, cp, ep or emb); -1 for a name that is no traffic axis.
   double total_s(std::string_view axis) const;
   double bubble_s = 0, bubble_at_peak_s = 0;
   double step_s = 0, ceiling_step_s = 0;
@@ -131,6 +132,7 @@ double pipeline_pace_factor(const TrafficInputs& in);
 ///   exposed  = each axis's rows through exposed_seconds (overlap.hpp) with the framework's
 ///              overlap (options.overlap); CP beyond the attention compute it overlaps; EP whole
 ///   bubble   = (p - 1)/(v m) x (compute + TP + CP + EP)
+///   EMB      = the tied embedding's gradient all-reduce, whole
 ///   step     = compute + exposed communication + bubble
 /// The ceiling: the same layout with every GEMM at peak and best_overlap (all that can overlap
 /// does, hidden only as far as the compute at peak reaches): bubble, TP without sequence

@@ -153,7 +153,7 @@ nlohmann::json estimate_json(const StepEstimate& e) {
           {"overlap", e.overlap},
           {"time_s", {{"compute", e.compute_s}, {"tp", e.tp_s}, {"pp", e.pp_s},
                       {"bubble", e.bubble_s}, {"dp", e.dp_s}, {"zero", e.zero_s}, {"cp", e.cp_s},
-                      {"ep", e.ep_s}}},
+                      {"ep", e.ep_s}, {"emb", e.emb_s}}},
           {"tp_nodes", e.tp_nodes},
           {"stages", stages_json(e)},
           {"bottleneck_stage", e.bottleneck_stage},
@@ -175,9 +175,10 @@ void print_estimate(const StepEstimate& e) {
              e.fp8 ? fmt::format(", fp8 linear GEMMs {:.2f} of the fp8 peak", e.fp8_matmul_efficiency) : "",
              100 * e.hfu, e.mfu_peak_tflops, e.overlap, e.tflops_per_gpu, e.tokens_per_s, e.step_s);
   fmt::print("  time per step (s): compute {:.3f}, TP {:.3f}{}, PP send/recv {:.3f}, bubble {:.3f}, "
-             "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}\n", e.compute_s, e.tp_s,
+             "DP {:.3f}, ZeRO {:.3f}, CP {:.3f}, EP {:.3f}{}\n", e.compute_s, e.tp_s,
              e.tp_nodes > 1 ? fmt::format(" (TP spans {} nodes)", e.tp_nodes) : "", e.pp_s,
-             e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s);
+             e.bubble_s, e.dp_s, e.zero_s, e.cp_s, e.ep_s,
+             e.emb_total_s > 0 ? fmt::format(", tied-embedding grads {:.3f}", e.emb_s) : "");
   for (const auto& [axis, notes] : e.cost_notes) {
     for (const std::string& n : notes) fmt::print("  {} priced {}\n", axis, n);
   }

@@ -653,7 +653,8 @@ nlohmann::json validation_json(const Validation& v) {
                     {"time_s", {{"compute", c.estimate.compute_s}, {"tp", c.estimate.tp_s},
                                 {"pp", c.estimate.pp_s}, {"bubble", c.estimate.bubble_s},
                                 {"dp", c.estimate.dp_s}, {"zero", c.estimate.zero_s},
-                                {"cp", c.estimate.cp_s}, {"ep", c.estimate.ep_s}}},
+                                {"cp", c.estimate.cp_s}, {"ep", c.estimate.ep_s},
+                                {"emb", c.estimate.emb_s}}},
                     {"assumptions", c.assumptions}});
     if (c.search) {
       const SearchComparison& x = *c.search;

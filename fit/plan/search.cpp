@@ -179,7 +179,8 @@ std::string why_slower(const Candidate& c, const Candidate& best) {
       {"PP send/recv", a.pp_s - b.pp_s},
       {"DP/ZeRO", a.dp_s + a.zero_s - b.dp_s - b.zero_s},
       {"CP", a.cp_s - b.cp_s},
-      {"EP", a.ep_s - b.ep_s}};
+      {"EP", a.ep_s - b.ep_s},
+      {"tied-embedding grads", a.emb_s - b.emb_s}};
   std::vector<std::pair<const char*, double>> worse(std::begin(deltas), std::end(deltas));
   std::sort(worse.begin(), worse.end(), [](auto& x, auto& y) { return x.second > y.second; });
   std::string s;

@@ -70,7 +70,7 @@ TrafficInputs make_traffic_inputs(const ModelConfig& model, const TrainingConfig
 std::vector<TrafficRow> step_traffic(const TrafficInputs& in) {
   std::vector<TrafficRow> all;
   for (auto* f : {&tp_traffic, &vocab_traffic, &cp_traffic, &ep_traffic, &pp_traffic, &dp_traffic,
-                  &zero_traffic}) {
+                  &zero_traffic, &embedding_grad_traffic}) {
     auto rows = f(in);
     all.insert(all.end(), rows.begin(), rows.end());
   }

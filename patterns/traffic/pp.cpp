@@ -21,4 +21,22 @@ std::vector<TrafficRow> pp_traffic(const TrafficInputs& in) {
   return rows;
 }
 
+std::vector<TrafficRow> embedding_grad_traffic(const TrafficInputs& in) {
+  using namespace traffic_detail;
+  std::vector<TrafficRow> rows;
+  const int pp = in.layout[MeshAxis::kPp], tp = in.layout[MeshAxis::kTp];
+  if (pp < 2 || !in.model.tied_embeddings) return rows;
+  if (in.shape.stage != 0 && in.shape.stage != pp - 1) return rows;
+  // --make-vocab-size-divisible-by 128, times tp (Megatron's vocab padding).
+  const long long multiple = 128LL * tp;
+  const double padded = d((in.model.vocab_size + multiple - 1) / multiple * multiple);
+  TrafficRow r = row(in, "emb", "step", CollectiveOp::kAllReduce,
+                     padded / tp * d(in.model.hidden_size) * in.train.grad_reduce_bytes, 1,
+                     {MeshAxis::kPp}, "tied word-embedding gradient, first and last stage");
+  r.group_size = 2;
+  r.pipeline_ends = true;
+  rows.push_back(std::move(r));
+  return rows;
+}
+
 }  // namespace meshbench

@@ -171,7 +171,7 @@ TEST(Ceiling, HoldsAcrossASweep) {
             // ceiling a bound, with GEMMs at peak and the best overlap.
             EXPECT_LT(e.ceiling_step_s, e.step_s)
                 << gpu << " " << layout << " zero" << zero << " " << framework_name(f);
-            const double parts = e.compute_s + e.tp_s + e.pp_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s + e.bubble_s;
+            const double parts = e.compute_s + e.tp_s + e.pp_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s + e.emb_s + e.bubble_s;
             EXPECT_NEAR(e.step_s, parts, 1e-9 * e.step_s) << gpu << " " << layout;
           }
         }

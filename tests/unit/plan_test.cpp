@@ -69,7 +69,7 @@ TEST(Estimate, BubbleIsPMinusOneOverVM) {
     const StepEstimate e = estimate_step(in, gpu_spec("h100"), 8, *cost, {});
     EXPECT_NEAR(e.bubble_s / (e.compute_s + e.tp_s + e.cp_s + e.ep_s), 3.0 / (v * 8.0), 1e-12);
     EXPECT_GE(e.mfu_ceiling, e.mfu);
-    EXPECT_NEAR(e.step_s, e.compute_s + e.tp_s + e.pp_s + e.bubble_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s, 1e-12);
+    EXPECT_NEAR(e.step_s, e.compute_s + e.tp_s + e.pp_s + e.bubble_s + e.dp_s + e.zero_s + e.cp_s + e.ep_s + e.emb_s, 1e-12);
   }
 }
 

@@ -85,6 +85,24 @@ TEST(Traffic, VocabParallelEmbeddingAndOutputLayer) {
   EXPECT_TRUE(vocab_traffic(make_traffic_inputs(tiny(), t, parse_mesh_sizes("dp=2"))).empty());
 }
 
+// The tied embedding's gradient all-reduce: once a step between the pipeline's ends, of the
+// vocab shard padded to 128 x tp, in the reduction dtype; none untied or without a pipeline.
+TEST(Traffic, TiedEmbeddingGradientBetweenPipelineEnds) {
+  ModelConfig m = model_preset("gpt3-175b");  // tied, V 50257
+  TrainingConfig t;
+  t.seq_length = 2048;
+  const auto rows = embedding_grad_traffic(make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=8")));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].axis, "emb");
+  EXPECT_TRUE(rows[0].pipeline_ends);
+  EXPECT_EQ(rows[0].group_size, 2);
+  EXPECT_EQ(rows[0].calls_per_step, 1);
+  EXPECT_DOUBLE_EQ(rows[0].bytes_per_call, 51200.0 / 8 * 12288 * 4);  // 50257 -> 51200 = 50 x 1024
+  EXPECT_TRUE(embedding_grad_traffic(make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,dp=8"))).empty());
+  m.tied_embeddings = false;
+  EXPECT_TRUE(embedding_grad_traffic(make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=8"))).empty());
+}
+
 TEST(Traffic, MegatronTensorParallelVolumePerLayer) {
   // Shoeybi et al. 2019: per layer, forward + backward, 4 all-reduces of b x s x h elements.
   ModelConfig m = model_preset("gpt3-175b");
