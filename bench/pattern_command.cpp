@@ -38,7 +38,8 @@ CLI::App* add_pattern_command(CLI::App& app, PatternOptions& o) {
       "Execute one training step's traffic of an axis on the mesh (run under mpiexec with the\n"
       "layout's number of ranks): all groups at once, real sizes, counts and order.");
   add_training_flags(sub, o.training);
-  sub->add_option("--axis", o.axis, "tp, pp, dp, zero, cp, ep or all")->capture_default_str();
+  sub->add_option("--axis", o.axis, "tp, pp, dp, zero, cp, ep, emb (a tied embedding's gradient) or all")
+      ->capture_default_str();
   sub->add_option("--order", o.order, "Mesh order (as for sweep --order)")->capture_default_str();
   sub->add_option("--scale", o.scale,
                   "Multiply every message size by this (0 < F <= 1) for small machines")
@@ -61,7 +62,7 @@ int run_pattern(MpiRuntime& mpi, const PatternOptions& o,
   const MeasureSettings measure = to_measure_settings(o.measure, 1);
   const std::set<std::string> known(std::begin(kPatternAxisOrder), std::end(kPatternAxisOrder));
   if (o.axis != "all" && !known.count(o.axis)) {
-    throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, all)", o.axis));
+    throw UsageError(fmt::format("--axis: unknown axis '{}' (tp, pp, dp, zero, cp, ep, emb, all)", o.axis));
   }
   std::vector<TrafficRow> rows;
   for (const TrafficRow& r : step_traffic(in)) {

@@ -32,6 +32,7 @@ nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRo
     out_rows.push_back({{"axis", r.axis}, {"phase", r.phase}, {"op", op_name(r.op)},
                         {"bytes_per_call", r.bytes_per_call}, {"calls_per_step", r.calls_per_step},
                         {"group_size", r.group_size}, {"group_axes", axes},
+                        {"pipeline_ends", r.pipeline_ends}, {"overlappable", r.overlappable},
                         {"bytes_per_step", r.bytes_per_step()}, {"what", r.what}});
     auto& [bytes, wire] = totals[r.axis];
     bytes += r.bytes_per_step();
@@ -60,8 +61,9 @@ nlohmann::json traffic_json(const TrafficInputs& in, const std::vector<TrafficRo
       {"stage", in.shape.stage},
       {"stage_layers", {{"dense", in.shape.stage_layers.dense}, {"moe", in.shape.stage_layers.moe}}},
       {"scope", "per GPU of pipeline stage `stage` (the one with the most MoE layers; any stage "
-                "of a uniform model), transformer layers only (embedding, output layer and loss "
-                "left out)"},
+                "of a uniform model): its transformer layers, the vocab-parallel embedding or "
+                "output layer where it holds them, and a tied embedding's gradient all-reduce "
+                "between the pipeline's ends"},
   };
 }
 
@@ -91,15 +93,15 @@ int run_traffic(const TrafficCommandOptions& o) {
              in.shape.layers_per_stage, in.train.sequence_parallel ? "on" : "off",
              recompute_name(in.train.recompute), in.train.zero_stage,
              in.train.virtual_pipeline_stages);
-  fmt::print("# per GPU of pipeline stage {} ({} dense + {} MoE layers), transformer layers only; "
-             "bytes are nccl-tests sizes\n#\n", in.shape.stage, in.shape.stage_layers.dense,
+  fmt::print("# per GPU of pipeline stage {} ({} dense + {} MoE layers, the embedding or output "
+             "layer where it holds them); bytes are nccl-tests sizes\n#\n", in.shape.stage, in.shape.stage_layers.dense,
              in.shape.stage_layers.moe);
   fmt::print("# {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", "axis", "phase", "op",
              "bytes/call", "calls", "group", "bytes/step", "what");
   for (const TrafficRow& r : rows) {
     fmt::print("  {:>4} {:>5} {:>14} {:>12} {:>8} {:>10} {:>12}  {}\n", r.axis, r.phase,
                op_name(r.op), format_bytes_approx(r.bytes_per_call), r.calls_per_step,
-               fmt::format("{}={}", axes_text(r.group_axes), r.group_size),
+               fmt::format("{}{}={}", axes_text(r.group_axes), r.pipeline_ends ? " ends" : "", r.group_size),
                format_bytes_approx(r.bytes_per_step()), r.what);
   }
   fmt::print("#\n# totals per GPU per step:\n");

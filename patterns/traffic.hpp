@@ -32,6 +32,9 @@ struct TrafficRow {
   /// The group is the first and the last rank of each group_axes group (Megatron's embedding
   /// group: first and last pipeline stage); group_size is then 2.
   bool pipeline_ends = false;
+  /// false: no framework overlaps it with compute (the vocab-parallel embedding, output layer
+  /// and cross entropy are plain tensor_parallel layers, outside TE's --tp-comm-overlap).
+  bool overlappable = true;
   /// bytes_per_call x calls_per_step.
   double bytes_per_step() const { return bytes_per_call * static_cast<double>(calls_per_step); }
 };
@@ -83,14 +86,15 @@ std::vector<TrafficRow> tp_traffic(const TrafficInputs& in);
 ///                  input gradient;
 ///   cross entropy: 3 forward all-reduces of b (s/cp) fp32 (the logits' max, the target logit,
 ///                  the sum of exponentials).
-/// None when tp = 1.
+/// Not overlappable (TrafficRow::overlappable false). None when tp = 1.
 std::vector<TrafficRow> vocab_traffic(const TrafficInputs& in);
 
 /// The tied embedding's gradient all-reduce between the first and the last pipeline stage
 /// (Megatron-Core finalize_model_grads, _allreduce_word_embedding_grads): once a step, after the
 /// data-parallel gradient sync and not overlapped, of this rank's vocab shard of the word
-/// embedding, (V padded to 128 x tp) / tp x h in the gradient reduction dtype; axis "emb", on
-/// the stages that hold it. None unless pp > 1 and the output layer is tied to the embedding.
+/// embedding, (V padded to 128 x tp) / tp x h in the gradient reduction dtype; axis "emb",
+/// whichever stage the rows describe (the step ends on it). None unless pp > 1 and the output
+/// layer is tied to the embedding.
 std::vector<TrafficRow> embedding_grad_traffic(const TrafficInputs& in);
 
 /// Pipeline parallelism, 1F1B (Narayanan et al. 2021): per micro-batch one send/recv of

@@ -161,10 +161,9 @@ AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows
     // All groups of the axis run at once: a node's GPUs are split among them.
     const int on_node = std::min(gpus_per_node, gpus);
     // The pipeline's ends are two ranks, on two nodes when the pipeline crosses nodes.
-    const GroupShape shape = r.pipeline_ends
-                                 ? GroupShape{2, std::min(2, place.nodes), 1}
-                                 : GroupShape{r.group_size, place.nodes,
-                                              std::max(1, on_node / std::max(1, place.ranks_per_node))};
+    const int concurrent = std::max(1, on_node / std::max(1, place.ranks_per_node));
+    const GroupShape shape = r.pipeline_ends ? GroupShape{2, std::min(2, place.nodes), concurrent}
+                                             : GroupShape{r.group_size, place.nodes, concurrent};
     const CallCost c = cost.call(r.op, r.bytes_per_call, shape);
     if (e) {
       if (!c.note.empty()) {

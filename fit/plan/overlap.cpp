@@ -174,7 +174,10 @@ double exposed_seconds(const std::vector<TrafficRow>& rows, const std::vector<do
   const double all = sum_rows(rows, call_s, [](const TrafficRow&) { return true; });
   const double m = static_cast<double>(std::max(1LL, c.micro_batches));
   const double layers = static_cast<double>(std::max(1LL, c.stage_layers));
-  if (axis == "tp") return o.tp ? std::max(0.0, all - c.linear_s) : all;
+  if (axis == "tp") {
+    const double fixed = sum_rows(rows, call_s, [](const TrafficRow& r) { return !r.overlappable; });
+    return o.tp ? fixed + std::max(0.0, all - fixed - c.linear_s) : all;
+  }
   if (axis == "pp") {
     if (!o.p2p) return all;
     // Fill and drain: the first micro-batch's activation crosses pp - 1 boundaries forward

@@ -100,7 +100,8 @@ struct HidingCompute {
 ///   ZeRO-1/2 parameter gather: with param_gather, what exceeds one micro-batch's forward, the
 ///                             first bucket at least; else all of it;
 ///   PP:                       with p2p, the 2 (pp - 1) sends of fill and drain; else all;
-///   TP:                       with tp, what exceeds the linear GEMMs; else all.
+///   TP:                       with tp, what exceeds the linear GEMMs, and rows no framework
+///                             overlaps (TrafficRow::overlappable false) whole; else all.
 /// Other axes (CP, EP, the tied embedding's all-reduce "emb") are returned whole.
 double exposed_seconds(const std::vector<TrafficRow>& rows, const std::vector<double>& call_s,
                        const OverlapSettings& overlap, const HidingCompute& compute, int pp);

@@ -58,10 +58,49 @@ bool negated_at(const std::string& s, std::size_t pos) {
   return false;
 }
 
+/// Whether lower-case `s` holds `word` as a whole word ("off" is not in "offload").
+bool has_word(const std::string& s, const char* word) {
+  const std::size_t n = std::char_traits<char>::length(word);
+  for (std::size_t at = s.find(word); at != std::string::npos; at = s.find(word, at + 1)) {
+    const bool left = at == 0 || !std::isalnum(static_cast<unsigned char>(s[at - 1]));
+    const bool right = at + n >= s.size() || !std::isalnum(static_cast<unsigned char>(s[at + n]));
+    if (left && right) return true;
+  }
+  return false;
+}
+
+/// Whether the words right after `end` of lower-case `s` switch it off ("FSDP not used",
+/// "ZeRO-3: none", "--tp-comm-overlap disabled").
+bool switched_off_after(const std::string& s, std::size_t end) {
+  std::size_t i = end;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '=' || s[i] == ':' || s[i] == '(')) ++i;
+  for (const char* off : {"false", "0", "off", "disabled", "no", "none", "not used", "not enabled", "unused"}) {
+    const std::string o(off);
+    if (s.compare(i, o.size(), o) == 0 &&
+        (i + o.size() >= s.size() || !std::isalnum(static_cast<unsigned char>(s[i + o.size()])))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// `s` with runs of spaces squeezed and at most 1,000 characters: what the regexes below see
+/// (libstdc++'s std::regex recurses per character).
+std::string for_regex(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+    if (out.size() >= 1000) break;
+  }
+  return out;
+}
+
 /// Whether lower-case `s` names `word` other than negated; where first (npos: nowhere).
 std::size_t mention(const std::string& s, const char* word) {
+  const std::size_t n = std::char_traits<char>::length(word);
   for (std::size_t at = s.find(word); at != std::string::npos; at = s.find(word, at + 1)) {
-    if (!negated_at(s, at)) return at;
+    if (!negated_at(s, at) && !switched_off_after(s, at + n)) return at;
   }
   return std::string::npos;
 }
@@ -73,15 +112,13 @@ std::optional<bool> flag_value(const std::string& s, const char* flag) {
   const std::size_t at = s.find(flag);
   if (at == std::string::npos) return std::nullopt;
   if (negated_at(s, at) || (at >= 5 && s.compare(at - 5, 5, "--no-") == 0)) return false;
-  std::size_t i = at + std::char_traits<char>::length(flag);
-  while (i < s.size() && (s[i] == ' ' || s[i] == '=' || s[i] == ':')) ++i;
-  for (const char* off : {"false", "0", "off", "disabled", "no"}) {
-    const std::string o(off);
-    if (s.compare(i, o.size(), o) == 0 && !std::isalnum(static_cast<unsigned char>(i + o.size() < s.size() ? s[i + o.size()] : ' '))) {
-      return false;
-    }
+  const std::size_t end = at + std::char_traits<char>::length(flag);
+  std::size_t i = end;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '=' || s[i] == ':' || s[i] == '(')) ++i;
+  for (const char* unknown : {"not stated", "unknown", "n/a", "not given"}) {
+    if (s.compare(i, std::char_traits<char>::length(unknown), unknown) == 0) return std::nullopt;
   }
-  return true;
+  return !switched_off_after(s, end);
 }
 
 struct RowReader {
@@ -236,18 +273,27 @@ ModelConfig read_model(const RowReader& r, std::vector<std::string>& notes) {
   return m;
 }
 
+/// "FSDP=0", "fsdp: 0" in lower-case, squeezed `z`.
+bool fsdp_switched_off(const std::string& z) {
+  static const std::regex off(R"(fsdp ?[=:] ?0(?![0-9]))");
+  return std::regex_search(z, off);
+}
+
 /// ZeRO stage as the zero_or_fsdp column says it ("distributed optimizer", "FSDP2 (1D)",
 /// "DeepSpeed ZERO_STAGE=0", "FSDP=0: DDP + distributed optimizer", "PyTorch FSDP
 /// FULL_SHARD").
 int read_zero_stage(const RowReader& r, std::vector<std::string>& notes) {
-  const std::string z = r.lowered("zero_or_fsdp");
-  // "ZeRO-3", "zero stage 2", "ZERO_STAGE=0", "ZeRO stage=3", "stage 3".
-  static const std::regex stage(R"((zero[-_ ]?(stage)?|stage)\s*[=:]?\s*([0-3])(?![0-9]))");
-  std::smatch m;
-  if (std::regex_search(z, m, stage)) return m[3].str()[0] - '0';
-  // "FSDP=0" / "FSDP: 0" turn it off, and so do "no FSDP" and "DDP (not FSDP)".
-  static const std::regex fsdp_off(R"(fsdp\s*[=:]\s*0(?![0-9]))");
-  const bool sharded = !std::regex_search(z, fsdp_off) &&
+  const std::string z = for_regex(r.lowered("zero_or_fsdp"));
+  // "ZeRO-3", "zero stage 2", "ZERO_STAGE=0", "ZeRO stage=3", "stage 3"; not "no ZeRO-3".
+  static const std::regex stage(R"((zero[-_ ]?(stage)?|stage) ?[=:]? ?([0-3])(?![0-9]))");
+  for (auto it = std::sregex_iterator(z.begin(), z.end(), stage); it != std::sregex_iterator(); ++it) {
+    const auto at = static_cast<std::size_t>(it->position(0));
+    if (!negated_at(z, at) && !switched_off_after(z, at + static_cast<std::size_t>(it->length(0)))) {
+      return (*it)[3].str()[0] - '0';
+    }
+  }
+  // "FSDP=0" / "FSDP: 0" turn it off, and so do "no FSDP", "DDP (not FSDP)", "FSDP not used".
+  const bool sharded = !fsdp_switched_off(z) &&
                        (mentions(z, "fsdp") || mentions(z, "full_shard") || mentions(z, "hsdp") ||
                         mentions(z, "hybrid_shard") || mentions(z, "jax sharding"));
   if (!sharded) {
@@ -278,11 +324,11 @@ OverlapChoice read_framework(const RowReader& r, int zero_stage, std::vector<std
     o.framework = Framework::kDeepSpeed;
   } else if (contains(c, "nemo") || contains(c, "bridge") || contains(c, "dgxc")) {
     o.framework = Framework::kMegatronBridge;
-  } else if (zero_stage == 3 || contains(c, "fsdp")) {
+  } else if (zero_stage == 3 || (mentions(c, "fsdp") && !fsdp_switched_off(for_regex(c)))) {
     o.framework = Framework::kFsdp;
   } else if (contains(c, "megatron")) {
     o.framework = Framework::kMegatronLm;
-  } else if (contains(c, "ddp")) {
+  } else if (mentions(c, "ddp")) {
     o.framework = Framework::kDdp;
   } else {
     notes.push_back("framework not named: Megatron-LM's overlap defaults");
@@ -402,8 +448,9 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
   // True" (full: every layer's input kept, the layer recomputed), "AC 'full'"; "none", "no",
   // "False", "activation checkpointing: none", "without" for none.
   bool off = r.unstated("recompute");
-  for (const char* word : {"none", "false", "off", "disabled", "without"}) off = off || contains(rec, word);
-  off = off || rec == "no" || rec.rfind("no ", 0) == 0 || rec.rfind("no,", 0) == 0;
+  for (const char* word : {"none", "false", "off", "disabled"}) off = off || has_word(rec, word);
+  off = off || rec == "no" || rec.rfind("no ", 0) == 0 || rec.rfind("no,", 0) == 0 ||
+        rec.rfind("without", 0) == 0;
   const std::size_t full = mention(rec, "full"), selective = mention(rec, "selective");
   const bool checkpointing = mentions(rec, "checkpoint") || mentions(rec, "recompute");
   t.recompute = off                  ? Recompute::kNone
@@ -415,7 +462,10 @@ TrainingConfig read_training(const RowReader& r, const ModelConfig& m, const Mes
   const std::string sp = r.lowered("seq_parallel");
   const bool sp_stated = !r.unstated("seq_parallel");
   bool sp_on = false;
-  for (const char* yes : {"yes", "true", "on", "enabled"}) sp_on = sp_on || sp.rfind(yes, 0) == 0;
+  for (const char* yes : {"yes", "true", "on", "enabled"}) {
+    const std::size_t n = std::char_traits<char>::length(yes);
+    sp_on = sp_on || (sp.rfind(yes, 0) == 0 && (sp.size() == n || !std::isalnum(static_cast<unsigned char>(sp[n]))));
+  }
   if (sp_stated || layout[MeshAxis::kTp] == 1) {
     // "yes", "enabled"; "no", "not used", "false", "off" (anything else stated) for off.
     t.sequence_parallel = sp_stated && sp_on && layout[MeshAxis::kTp] > 1;

@@ -25,8 +25,8 @@ std::vector<TrafficRow> embedding_grad_traffic(const TrafficInputs& in) {
   using namespace traffic_detail;
   std::vector<TrafficRow> rows;
   const int pp = in.layout[MeshAxis::kPp], tp = in.layout[MeshAxis::kTp];
+  // The step ends on it whichever stage the rows describe (pattern idles the middle stages).
   if (pp < 2 || !in.model.tied_embeddings) return rows;
-  if (in.shape.stage != 0 && in.shape.stage != pp - 1) return rows;
   // --make-vocab-size-divisible-by 128, times tp (Megatron's vocab padding).
   const long long multiple = 128LL * tp;
   const double padded = d((in.model.vocab_size + multiple - 1) / multiple * multiple);

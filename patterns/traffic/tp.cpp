@@ -66,6 +66,7 @@ std::vector<TrafficRow> vocab_traffic(const TrafficInputs& in) {
     rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllReduce, tokens * 4, 3 * m, g,
                        "vocab-parallel cross entropy: max, target logit, sum of exps (fp32)"));
   }
+  for (TrafficRow& r : rows) r.overlappable = false;
   return rows;
 }
 

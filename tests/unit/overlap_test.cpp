@@ -59,6 +59,19 @@ TEST(Overlap, GradientReductionHidesBehindTheLastMicroBatchOnlyWhenOverlapped) {
   EXPECT_NEAR(exposed_seconds(rows, call_s, on, compute(4.0, 8.0, 4, 8), 1), 0.05, 1e-12);
 }
 
+// TE's TP overlap hides the layers' TP traffic behind their GEMMs, never the vocab-parallel
+// embedding, output layer and cross entropy.
+TEST(Overlap, TensorParallelOverlapLeavesTheVocabRowsExposed) {
+  TrafficRow layer = make_row("tp", "fwd", CollectiveOp::kAllGather, 10);
+  TrafficRow vocab = make_row("tp", "fwd", CollectiveOp::kAllReduce, 3);
+  vocab.overlappable = false;
+  OverlapSettings tp;
+  tp.tp = true;
+  const HidingCompute h = compute(1.0, 2.0, 1, 4);  // linear GEMMs 2.4 s
+  EXPECT_NEAR(exposed_seconds({layer, vocab}, {0.1, 0.01}, tp, h, 1), 0.03, 1e-12);
+  EXPECT_NEAR(exposed_seconds({layer, vocab}, {0.1, 0.01}, {}, h, 1), 1.03, 1e-12);
+}
+
 TEST(Overlap, PipelineSendsShowOnlyInFillAndDrainWhenOverlapped) {
   const std::vector<TrafficRow> rows = {make_row("pp", "fwd", CollectiveOp::kSendRecv, 64),
                                         make_row("pp", "bwd", CollectiveOp::kSendRecv, 64)};
@@ -253,11 +266,15 @@ TEST(Validate, ReadsNegationsAndFlagValues) {
       << "B,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,"
          "full (not selective),,ZeRO stage=3,40,,x 2023\n"
       << "C,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,,Infinity,,x\n"
-      << "D,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,,500,,x\n";
+      << "D,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,,500,,x\n"
+      << "E,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,"
+         "full (activation offload),,no ZeRO-3; FSDP not used,40,,x 2023\n"
+      << "F,x,GPT 20B,44,6144,48,,,51200,2048,512,A100-SXM4-80GB,bf16,312,64,8,1,1,64,1,,1,,,zero"
+      << std::string(50000, ' ') << "3,40,,x 2023\n";
   }
   const Validation v = validate_runs(path);
   std::remove(path.c_str());
-  ASSERT_EQ(v.rows.size(), 2u);
+  ASSERT_EQ(v.rows.size(), 4u);
   const RunCheck& a = v.rows[0];
   EXPECT_FALSE(a.estimate.fp8);
   EXPECT_NEAR(a.estimate.hfu, a.estimate.mfu, 1e-12);  // no recomputation
@@ -268,6 +285,12 @@ TEST(Validate, ReadsNegationsAndFlagValues) {
   const RunCheck& b = v.rows[1];
   EXPECT_NE(b.framework.find("ZeRO-3"), std::string::npos) << b.framework;
   EXPECT_GT(b.estimate.hfu, 1.3 * b.estimate.mfu);  // full recomputation: about 4/3
+  const RunCheck& e = v.rows[2];  // full recomputation with offload; neither ZeRO-3 nor FSDP
+  EXPECT_GT(e.estimate.hfu, 1.3 * e.estimate.mfu);
+  EXPECT_EQ(e.framework.find("ZeRO-3"), std::string::npos) << e.framework;
+  EXPECT_EQ(e.framework.find("fsdp"), std::string::npos) << e.framework;
+  // 50,000 spaces inside the ZeRO text: read (ZeRO-3), not a stack overflow in std::regex.
+  EXPECT_NE(v.rows[3].framework.find("ZeRO-3"), std::string::npos) << v.rows[3].framework;
   ASSERT_EQ(v.skipped.size(), 2u);
   EXPECT_NE(v.skipped[0].second.find("reported_mfu_pct"), std::string::npos) << v.skipped[0].second;
   EXPECT_NE(v.skipped[1].second.find("500%"), std::string::npos) << v.skipped[1].second;
