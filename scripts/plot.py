@@ -35,16 +35,22 @@ def fail(message):
     sys.exit(2)
 
 
-def read_fits(path):
-    """(list of fit.json series, fitted time column). Each series carries its measured points,
-    so tables imported from nccl-tests or OSU plot the same way as meshbench runs."""
+def read_json(path, schema, made_by=""):
+    """The JSON document at path, refused (exit 2) unless it carries `schema`."""
     try:
         with open(path) as f:
             doc = json.load(f)
     except (OSError, ValueError) as e:
         fail(f"{path}: {e}")
-    if doc.get("schema") != "meshbench.fit/1":
-        fail(f"{path}: schema is {doc.get('schema')!r}, expected 'meshbench.fit/1'")
+    if doc.get("schema") != schema:
+        fail(f"{path}: schema is {doc.get('schema')!r}, expected {schema!r}{made_by}")
+    return doc
+
+
+def read_fits(path):
+    """(list of fit.json series, fitted time column). Each series carries its measured points,
+    so tables imported from nccl-tests or OSU plot the same way as meshbench runs."""
+    doc = read_json(path, "meshbench.fit/1")
     for s in doc["series"]:
         if "points" not in s:
             fail(f"{path}: series without points: rerun meshfit fit")
@@ -298,14 +304,7 @@ def pareto_front(points):
 
 
 def plot_search(path):
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        fail(f"{path}: {e}")
-    if doc.get("schema") != "meshbench.search/1":
-        fail(f"{path}: schema is {doc.get('schema')!r}, expected 'meshbench.search/1' "
-             "(meshplan search --format json)")
+    doc = read_json(path, "meshbench.search/1", " (meshplan search --format json)")
     layouts = doc.get("layouts") or []
     if not layouts:
         fail(f"{path}: no layout fits, nothing to plot")

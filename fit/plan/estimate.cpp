@@ -123,32 +123,25 @@ double pipeline_pace_factor(const TrafficInputs& in) {
 
 namespace {
 
-/// Hardware FLOPs of a step by the precision they run in: the transformer block's linear GEMMs
-/// (fp8 under Transformer Engine) and the rest (attention core and output layer, bf16).
-struct FlopsByPrecision {
-  double linear = 0, other = 0;
-};
-
-FlopsByPrecision flops_by_precision(const TrafficInputs& in, double global_batch) {
-  const double tokens = global_batch * static_cast<double>(in.train.seq_length);
-  const ForwardFlopsPerToken f = forward_flops_per_token(in.model, static_cast<double>(in.train.seq_length));
-  // Forward + backward (3 forwards); recomputation adds one forward of what it recomputes
-  // (the same split as hardware_flops).
-  const Recompute r = in.train.recompute;
-  const double linear_passes = r == Recompute::kFull ? 4 : 3;
-  const double attention_passes = r == Recompute::kNone ? 3 : 4;
-  return {tokens * f.matmul * linear_passes,
-          tokens * (f.attention * attention_passes + 3 * f.logits)};
-}
-
 /// Seconds per GPU per step of `flops` (global) at the given rates, at the pace factor.
-double compute_seconds(const FlopsByPrecision& flops, double linear_flops_per_s,
+double compute_seconds(const HardwareFlops& flops, double linear_flops_per_s,
                        double other_flops_per_s, int gpus, double pace) {
   return (flops.linear / linear_flops_per_s + flops.other / other_flops_per_s) / gpus * pace;
 }
 
 /// An axis's traffic rows and the seconds per call of each.
 using AxisRows = std::map<std::string, std::pair<std::vector<TrafficRow>, std::vector<double>>>;
+
+/// All of `axis`'s communication in `priced`, seconds per step (calls x seconds per call).
+double priced_total(const AxisRows& priced, const char* axis) {
+  const auto it = priced.find(axis);
+  double t = 0;
+  if (it == priced.end()) return t;
+  for (std::size_t i = 0; i < it->second.first.size(); ++i) {
+    t += it->second.second[i] * static_cast<double>(it->second.first[i].calls_per_step);
+  }
+  return t;
+}
 
 /// Prices every row with `cost` for its group's placement, grouped by axis; when `e` is given,
 /// also adds up each axis's total, the cost notes and the nodes TP spans there.
@@ -183,10 +176,12 @@ AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows
 }
 
 /// Fills `e`'s efficiencies, FLOPs, MFU peak, pace factor and compute times (at peak and as
-/// estimated, the memory-bound work included) for `in` on `gpu`; returns the share of the
+/// estimated, the memory-bound work included) for `in` on `gpu`, `global` sequences of `s`
+/// tokens per step; returns the share of the
 /// estimated compute time the linear GEMMs take (what TP overlap hides behind). Throws
 /// ConfigError for fp8 on a GPU without it or an efficiency outside (0, 1].
-double price_compute(const TrafficInputs& in, const GpuSpec& gpu, const PlanOptions& o, StepEstimate& e) {
+double price_compute(const TrafficInputs& in, const GpuSpec& gpu, const PlanOptions& o, double global,
+                     double s, StepEstimate& e) {
   e.fp8 = in.train.fp8;
   if (e.fp8 && gpu.peak_fp8_tflops <= 0) {
     throw ConfigError(fmt::format("--fp8-format: {} has no fp8 tensor cores", gpu.name));
@@ -204,17 +199,14 @@ double price_compute(const TrafficInputs& in, const GpuSpec& gpu, const PlanOpti
       throw ConfigError(fmt::format("{} {} of {} is no fraction of its peak in (0, 1]", name, value, gpu.name));
     }
   }
-  const double global = static_cast<double>(in.shape.micro_batches * in.train.micro_batch_size *
-                                            in.layout[MeshAxis::kDp]);
-  const double s = static_cast<double>(in.train.seq_length);
   e.model_flops = model_flops(in.model, global, s);
-  e.hardware_flops = hardware_flops(in.model, global, s, in.train.recompute);
+  const HardwareFlops flops = hardware_flops_by_kind(in.model, global, s, in.train.recompute);
+  e.hardware_flops = flops.total();
   const double bf16 = gpu.peak_bf16_tflops * 1e12;
   const double linear_peak = e.fp8 ? gpu.peak_fp8_tflops * 1e12 : bf16;
   const double linear_eff = e.fp8 ? e.fp8_matmul_efficiency : e.matmul_efficiency;
   e.mfu_peak_tflops = o.mfu_peak_tflops > 0 ? o.mfu_peak_tflops : gpu.peak_bf16_tflops;
   e.pace_factor = pipeline_pace_factor(in);
-  const FlopsByPrecision flops = flops_by_precision(in, global);
   e.compute_at_peak_s = compute_seconds(flops, linear_peak, bf16, e.gpus, e.pace_factor);
   e.compute_s = compute_seconds(flops, linear_peak * linear_eff, bf16 * e.matmul_efficiency,
                                 e.gpus, e.pace_factor);
@@ -236,11 +228,11 @@ double price_compute(const TrafficInputs& in, const GpuSpec& gpu, const PlanOpti
   return linear_time_share;
 }
 
-/// Every pipeline stage's report (pp > 1) and the bottleneck stage, into `e`; compute_s is the
+/// Every pipeline stage's report and the bottleneck stage into `e` (pp > 1), and the fullest
+/// stage's memory (memory_per_gpu's answer, from the same per-stage figures); compute_s is the
 /// slowest stage's, the others scale by their share of its FLOPs.
 void report_stages(const TrafficInputs& in, StepEstimate& e) {
   const int pp = in.layout[MeshAxis::kPp];
-  if (pp < 2) return;
   const std::vector<double> w = stage_forward_flops(in);
   const double slowest = *std::max_element(w.begin(), w.end());
   for (int st = 0; st < pp; ++st) {
@@ -250,7 +242,9 @@ void report_stages(const TrafficInputs& in, StepEstimate& e) {
     r.embedding = st == 0;
     r.output_layer = st == pp - 1;
     r.compute_s = slowest > 0 ? e.compute_s * w[static_cast<std::size_t>(st)] / slowest : 0;
-    r.memory_gib = stage_memory_per_gpu(in, st).total() / (1 << 30);
+    const MemoryBreakdown memory = stage_memory_per_gpu(in, st);
+    r.memory_gib = memory.total() / (1 << 30);
+    if (st == 0 || memory.total() > e.memory.total()) e.memory = memory;
     e.stages.push_back(r);
   }
   // The first stage with the most FLOPs (ties: the earliest).
@@ -264,10 +258,10 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   StepEstimate e;
   e.gpus = in.layout.product();
   e.gpus_per_node = gpus_per_node;
-  const double linear_time_share = price_compute(in, gpu, o, e);
   const double global = static_cast<double>(in.shape.micro_batches * in.train.micro_batch_size *
                                             in.layout[MeshAxis::kDp]);
   const double s = static_cast<double>(in.train.seq_length);
+  const double linear_time_share = price_compute(in, gpu, o, global, s, e);
   const double mfu_peak = e.mfu_peak_tflops * 1e12;
 
   // Every row priced once; rows grouped by axis for the overlap model.
@@ -318,17 +312,9 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
     // One compute to hide behind: what all axes hide together is at most the compute itself
     // (each axis's rule above only knows its own part of the step); the excess shows again,
     // shared out in proportion to what each axis hid.
-    auto total = [&](const char* name) {
-      const auto it = priced.find(name);
-      double t = 0;
-      if (it == priced.end()) return t;
-      for (std::size_t i = 0; i < it->second.first.size(); ++i) {
-        t += it->second.second[i] * static_cast<double>(it->second.first[i].calls_per_step);
-      }
-      return t;
-    };
     double* exposed[] = {&x.tp, &x.pp, &x.dp, &x.zero, &x.cp};
-    const double totals[] = {total("tp"), total("pp"), total("dp"), total("zero"), e.cp_total_s};
+    const double totals[] = {priced_total(priced, "tp"), priced_total(priced, "pp"),
+                             priced_total(priced, "dp"), priced_total(priced, "zero"), e.cp_total_s};
     double hidden = 0;
     for (int i = 0; i < 5; ++i) hidden += std::max(0.0, totals[i] - *exposed[i]);
     if (hidden > compute && hidden > 0) {
@@ -352,7 +338,6 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.bubble_s = est.bubble;
   e.step_s = est.step;
   const Exposed best = price(e.compute_at_peak_s, best_overlap(in.train, in.layout), lean_rows);
-  e.bubble_at_peak_s = best.bubble;
   // The best overlap with compute at peak is never slower than the framework's with compute
   // as estimated; the min keeps the ceiling a bound where the per-axis rules approximate.
   e.ceiling_step_s = std::min(best.step, est.step);
@@ -361,8 +346,11 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
   e.hfu = e.hardware_flops / (e.gpus * mfu_peak * e.step_s);
   e.tflops_per_gpu = e.model_flops / e.gpus / e.step_s / 1e12;
   e.tokens_per_s = global * s / e.step_s;
-  e.memory = memory_per_gpu(in);
-  report_stages(in, e);
+  if (pp > 1) {
+    report_stages(in, e);
+  } else {
+    e.memory = memory_per_gpu(in);
+  }
   e.hbm_bytes = gpu.hbm_gib * (1ULL << 30);
   e.fits = e.memory.total() <= e.hbm_bytes * (1 - o.hbm_reserve);
   return e;

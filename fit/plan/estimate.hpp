@@ -94,7 +94,7 @@ struct StepEstimate {
   /// All of `axis`'s communication per step before overlap, seconds (the *_total_s field of
   /// tp, pp, dp, zero, cp, ep or emb); -1 for a name that is no traffic axis.
   double total_s(std::string_view axis) const;
-  double bubble_s = 0, bubble_at_peak_s = 0;
+  double bubble_s = 0;
   double step_s = 0, ceiling_step_s = 0;
   double mfu = 0, mfu_ceiling = 0, hfu = 0, tflops_per_gpu = 0, tokens_per_s = 0;
   int tp_nodes = 1;  ///< nodes one TP group spans (> 1: TP crosses nodes)

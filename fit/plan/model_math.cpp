@@ -22,13 +22,17 @@ double model_flops(const ModelConfig& m, double global_batch, double seq_length)
   return 3 * global_batch * seq_length * forward_flops_per_token(m, seq_length).total();
 }
 
-double hardware_flops(const ModelConfig& m, double global_batch, double seq_length, Recompute r) {
+HardwareFlops hardware_flops_by_kind(const ModelConfig& m, double global_batch, double seq_length,
+                                     Recompute r) {
   const double tokens = global_batch * seq_length;
   const ForwardFlopsPerToken f = forward_flops_per_token(m, seq_length);
-  double extra = 0;
-  if (r == Recompute::kFull) extra = tokens * (f.matmul + f.attention);
-  if (r == Recompute::kSelective) extra = tokens * f.attention;
-  return model_flops(m, global_batch, seq_length) + extra;
+  const double linear_passes = r == Recompute::kFull ? 4 : 3;
+  const double attention_passes = r == Recompute::kNone ? 3 : 4;
+  return {tokens * f.matmul * linear_passes, tokens * (f.attention * attention_passes + 3 * f.logits)};
+}
+
+double hardware_flops(const ModelConfig& m, double global_batch, double seq_length, Recompute r) {
+  return hardware_flops_by_kind(m, global_batch, seq_length, r).total();
 }
 
 double layer_elementwise_bytes(const TrafficInputs& in) {

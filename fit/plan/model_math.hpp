@@ -32,8 +32,18 @@ double layer_attention_flops_per_token(const ModelConfig& m, double seq_length);
 /// is exactly 72 B s L h^2 (1 + s/(6h) + V/(12 L h)).
 double model_flops(const ModelConfig& m, double global_batch, double seq_length);
 
-/// Hardware FLOPs: model FLOPs plus recomputation (full: one more forward of every layer;
-/// selective: one more forward of the attention core). HFU uses them.
+/// Hardware FLOPs of an iteration split by the precision they run in under Transformer Engine:
+/// the transformer block's linear GEMMs (fp8 with --fp8-format) and the rest (attention core
+/// and output layer, bf16). Forward + backward are 3 forwards; recomputation adds one forward of
+/// what it recomputes (full: every layer; selective: the attention core).
+struct HardwareFlops {
+  double linear = 0, other = 0;
+  double total() const { return linear + other; }
+};
+HardwareFlops hardware_flops_by_kind(const ModelConfig& m, double global_batch, double seq_length,
+                                     Recompute r);
+
+/// Hardware FLOPs: model FLOPs plus recomputation, hardware_flops_by_kind's total. HFU uses them.
 double hardware_flops(const ModelConfig& m, double global_batch, double seq_length, Recompute r);
 
 /// Activation bytes of one transformer layer for one micro-batch on one GPU (Korthikanti et al.

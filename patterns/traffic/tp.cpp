@@ -41,30 +41,21 @@ std::vector<TrafficRow> vocab_traffic(const TrafficInputs& in) {
   const double act = tokens * d(in.model.hidden_size) * t.dtype_bytes;
   const long long m = in.shape.micro_batches;
   const int last = in.layout[MeshAxis::kPp] - 1;
-  const std::vector<MeshAxis> g = {MeshAxis::kTp};
+  auto add = [&](const char* phase, CollectiveOp op, double bytes, long long calls, const char* what) {
+    rows.push_back(row(in, "tp", phase, op, bytes, calls, {MeshAxis::kTp}, what));
+  };
+  const bool sp = t.sequence_parallel;
   if (in.shape.stage == 0) {
-    if (t.sequence_parallel) {
-      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kReduceScatter, act, m, g,
-                         "vocab-parallel embedding output"));
-      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kAllGather, act, m, g,
-                         "gradient of the embedding output"));
-    } else {
-      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllReduce, act, m, g,
-                         "vocab-parallel embedding output"));
-    }
+    add("fwd", sp ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, act, m,
+        "vocab-parallel embedding output");
+    if (sp) add("bwd", CollectiveOp::kAllGather, act, m, "gradient of the embedding output");
   }
   if (in.shape.stage == last) {
-    if (t.sequence_parallel) {
-      rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllGather, act, m, g,
-                         "final hidden state into the output layer"));
-      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kReduceScatter, act, m, g,
-                         "gradient of the final hidden state"));
-    } else {
-      rows.push_back(row(in, "tp", "bwd", CollectiveOp::kAllReduce, act, m, g,
-                         "gradient of the output layer's input"));
-    }
-    rows.push_back(row(in, "tp", "fwd", CollectiveOp::kAllReduce, tokens * 4, 3 * m, g,
-                       "vocab-parallel cross entropy: max, target logit, sum of exps (fp32)"));
+    if (sp) add("fwd", CollectiveOp::kAllGather, act, m, "final hidden state into the output layer");
+    add("bwd", sp ? CollectiveOp::kReduceScatter : CollectiveOp::kAllReduce, act, m,
+        sp ? "gradient of the final hidden state" : "gradient of the output layer's input");
+    add("fwd", CollectiveOp::kAllReduce, tokens * 4, 3 * m,
+        "vocab-parallel cross entropy: max, target logit, sum of exps (fp32)");
   }
   for (TrafficRow& r : rows) r.overlappable = false;
   return rows;

@@ -103,6 +103,25 @@ TEST(Traffic, TiedEmbeddingGradientBetweenPipelineEnds) {
   EXPECT_TRUE(embedding_grad_traffic(make_traffic_inputs(m, t, parse_mesh_sizes("tp=8,pp=8"))).empty());
 }
 
+// On a real tied config (tests/data/configs/gpt2-large.json, Hugging Face's gpt2-large: V 50257,
+// h 1280, 36 layers, tie_word_embeddings by default): tp 4 x pp 4 has the embedding all-reduce
+// of (50257 padded to 512) / 4 x 1280 fp32, and stage 0 its embedding's TP rows.
+TEST(Traffic, TiedEmbeddingOfARealConfig) {
+  const ModelConfig m = load_model(std::string(MESHBENCH_TEST_DATA) + "/configs/gpt2-large.json", "");
+  ASSERT_TRUE(m.tied_embeddings);
+  TrainingConfig t;
+  t.seq_length = 1024;
+  t.sequence_parallel = true;
+  const TrafficInputs in = make_traffic_inputs(m, t, parse_mesh_sizes("tp=4,pp=4"));
+  const auto emb = embedding_grad_traffic(in);
+  ASSERT_EQ(emb.size(), 1u);
+  EXPECT_DOUBLE_EQ(emb[0].bytes_per_call, 50688.0 / 4 * 1280 * 4);
+  const auto vocab = vocab_traffic(in);
+  ASSERT_EQ(vocab.size(), 2u);  // stage 0: the embedding's reduce-scatter and its backward all-gather
+  EXPECT_DOUBLE_EQ(vocab[0].bytes_per_call, 1024.0 * 1280 * 2);
+  EXPECT_FALSE(vocab[0].overlappable);
+}
+
 TEST(Traffic, MegatronTensorParallelVolumePerLayer) {
   // Shoeybi et al. 2019: per layer, forward + backward, 4 all-reduces of b x s x h elements.
   ModelConfig m = model_preset("gpt3-175b");
