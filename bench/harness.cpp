@@ -107,6 +107,14 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
   }
 }
 
+int calls_per_reduction(double last_call_s, int slots, int remaining) {
+  const int by_size = std::max(1, (kMaxReductionDoubles - 1) / std::max(1, slots));
+  int batch = 1;
+  if (last_call_s > 0) batch = static_cast<int>(std::min<double>(kMaxBatch, kBatchSeconds / last_call_s));
+  batch = std::clamp(batch, 1, std::min(kMaxBatch, by_size));
+  return remaining > 0 ? std::min(batch, remaining) : batch;
+}
+
 Harness::Harness(Communicator& world, MeasureSettings settings,
                  std::function<bool()> interrupted)
     : world_(world), s_(std::move(settings)), interrupted_(std::move(interrupted)) {}
@@ -138,19 +146,33 @@ Measurement Harness::measure_fixed(const std::function<double()>& sample, int sl
   for (int i = 0; i < std::max(0, s_.warmup_iters); ++i) sample();
   world_.barrier();
   const auto n = static_cast<std::size_t>(slots);
-  // Slots, then the interrupt vote: one reduction per iteration carries both.
-  std::vector<double> mine(n + 1), worst(n + 1);
   Measurement m;
   m.slot_samples_us.assign(n, {});
-  m.samples_us.reserve(static_cast<std::size_t>(s_.iters));
-  for (int i = 0; i < s_.iters; ++i) {
-    std::fill(mine.begin(), mine.end(), 0.0);
-    mine[static_cast<std::size_t>(my_slot)] = sample();
-    mine[n] = interrupt_vote();
-    world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
-    if (worst[n] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
-    m.samples_us.push_back(*std::max_element(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n)) * 1e6);
-    for (std::size_t g = 0; g < n; ++g) m.slot_samples_us[g].push_back(worst[g] * 1e6);
+  m.samples_us.reserve(static_cast<std::size_t>(std::max(0, s_.iters)));
+  // Per batch: the calls' slots, then the interrupt vote; one reduction carries them all.
+  std::vector<double> mine, worst;
+  double longest_s = 0;
+  while (m.iters() < s_.iters) {
+    const int batch = calls_per_reduction(longest_s, slots, s_.iters - m.iters());
+    const std::size_t vote = n * static_cast<std::size_t>(batch);
+    mine.assign(vote + 1, 0.0);
+    worst.resize(vote + 1);
+    for (std::size_t j = 0; j < static_cast<std::size_t>(batch); ++j) {
+      mine[j * n + static_cast<std::size_t>(my_slot)] = sample();
+    }
+    mine[vote] = interrupt_vote();
+    world_.all_reduce(mine.data(), worst.data(), vote + 1, Datatype::kFloat64, ReduceOp::kMax);
+    if (worst[vote] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
+    longest_s = 0;
+    for (std::size_t j = 0; j < static_cast<std::size_t>(batch); ++j) {
+      const auto call = worst.begin() + static_cast<std::ptrdiff_t>(j * n);
+      const double t = *std::max_element(call, call + static_cast<std::ptrdiff_t>(n));
+      longest_s = std::max(longest_s, t);
+      m.samples_us.push_back(t * 1e6);
+      for (std::size_t g = 0; g < n; ++g) {
+        m.slot_samples_us[g].push_back(call[static_cast<std::ptrdiff_t>(g)] * 1e6);
+      }
+    }
   }
   m.warmup_iters = std::max(0, s_.warmup_iters);
   m.stop = stop_reason_name(AdaptiveStop::kFixed);
@@ -160,27 +182,45 @@ Measurement Harness::measure_fixed(const std::function<double()>& sample, int sl
 Measurement Harness::measure_adaptive(const std::function<double()>& sample, int slots,
                                       int my_slot, const MeasureSettings& s) {
   const auto n = static_cast<std::size_t>(slots);
-  // Slots, then the vote: one reduction per iteration carries both.
-  std::vector<double> mine(n + 1), worst(n + 1);
+  // Per batch: the calls' slots, then the vote; one reduction carries them all.
+  std::vector<double> mine, worst;
   std::vector<std::vector<double>> timed_slots(n > 1 ? n : 0);  // one slot: samples_us itself
   AdaptiveStop stop(s);
   world_.barrier();
   const double t0 = now_s();
-  double elapsed = 0;  // after the previous iteration: the next one's vote reads it
+  double elapsed = 0;  // after the previous batch: the next one's vote reads it
+  double longest_s = 0;
+  // The vote a timed phase starts with when warm-up ends inside a batch: the batch's own vote
+  // was cast for the warm-up's budget. Every rank derives the same value.
+  const double fresh_vote = s.min_time_s > 0 ? AdaptiveStop::kVoteMinTime : AdaptiveStop::kVoteGo;
   while (!stop.done()) {
-    std::fill(mine.begin(), mine.end(), 0.0);
-    mine[n] = stop.vote(elapsed);
-    const bool timed = !stop.warming_up();
-    mine[static_cast<std::size_t>(my_slot)] = sample();
-    mine[n] = std::max(mine[n], interrupt_vote());  // asked after the call, as in fixed mode
-    world_.all_reduce(mine.data(), worst.data(), n + 1, Datatype::kFloat64, ReduceOp::kMax);
-    if (worst[n] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
-    elapsed = now_s() - t0;
-    if (timed) {
-      for (std::size_t g = 0; g < timed_slots.size(); ++g) timed_slots[g].push_back(worst[g] * 1e6);
+    const int batch = calls_per_reduction(longest_s, slots, 0);
+    const std::size_t vote_at = n * static_cast<std::size_t>(batch);
+    mine.assign(vote_at + 1, 0.0);
+    worst.resize(vote_at + 1);
+    mine[vote_at] = stop.vote(elapsed);
+    for (std::size_t j = 0; j < static_cast<std::size_t>(batch); ++j) {
+      mine[j * n + static_cast<std::size_t>(my_slot)] = sample();
     }
-    stop.add(*std::max_element(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n)) * 1e6,
-             worst[n], elapsed);
+    mine[vote_at] = std::max(mine[vote_at], interrupt_vote());  // asked after the calls
+    world_.all_reduce(mine.data(), worst.data(), vote_at + 1, Datatype::kFloat64, ReduceOp::kMax);
+    if (worst[vote_at] >= AdaptiveStop::kVoteInterrupt) throw Interrupted();
+    elapsed = now_s() - t0;
+    double vote = worst[vote_at];
+    longest_s = 0;
+    for (std::size_t j = 0; j < static_cast<std::size_t>(batch) && !stop.done(); ++j) {
+      const auto call = worst.begin() + static_cast<std::ptrdiff_t>(j * n);
+      const double t = *std::max_element(call, call + static_cast<std::ptrdiff_t>(n));
+      longest_s = std::max(longest_s, t);
+      const bool warming = stop.warming_up();
+      if (!warming) {
+        for (std::size_t g = 0; g < timed_slots.size(); ++g) {
+          timed_slots[g].push_back(call[static_cast<std::ptrdiff_t>(g)] * 1e6);
+        }
+      }
+      stop.add(t * 1e6, vote, elapsed);
+      if (warming && !stop.warming_up()) vote = fresh_vote;
+    }
   }
   Measurement m;
   m.samples_us = stop.samples_us();

@@ -13,6 +13,11 @@
 // per-iteration time is stable, then time until the 95% confidence interval of the p50 is
 // within +-precision of it, bounded by min/max iterations and time. Every rank makes the same
 // decisions: each iteration's max over ranks, and a stop vote, travel in one reduction.
+//
+// Both modes run calls back to back between reductions, as OSU and nccl-tests time them: a
+// reduction after every call would start the next one from the reduction's exit skew and a
+// cold wake-up, which on a small intra-node call is most of what a sample measures. Each call
+// keeps its own sample; a batch's samples travel in its one reduction (calls_per_reduction).
 
 #include <cstdint>
 #include <functional>
@@ -99,6 +104,17 @@ class AdaptiveStop {
   std::vector<double> scratch_;  ///< reused by the checks: no allocation per check
 };
 
+inline constexpr double kBatchSeconds = 2e-3;  ///< a batch's time: bounds interrupt delay
+inline constexpr int kMaxBatch = 64;           ///< calls per reduction at most
+inline constexpr int kMaxReductionDoubles = 1 << 16;  ///< 512 KiB per reduction at most
+
+/// How many calls run back to back before the next reduction: as many as take kBatchSeconds
+/// at `last_call_s` (the longest call of the previous batch, max over ranks; 0 before the
+/// first batch gives 1), at least 1, at most kMaxBatch, `remaining` (fixed mode's iterations
+/// left; <= 0: no limit) and what keeps slots x calls + 1 within kMaxReductionDoubles.
+/// Identical inputs on every rank give every rank the same batch.
+int calls_per_reduction(double last_call_s, int slots, int remaining);
+
 /// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".
 std::string stop_reason_name(AdaptiveStop::Reason reason);
 
@@ -123,7 +139,9 @@ class Harness {
   /// `sample` runs one iteration on this rank and returns its seconds (the workload's timer:
   /// the backend's clock). Each iteration's time is placed in slot `my_slot` of `slots`
   /// (a group, or a rank) and max-reduced over the world, so every slot's slowest rank and the
-  /// max over all slots are known on every rank. Memory: the samples of all slots stay
+  /// max over all slots are known on every rank. Iterations run in batches of
+  /// calls_per_reduction; in adaptive mode the calls of a batch past the stop are run but not
+  /// kept. Memory: the samples of all slots stay
   /// within 2^25 doubles (256 MiB) per rank (adaptive max_iters is lowered to fit). Throws what
   /// `sample` throws, Interrupted (on every rank together), and std::invalid_argument for
   /// my_slot outside [0, slots).

@@ -108,7 +108,11 @@ void measure_pattern_unit(PatternUnit& u, Communicator& world, Executor& exec, c
   const ByteCounts before = counted;
   u.measured = Harness(world, settings).measure(
       [&] {
-        world.barrier();  // every group starts the unit together, as in a step
+        // Every group starts the unit together, as in a step; then its own group again, so a
+        // group inside a node does not start from the skew of a barrier across nodes (a
+        // step's compute, not a barrier, comes before its calls).
+        world.barrier();
+        comm.barrier();
         ++u.steps;
         return timer->sample_seconds();
       },

@@ -157,6 +157,16 @@ class SoloCommunicator final : public Communicator {
   int reductions = 0;
 };
 
+TEST(Harness, CallsPerReductionFillTheBatchTimeWithinItsBounds) {
+  EXPECT_EQ(calls_per_reduction(0, 1, 0), 1);  // nothing measured yet
+  EXPECT_EQ(calls_per_reduction(kBatchSeconds / 10, 1, 0), 10);
+  EXPECT_EQ(calls_per_reduction(1e-9, 1, 0), kMaxBatch);
+  EXPECT_EQ(calls_per_reduction(1.0, 1, 0), 1);  // a call longer than the batch: one
+  EXPECT_EQ(calls_per_reduction(1e-9, 1, 5), 5);  // fixed mode's iterations left
+  EXPECT_EQ(calls_per_reduction(1e-9, kMaxReductionDoubles / 4, 0), 3);  // slots x calls + 1
+  EXPECT_EQ(calls_per_reduction(1e-9, 10 * kMaxReductionDoubles, 0), 1);
+}
+
 TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {
   SoloCommunicator world;
   MeasureSettings s;
@@ -169,32 +179,36 @@ TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {
   EXPECT_EQ(m.iters(), 7);
   EXPECT_EQ(m.warmup_iters, 4);
   EXPECT_EQ(m.stop, "fixed");
-  EXPECT_EQ(world.reductions, 7);  // one per timed iteration, none in the warm-up
+  // None in the warm-up; one after the first call, then the 6 left back to back in one.
+  EXPECT_EQ(world.reductions, 2);
   ASSERT_EQ(m.slot_samples_us.size(), 2u);
   EXPECT_DOUBLE_EQ(m.slot_samples_us[1].front(), 5.0);  // the 5th call, in microseconds
+  EXPECT_DOUBLE_EQ(m.slot_samples_us[1].back(), 11.0);  // each call keeps its own sample
+  EXPECT_DOUBLE_EQ(m.slot_samples_us[1][3], 8.0);
   EXPECT_DOUBLE_EQ(m.slot_samples_us[0].front(), 0.0);
   EXPECT_DOUBLE_EQ(m.samples_us.back(), 11.0);
   EXPECT_THROW(Harness(world, s).measure([] { return 0.0; }, 2, 2), std::invalid_argument);
 }
 
-TEST(Harness, AnInterruptStopsBothModesAtTheIterationWhoseReductionCarriesIt) {
+TEST(Harness, AnInterruptStopsBothModesAtTheReductionAfterIt) {
   for (const bool adaptive : {false, true}) {
     SoloCommunicator world;
     MeasureSettings s;
     s.adaptive = adaptive;
-    s.iters = 100;
+    s.iters = 1000;
     s.warmup_iters = 0;
     s.max_time_s = s.warmup_max_time_s = 600;
     int calls = 0;
-    // The "signal" arrives during the 5th call: its reduction carries the vote.
+    // The "signal" arrives during the 5th call, inside the second batch (calls 2 to 65): that
+    // batch's reduction carries the vote, and no call runs after it.
     Harness h(world, s, [&] { return calls >= 5; });
-    EXPECT_THROW(h.measure([&] { ++calls; return 1e-6 * calls; }, 1, 0), Interrupted);
-    EXPECT_EQ(calls, 5) << (adaptive ? "adaptive" : "fixed");
-    EXPECT_EQ(world.reductions, 5);  // no reduction added for the vote
+    EXPECT_THROW(h.measure([&] { ++calls; return 1e-6; }, 1, 0), Interrupted);
+    EXPECT_EQ(calls, 1 + kMaxBatch) << (adaptive ? "adaptive" : "fixed");
+    EXPECT_EQ(world.reductions, 2);  // no reduction added for the vote
   }
 }
 
-TEST(Harness, AdaptiveModeStopsOnPrecisionWithOneReductionPerIteration) {
+TEST(Harness, AdaptiveModeStopsOnPrecisionWithOneReductionPerBatch) {
   SoloCommunicator world;
   MeasureSettings s;  // adaptive, warm-up until stable; budgets the clock cannot reach here
   s.warmup_max_time_s = 600;
@@ -204,10 +218,25 @@ TEST(Harness, AdaptiveModeStopsOnPrecisionWithOneReductionPerIteration) {
   EXPECT_EQ(m.stop, "precision");
   EXPECT_EQ(m.iters(), s.min_iters);
   EXPECT_EQ(m.warmup_iters, 2 * AdaptiveStop::kWarmupBatch);
-  EXPECT_EQ(calls, m.iters() + m.warmup_iters);
-  EXPECT_EQ(world.reductions, calls);
+  // One call, then a batch of 64 in which warm-up and timing both end; its rest is not kept.
+  EXPECT_EQ(calls, 1 + kMaxBatch);
+  EXPECT_EQ(world.reductions, 2);
   EXPECT_DOUBLE_EQ(m.p50_us.low, 2.0);
   EXPECT_DOUBLE_EQ(m.p50_us.high, 2.0);
+}
+
+TEST(Harness, WarmupEndingInsideABatchDoesNotEndTheTimedPhaseWithItsBudgetVote) {
+  SoloCommunicator world;
+  MeasureSettings s;
+  s.warmup_max_time_s = 1e-9;  // spent once the first call has run: the 2nd batch says so
+  s.max_time_s = 600;
+  s.precision = 1e-9;       // precision never stops it: only max_iters can
+  s.max_iters = 40;
+  int calls = 0;
+  const Measurement m =
+      Harness(world, s).measure([&] { return (++calls % 2 ? 1.0 : 3.0) * 1e-6; }, 1, 0);
+  EXPECT_EQ(m.stop, "max_iters");  // not "max_time" from the warm-up's vote
+  EXPECT_EQ(m.iters(), 40);
 }
 
 TEST(Harness, SlotSeriesStayAlignedWithTheKeptSamplesAfterADrop) {
