@@ -18,6 +18,7 @@
 #include "fit/importers/import.hpp"
 #include "fit/gemm_calibration.hpp"
 #include "fit/profile.hpp"
+#include "fit/scaling_command.hpp"
 #include "patterns/mesh.hpp"
 #include "patterns/units.hpp"
 #include "fit/series_fit.hpp"
@@ -218,8 +219,10 @@ int main(int argc, char** argv) {
                   "gemm.json of `meshbench gemm`: the measured matmul efficiency goes into "
                   "profile.json (meshplan uses it instead of the calibrated one)");
   fit->add_option("--algorithm", fit_options.algorithm,
-                  "Algorithm behind the per-link parameters of profile.json: ring, tree, "
-                  "recursive_doubling or direct (default: ring, direct for point to point)");
+                  "Algorithm behind the per-link parameters of profile.json, for every op or "
+                  "per op (all_reduce=recursive_doubling,all_gather=ring): ring, "
+                  "pipelined_ring, tree, recursive_doubling or direct (default: pipelined_ring "
+                  "for NCCL's measurements, ring for MPI's, direct for point to point)");
   PredictOptions predict_options;
   CLI::App* predict_cmd = app.add_subcommand(
       "predict", "Time and busbw of a collective from a cluster profile (profile.json)");
@@ -243,10 +246,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CompareOptions compare_options;
   CLI::App* compare_cmd = add_compare_command(app, compare_options);
+  ScalingOptions scaling_options;
+  CLI::App* scaling_cmd = add_scaling_command(app, scaling_options);
   try {
     app.parse(argc, argv);
     if (predict_cmd->parsed()) return run_predict(predict_options);
     if (compare_cmd->parsed()) return run_compare(compare_options);
+    if (scaling_cmd->parsed()) return run_scaling(scaling_options);
     return run_fit(fit_options);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);

@@ -29,14 +29,43 @@ std::string utc_now() {
   return text;
 }
 
-Algorithm algorithm_for(const std::string& op_text, const std::string& requested) {
+/// The algorithm asked for `op_text` by --algorithm: "" (none), one name for every op, or a
+/// list "all_reduce=recursive_doubling,all_gather=ring" (ops not listed: none asked).
+std::string requested_for(const std::string& op_text, const std::string& requested) {
+  if (requested.find('=') == std::string::npos) return requested;
+  std::string asked;
+  std::size_t at = 0;
+  while (at <= requested.size()) {
+    const std::size_t comma = std::min(requested.find(',', at), requested.size());
+    const std::string item = requested.substr(at, comma - at);
+    const std::size_t eq = item.find('=');
+    const auto op = eq == std::string::npos ? std::nullopt : parse_op(item.substr(0, eq));
+    if (!op) {
+      throw InputError(fmt::format("--algorithm: expected OP=ALGORITHM in a list, got '{}'", item));
+    }
+    if (!parse_algorithm(item.substr(eq + 1))) {
+      throw InputError(fmt::format("--algorithm: unknown algorithm '{}' in '{}' (ring, "
+                                   "pipelined_ring, tree, recursive_doubling, direct)",
+                                   item.substr(eq + 1), item));
+    }
+    if (op_name(*op) == op_name(*parse_op(op_text))) asked = item.substr(eq + 1);
+    at = comma + 1;
+  }
+  return asked;
+}
+
+Algorithm algorithm_for(const std::string& op_text, const std::string& requested,
+                        const std::string& library) {
   const auto op = parse_op(op_text);
   if (!op) throw InputError(fmt::format("unknown op '{}'", op_text));
-  if (requested.empty()) return default_algorithm(*op);
-  const auto alg = parse_algorithm(requested);
+  const std::string asked = requested_for(op_text, requested);
+  if (asked.empty()) {
+    return default_algorithm(*op, library == "nccl" ? CommLibrary::kNccl : CommLibrary::kMpi);
+  }
+  const auto alg = parse_algorithm(asked);
   if (!alg) {
-    throw InputError(fmt::format("--algorithm: unknown algorithm '{}' (ring, tree, "
-                                 "recursive_doubling, direct)", requested));
+    throw InputError(fmt::format("--algorithm: unknown algorithm '{}' (ring, pipelined_ring, "
+                                 "tree, recursive_doubling, direct)", asked));
   }
   try {
     algorithm_steps(*op, *alg, 2);
@@ -78,7 +107,8 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                                   "{}", s.key.label(), it->second));
       continue;
     }
-    const Algorithm alg = algorithm_for(s.key.op, algorithm);
+    const Algorithm alg =
+        algorithm_for(s.key.op, algorithm, s.points.empty() ? "" : s.points.front().library);
     const AlgorithmSteps steps = algorithm_steps(*parse_op(s.key.op), alg, s.key.ranks);
     nlohmann::json regimes = nlohmann::json::array();
     for (const LineFit& r : s.regimes) {
@@ -122,7 +152,8 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
       {"created", utc_now()},
       {"model", "t_us = alpha_us + bytes / (bw_GBps * 1e3) per regime (bytes = nccl-tests size); "
                 "per link: alpha_steps * link_alpha_us + beta_fraction * bytes / (link_bw_GBps * "
-                "1e3), steps of the algorithm (patterns/collective_cost.hpp)"},
+                "1e3), steps of the algorithm; a pipelined ring's bandwidth-bound intercept is per "
+                "call (patterns/collective_cost.hpp)"},
       {"provenance", provenance},
       {"entries", entries},
       {"notes", notes},
@@ -235,6 +266,19 @@ const ProfileEntry* closest_entry(const Profile& profile, const std::string& op,
   return best;
 }
 
+/// Whether a regime's intercept outweighs its bytes' cost even at its largest size: the
+/// latency-bound regime, whose intercept is the algorithm's steps of per-step latency.
+bool latency_bound(const ProfileRegime& r) { return r.alpha_us >= r.beta_us_per_byte * r.bytes_max; }
+
+/// The per-step latency of the entry's first latency-bound regime, in its algorithm's steps; 0
+/// when it has none (a table that starts at large sizes).
+double hop_alpha_us(const ProfileEntry& e) {
+  for (const ProfileRegime& r : e.regimes) {
+    if (latency_bound(r)) return r.link_alpha_us;
+  }
+  return 0;
+}
+
 /// The regime holding `bytes` (between two ranges: the upper one) and whether it extrapolates.
 std::pair<std::size_t, bool> regime_of(const ProfileEntry& e, double bytes) {
   for (std::size_t i = 0; i < e.regimes.size(); ++i) {
@@ -318,8 +362,10 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
     const double sharing = tier == "inter" ? static_cast<double>(concurrent_groups) /
                                                  static_cast<double>(entry->concurrent_groups)
                                            : 1.0;
-    p.time_us = steps.alpha_steps * r.link_alpha_us +
-                steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
+    const double intercept_us = scaled_intercept_us(op, alg, r.alpha_us, latency_bound(r),
+                                                    hop_alpha_us(*entry), entry->ranks, ranks,
+                                                    nodes > 1);
+    p.time_us = intercept_us + steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
   }
   const bool placed = entry->nodes == nodes && entry->ranks_per_node == g && entry->ranks == ranks;
   // Concurrency scales the per-byte cost of an inter entry in the ring model (two_level takes

@@ -38,6 +38,7 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
   const auto c_tier = t.find_column("tier"), c_k = t.find_column("group_nodes"),
              c_g = t.find_column("group_ranks_per_node"), c_nodes = t.find_column("nodes"),
              c_rpn = t.find_column("ranks_per_node");
+  const auto c_backend = t.find_column("backend");
   std::vector<Measurement> out;
   std::set<std::tuple<std::string, std::string, int, std::string, std::uint64_t, std::string>> seen;
   for (const CsvRow& row : t.rows()) {
@@ -75,6 +76,14 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
                                    time_column, row.fields[c_time]));
     }
     m.busbw_factor = parse_number(t, row, c_factor);
+    if (c_backend) {
+      const std::string& backend = row.fields[*c_backend];
+      if (backend != "mpi" && backend != "nccl") {
+        throw InputError(fmt::format("{}: column 'backend': expected mpi or nccl, got '{}'",
+                                     t.where(row), backend));
+      }
+      m.library = backend;
+    }
     m.line = row.line;
     const std::string rep = c_rep ? row.fields[*c_rep] : "0";
     if (!seen.emplace(m.op, m.dtype, m.ranks, m.group, m.bytes, rep).second) {

@@ -21,6 +21,10 @@ struct Measurement {
   /// Groups of this series that ran at once on each node (sharing its links): the job's ranks
   /// per node / g for a mesh run with all groups at once, 1 for the world or isolated groups.
   int concurrent_groups = 1;
+  /// The library that ran it: "nccl" (NCCL or RCCL: meshbench's nccl backend, nccl-tests,
+  /// rccl-tests, OSU's NCCL tests), "mpi", or "" when the file does not say. It chooses the
+  /// algorithm the profile assumes (default_algorithm).
+  std::string library;
   std::uint64_t bytes = 0;  ///< nccl-tests size
   double time_us = 0;       ///< the chosen time column (time_us_p50 by default)
   double busbw_factor = 1;
@@ -30,7 +34,8 @@ struct Measurement {
   std::string origin;
 };
 
-/// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor and
+/// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor,
+/// backend when present (the library), and
 /// `time_column` (time_us_p50 by default; time_us_min or time_us_mean suit other questions);
 /// tier, group_nodes and group_ranks_per_node when present (else from nodes and
 /// ranks_per_node, the whole job's).

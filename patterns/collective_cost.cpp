@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -10,6 +11,7 @@ namespace meshbench {
 std::string_view algorithm_name(Algorithm a) {
   switch (a) {
     case Algorithm::kRing: return "ring";
+    case Algorithm::kPipelinedRing: return "pipelined_ring";
     case Algorithm::kTree: return "tree";
     case Algorithm::kRecursiveDoubling: return "recursive_doubling";
     case Algorithm::kDirect: return "direct";
@@ -18,28 +20,34 @@ std::string_view algorithm_name(Algorithm a) {
 }
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
-  for (Algorithm a : {Algorithm::kRing, Algorithm::kTree, Algorithm::kRecursiveDoubling,
+  for (Algorithm a : {Algorithm::kRing, Algorithm::kPipelinedRing, Algorithm::kTree, Algorithm::kRecursiveDoubling,
                       Algorithm::kDirect}) {
     if (algorithm_name(a) == name) return a;
   }
   return std::nullopt;
 }
 
-Algorithm default_algorithm(CollectiveOp op) {
-  return op_traits(op).point_to_point ? Algorithm::kDirect : Algorithm::kRing;
+Algorithm default_algorithm(CollectiveOp op, CommLibrary library) {
+  if (op_traits(op).point_to_point) return Algorithm::kDirect;
+  return library == CommLibrary::kNccl ? Algorithm::kPipelinedRing : Algorithm::kRing;
 }
 
-AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p) {
+AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm asked, int p) {
   if (p < 1) throw std::invalid_argument(fmt::format("rank count must be >= 1, got {}", p));
   const double n = p;
   const double lg = std::ceil(std::log2(n));
   const bool point_to_point = op_traits(op).point_to_point;
   if (p == 1 && !point_to_point) return {0, 0};
+  const Algorithm alg = asked == Algorithm::kPipelinedRing ? Algorithm::kRing : asked;  // same steps
   switch (op) {
     case CollectiveOp::kAllReduce:
       if (alg == Algorithm::kRing) return {2 * (n - 1), 2 * (n - 1) / n};
       if (alg == Algorithm::kTree) return {2 * lg, 1};
-      if (alg == Algorithm::kRecursiveDoubling) return {lg, lg};
+      if (alg == Algorithm::kRecursiveDoubling) {
+        const bool power_of_two = (p & (p - 1)) == 0;
+        const double rounds = power_of_two ? lg : std::floor(std::log2(n)) + 2;  // fold, unfold
+        return {rounds, rounds};
+      }
       break;
     case CollectiveOp::kAllGather:
     case CollectiveOp::kReduceScatter:
@@ -58,8 +66,23 @@ AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p) {
       if (alg == Algorithm::kDirect) return {1, 1};
       break;
   }
-  throw std::invalid_argument(fmt::format("no {} algorithm for {}", algorithm_name(alg),
+  throw std::invalid_argument(fmt::format("no {} algorithm for {}", algorithm_name(asked),
                                           op_name(op)));
+}
+
+double scaled_intercept_us(CollectiveOp op, Algorithm alg, double intercept_us,
+                           bool latency_bound, double hop_alpha_us, int p_fit, int p,
+                           bool across_nodes) {
+  Algorithm steps_of = alg;
+  if (alg == Algorithm::kPipelinedRing && latency_bound) {
+    steps_of = op == CollectiveOp::kAllReduce && across_nodes ? Algorithm::kTree : Algorithm::kRing;
+  }
+  const double fitted = algorithm_steps(op, steps_of, p_fit).alpha_steps;
+  const double steps = algorithm_steps(op, steps_of, p).alpha_steps;
+  if (fitted <= 0) return intercept_us;  // p_fit = 1: nothing to scale by
+  if (alg != Algorithm::kPipelinedRing || latency_bound) return intercept_us * steps / fitted;
+  const double fill = std::clamp(fitted * hop_alpha_us, 0.0, std::max(0.0, intercept_us));
+  return intercept_us - fill + fill * steps / fitted;
 }
 
 double two_level_all_reduce_us(double bytes, int k, int g, LinkCost intra, LinkCost inter) {

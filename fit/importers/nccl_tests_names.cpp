@@ -288,6 +288,7 @@ void finish_nccl_rows(ImportedTable& table, const std::vector<NcclRow>& rows, co
     }
     Measurement m;
     m.op = op;
+    m.library = "nccl";  // nccl-tests and rccl-tests run NCCL's (or RCCL's) collectives
     m.dtype = dtype_name(r.type);
     m.ranks = ranks;
     m.nodes = nodes;

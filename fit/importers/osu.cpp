@@ -154,6 +154,7 @@ struct Row {
 
 struct Block {
   std::string test, version;
+  std::string library;  ///< "nccl" for OSU's NCCL and RCCL tests, else "mpi" (Measurement)
   std::size_t title_line = 0;
   std::string unit;  ///< "us" or "MB/s"
   int pairs = 0;     ///< osu_mbw_mr "[ pairs: N ]"
@@ -164,7 +165,8 @@ struct Block {
 };
 
 /// "# OSU MPI-CUDA Allreduce Latency Test v7.5" (also without '#', and "OSU NCCL-CUDA ...").
-bool parse_title(const std::string& line, std::string& test, std::string& version) {
+bool parse_title(const std::string& line, std::string& test, std::string& version,
+                 std::string& library_name) {
   const auto osu = line.find("OSU ");
   const auto at = line.rfind(" Test");
   if (osu == std::string::npos || at == std::string::npos || at < osu || line.size() > 400) return false;
@@ -174,6 +176,7 @@ bool parse_title(const std::string& line, std::string& test, std::string& versio
   // The library word names no operation; "MPI_Put" (one-sided tests) does and stays in the name,
   // so that "OSU MPI_Put Latency Test" is never read as osu_latency.
   const std::string_view library = words.substr(0, space);
+  library_name = library.find("CCL") != std::string_view::npos ? "nccl" : "mpi";  // NCCL, RCCL
   test = std::string(library.find('_') == std::string_view::npos ? words.substr(space + 1) : words);
   const Tokens rest = split_tokens(std::string_view(line).substr(at + 5));
   version = rest.empty() ? "" : std::string(rest[0]);
@@ -185,11 +188,12 @@ std::vector<Block> read_blocks(const std::string& file, const LogText& text) {
   std::optional<Geometry> launch, allocation;
   bool header = false;
   for (const LogLine& l : text.lines) {
-    std::string test, version;
-    if (parse_title(l.text, test, version)) {
+    std::string test, version, library;
+    if (parse_title(l.text, test, version, library)) {
       blocks.push_back({});
       blocks.back().test = test;
       blocks.back().version = version;
+      blocks.back().library = library;
       blocks.back().title_line = l.number;
       blocks.back().launch = launch ? launch : allocation;
       launch.reset();  // a run's launcher line speaks for that run only
@@ -365,6 +369,7 @@ ImportedTable import_osu(const std::filesystem::path& file, const LogText& text,
       m.busbw_factor = busbw_factor(*op_enum, ranks);
       m.line = r.line;
       m.origin = origin;
+      m.library = b.library;
       table.measurements.push_back(m);
       ++imported;
     }

@@ -30,6 +30,10 @@ scenarios:
                 step is within 0.8-1.25 (TP inside a node is reported, not judged: on 2 cores
                 its back-to-back calls in a step run faster than the single calls a sweep times);
                 then the same with one `meshbench profile` instead of the two sweeps.
+  scaling       2, 3 and 4 nodes x 1 rank, 100 Mbit/s, 50 us: world sweeps of all_reduce and
+                all_gather (64 KiB - 4 MiB) at each, a fit at 2 nodes with the algorithm MPICH
+                runs (recursive doubling), and `meshfit scaling` of the 3- and 4-node runs: each
+                op's median |predicted / measured - 1| within 15%.
 Exit 0 pass, 1 fail, 77 skipped (not root, or no network namespaces here).
 """
 import argparse
@@ -428,18 +432,54 @@ def loop(a, c):
     plan_against_pattern(os.path.join(prof, "profile.json"), "meshbench profile")
 
 
+def scaling(a, c):
+    """Fit at 2 nodes, predict 3 and 4 (scripts/scaling emulated runs the same on other links)."""
+    results = {}
+    for k in (2, 3, 4):
+        with Cluster(a.name, a.build, ["--nodes", str(k), "--ppn", "1", "--rate-mbit", "100",
+                                       "--delay-us", "50"]) as cl:
+            out = os.path.join(a.out, f"k{k}")
+            rc = judged_rc(cl.run([a.meshbench, "sweep", "--ops", "all_reduce,all_gather", "-b",
+                                   "64K", "-e", "4M", "-f", "4", "--out", out]), out)
+            c.check(rc == 0, f"sweep on {k} nodes: exit code {rc}")
+            results[k] = os.path.join(out, "results.csv")
+    if c.failed:
+        return
+    fit_dir = os.path.join(a.out, "fit")
+    r = sh([a.meshfit, "fit", results[2], "--algorithm",
+            "all_reduce=recursive_doubling,all_gather=recursive_doubling", "-o", fit_dir],
+           capture_output=True, text=True)
+    c.check(r.returncode == 0, f"meshfit fit: exit code {r.returncode} {r.stderr.strip()}")
+    if r.returncode != 0:
+        return
+    for k in (3, 4):
+        r = sh([a.meshfit, "scaling", "--profile", os.path.join(fit_dir, "profile.json"),
+                results[k], "--format", "json"], capture_output=True, text=True)
+        c.check(r.returncode == 0, f"meshfit scaling {k} nodes: exit {r.returncode} {r.stderr.strip()}")
+        if r.returncode != 0:
+            continue
+        for s in json.loads(r.stdout)["series"]:
+            ratios = " ".join(f"{p['ratio']:.3f}" for p in s["points"])
+            print(f"2 -> {k} nodes {s['op']}: predicted / measured {ratios}; median |error| "
+                  f"{100 * s['median_abs_error']:.1f}%, worst {100 * s['max_abs_error']:.1f}%")
+            c.check(s["median_abs_error"] <= 0.15,
+                    f"2 -> {k} nodes {s['op']}: median |error| within 15% "
+                    f"({100 * s['median_abs_error']:.1f}%)")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--meshbench", required=True)
     p.add_argument("--meshfit", required=True)
     p.add_argument("--scenario", required=True,
-                   choices=["placement", "pingpong_fit", "pair_matrix", "accept", "fleet", "loop"])
+                   choices=["placement", "pingpong_fit", "pair_matrix", "accept", "fleet", "loop",
+                            "scaling"])
     p.add_argument("--out", required=True)
     p.add_argument("--name", default="", help="cluster name (default from the scenario)")
     a = p.parse_args()
     a.build = os.path.dirname(os.path.dirname(os.path.abspath(a.meshbench)))
     a.name = a.name or {"placement": "ctpl", "pingpong_fit": "ctpp", "pair_matrix": "ctpm",
-                         "accept": "ctac", "fleet": "ctfl", "loop": "ctlp"}[a.scenario]
+                         "accept": "ctac", "fleet": "ctfl", "loop": "ctlp", "scaling": "ctsc"}[a.scenario]
     if os.geteuid() != 0:
         print("SKIPPED: the emulated cluster needs root (network namespaces)")
         return SKIP
@@ -452,7 +492,7 @@ def main():
     os.makedirs(a.out)
     c = Checks()
     {"placement": placement, "pingpong_fit": pingpong_fit, "pair_matrix": pair_matrix,
-     "accept": accept, "fleet": fleet, "loop": loop}[a.scenario](a, c)
+     "accept": accept, "fleet": fleet, "loop": loop, "scaling": scaling}[a.scenario](a, c)
     if c.failed:
         print(f"{len(c.failed)} failed")
         return 1

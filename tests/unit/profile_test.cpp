@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "fit/csv_table.hpp"
+#include "fit/scaling_check.hpp"
 
 namespace meshbench::fit {
 namespace {
@@ -36,9 +38,9 @@ std::vector<Measurement> series(const char* op, int ranks, int nodes, F time_us)
   return out;
 }
 
-Profile round_trip(const std::vector<Measurement>& ms) {
+Profile round_trip(const std::vector<Measurement>& ms, const std::string& algorithm = "") {
   const auto fits = fit_series(ms);
-  const auto doc = make_profile(fits, {});
+  const auto doc = make_profile(fits, {}, algorithm);
   const auto file = std::filesystem::temp_directory_path() / ("meshbench_profile_test_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(file) << doc.dump();
   return read_profile(file);
@@ -128,6 +130,92 @@ TEST(Profile, TwoLevelAllReduceRecoversTheInterLink) {
     EXPECT_EQ(p.algorithm, "two_level");
     EXPECT_NEAR(p.time_us / two_level_all_reduce_us(n, 8, 4, intra, inter), 1.0, 0.01) << n;
   }
+}
+
+TEST(Profile, TheLibraryChoosesTheAlgorithmUnlessOneIsAskedPerOp) {
+  auto flat = [](double n) { return 20 + n * 1e-4; };
+  auto of = [&](const char* op, const char* library) {
+    auto ms = series(op, 16, 2, flat);
+    for (Measurement& m : ms) m.library = library;
+    return ms;
+  };
+  auto algorithms = [](const Profile& p) {
+    std::map<std::string, Algorithm> out;
+    for (const ProfileEntry& e : p.entries) out[e.op] = e.algorithm;
+    return out;
+  };
+  std::vector<Measurement> nccl = of("all_reduce", "nccl"), ag = of("all_gather", "nccl");
+  nccl.insert(nccl.end(), ag.begin(), ag.end());
+  EXPECT_EQ(algorithms(round_trip(nccl))["all_reduce"], Algorithm::kPipelinedRing);
+  EXPECT_EQ(algorithms(round_trip(of("all_reduce", "mpi")))["all_reduce"], Algorithm::kRing);
+  EXPECT_EQ(algorithms(round_trip(of("all_reduce", "")))["all_reduce"], Algorithm::kRing);
+  const auto listed = algorithms(round_trip(nccl, "all_reduce=recursive_doubling"));
+  EXPECT_EQ(listed.at("all_reduce"), Algorithm::kRecursiveDoubling);
+  EXPECT_EQ(listed.at("all_gather"), Algorithm::kPipelinedRing);  // not listed: the default
+  EXPECT_EQ(algorithms(round_trip(nccl, "ring")).at("all_gather"), Algorithm::kRing);
+  EXPECT_THROW(round_trip(nccl, "all_reduce=ring,allgather"), InputError);
+  EXPECT_THROW(round_trip(nccl, "all_reduce=rabenseifner"), InputError);
+  EXPECT_THROW(round_trip(nccl, "all_gather=tree"), InputError);  // no tree all_gather
+}
+
+/// An NCCL-like entry on 2 x 8 ranks: a latency-bound regime of 1 us per ring step and a
+/// bandwidth-bound one whose 400 us intercept is 30 us of fill and 370 us per call.
+Profile nccl_profile() {
+  ProfileEntry e;
+  e.op = "all_reduce";
+  e.tier = "inter";
+  e.ranks = 16;
+  e.nodes = 2;
+  e.ranks_per_node = 8;
+  e.algorithm = Algorithm::kPipelinedRing;
+  const double steps = 30, fraction = 2.0 * 15 / 16;
+  ProfileRegime lat{8, 65536, 30, 1e-6, 30 / steps, 1e-6 / fraction};
+  ProfileRegime bw{131072, 1e10, 400, 1e-5, 400 / steps, 1e-5 / fraction};
+  e.regimes = {lat, bw};
+  Profile p;
+  p.entries = {e};
+  return p;
+}
+
+TEST(Profile, APipelinedRingKeepsItsPerCallInterceptAcrossScales) {
+  const Profile p = nccl_profile();
+  const double n = 64.0 * (1 << 20);
+  const Prediction at64 = predict(p, CollectiveOp::kAllReduce, n, 64, 8);
+  EXPECT_EQ(at64.algorithm, "pipelined_ring");
+  // 370 us per call + 126 steps x 1 us of fill + 2 x 63/64 of n over the link.
+  const double link_beta = 1e-5 / (2.0 * 15 / 16);
+  EXPECT_NEAR(at64.time_us, 370 + 126 + 2.0 * 63 / 64 * n * link_beta, 1e-6);
+  // Latency-bound sizes across nodes grow as the tree's 2 lg p steps: 8 -> 12.
+  EXPECT_NEAR(predict(p, CollectiveOp::kAllReduce, 1024, 64, 8).time_us,
+              30.0 * 12 / 8 + 2.0 * 63 / 64 * 1024 * 1e-6 / (2.0 * 15 / 16), 1e-9);
+  // As a store-and-forward ring the whole 400 us would grow 4.2x, and 64 MiB busbw would drop.
+  Profile ring = p;
+  ring.entries[0].algorithm = Algorithm::kRing;
+  const Prediction r64 = predict(ring, CollectiveOp::kAllReduce, n, 64, 8);
+  EXPECT_NEAR(r64.time_us - at64.time_us, 400.0 * 126 / 30 - (370 + 126), 1e-6);
+  EXPECT_LT(r64.busbw_GBps, at64.busbw_GBps);
+}
+
+TEST(ScalingCheck, PredictsEachMeasuredPointAtItsOwnPlacement) {
+  const LinkCost link{5.0, 1e-4};
+  auto ring = [&](int p) {
+    const auto s = algorithm_steps(CollectiveOp::kAllReduce, Algorithm::kRing, p);
+    return [=](double n) { return s.alpha_steps * link.alpha_us + s.beta_fraction * n * link.beta_us_per_byte; };
+  };
+  const Profile profile = round_trip(series("all_reduce", 8, 1, ring(8)));
+  std::vector<Measurement> measured = series("all_reduce", 16, 1, ring(16));
+  auto slower = series("all_reduce", 32, 1, [&](double n) { return 1.5 * ring(32)(n); });
+  measured.insert(measured.end(), slower.begin(), slower.end());
+  const auto result = check_scaling(profile, measured, 65536);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].ranks, 16);
+  EXPECT_EQ(result[0].points.front().bytes, 65536);  // smaller sizes left out
+  EXPECT_EQ(result[0].points.size(), 11u);           // 64 KiB .. 64 MiB
+  EXPECT_LT(result[0].max_abs_error, 0.01);
+  EXPECT_NEAR(result[1].median_abs_error, 1 - 1 / 1.5, 0.01);  // predicted / measured = 2/3
+  EXPECT_NE(result[0].note.find("scaled from"), std::string::npos);
+  EXPECT_THROW(check_scaling(profile, series("all_gather", 16, 1, ring(16)), 65536), InputError);
+  EXPECT_THROW(check_scaling(profile, measured, 1e12), InputError);
 }
 
 TEST(Profile, BadFileNamesTheProblem) {
