@@ -110,7 +110,10 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
 int calls_per_reduction(double last_call_s, int slots, int remaining) {
   const int by_size = std::max(1, (kMaxReductionDoubles - 1) / std::max(1, slots));
   int batch = 1;
-  if (last_call_s > 0) batch = static_cast<int>(std::min<double>(kMaxBatch, kBatchSeconds / last_call_s));
+  if (last_call_s > 0) {
+    const double fits = std::min<double>(kMaxBatch, kMaxBatchSeconds / last_call_s);
+    batch = static_cast<int>(std::min(fits, std::max<double>(kMinBatch, kBatchSeconds / last_call_s)));
+  }
   batch = std::clamp(batch, 1, std::min(kMaxBatch, by_size));
   return remaining > 0 ? std::min(batch, remaining) : batch;
 }

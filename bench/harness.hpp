@@ -104,15 +104,19 @@ class AdaptiveStop {
   std::vector<double> scratch_;  ///< reused by the checks: no allocation per check
 };
 
-inline constexpr double kBatchSeconds = 2e-3;  ///< a batch's time: bounds interrupt delay
+inline constexpr double kBatchSeconds = 2e-3;  ///< a batch of short calls takes about this
+inline constexpr int kMinBatch = 4;            ///< calls per reduction at least, time allowing
+inline constexpr double kMaxBatchSeconds = 0.5;  ///< bounds a batch of long calls (interrupts)
 inline constexpr int kMaxBatch = 64;           ///< calls per reduction at most
 inline constexpr int kMaxReductionDoubles = 1 << 16;  ///< 512 KiB per reduction at most
 
 /// How many calls run back to back before the next reduction: as many as take kBatchSeconds
 /// at `last_call_s` (the longest call of the previous batch, max over ranks; 0 before the
-/// first batch gives 1), at least 1, at most kMaxBatch, `remaining` (fixed mode's iterations
-/// left; <= 0: no limit) and what keeps slots x calls + 1 within kMaxReductionDoubles.
-/// Identical inputs on every rank give every rank the same batch.
+/// first batch gives 1), but at least kMinBatch, so that the p50 is of calls that did not
+/// start from the reduction's skew (only the first of a batch does), unless kMinBatch calls
+/// would take more than kMaxBatchSeconds (then as many as fit, at least 1); at most kMaxBatch,
+/// `remaining` (fixed mode's iterations left; <= 0: no limit) and what keeps slots x calls + 1
+/// within kMaxReductionDoubles. Identical inputs on every rank give every rank the same batch.
 int calls_per_reduction(double last_call_s, int slots, int remaining);
 
 /// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".

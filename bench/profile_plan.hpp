@@ -21,10 +21,13 @@ struct ProfileSweep {
 };
 
 /// The sweeps for `in`'s step traffic: rows grouped by the one mesh axis of size > 1 their
-/// groups span (a ZeRO row on dp groups joins dp; dp x cp with cp = 1 is dp); sizes from bracket^-1 x the smallest call to bracket x
-/// the largest, rounded out to powers of two, at least 1 KiB. `skipped` gets the rows whose
+/// groups span (a ZeRO row on dp groups joins dp; dp x cp with cp = 1 is dp); sizes from
+/// bracket^-1 x the smallest call to bracket x the largest, rounded out to powers of two, at
+/// least 1 KiB. The default 8 leaves the three sizes a regime's fit needs on each side, so a
+/// protocol switch just past the sizes used (an MPI rendezvous threshold) is a regime of its
+/// own and does not bend the line through them. `skipped` gets the rows whose
 /// groups span several axes (a sweep runs on one axis's groups), each with its reason.
 std::vector<ProfileSweep> profile_sweeps(const TrafficInputs& in, std::vector<std::string>& skipped,
-                                         double bracket = 4);
+                                         double bracket = 8);
 
 }  // namespace meshbench

@@ -45,6 +45,9 @@ struct TrafficInputs {
   TrainingConfig train;
   MeshSizes layout;
   StepShape shape;  ///< from validate_step
+  /// How ranks are laid out on the mesh (fastest varying first): where groups sit on nodes,
+  /// not what they send. meshplan plan --order; Megatron's unless told.
+  MeshOrder order = kMegatronOrder;
 };
 
 /// Parameters one GPU holds, split as DP and ZeRO reduce them: `dense` is replicated over

@@ -80,10 +80,10 @@ double StepEstimate::total_s(std::string_view axis) const {
 }
 
 GroupPlacement axis_placement(const MeshSizes& layout, const std::vector<MeshAxis>& axes,
-                              int gpus_per_node) {
-  // Group 0 of the mesh in Megatron order, placed on nodes in blocks of gpus_per_node: the
-  // same DeviceMesh and classify_group that meshbench's groups come from (patterns/mesh.hpp).
-  const DeviceMesh mesh(layout, kMegatronOrder, layout.product());
+                              int gpus_per_node, const MeshOrder& order) {
+  // Group 0 of the mesh in `order`, placed on nodes in blocks of gpus_per_node: the same
+  // DeviceMesh and classify_group that meshbench's groups come from (patterns/mesh.hpp).
+  const DeviceMesh mesh(layout, order, layout.product());
   return classify_group(mesh.group_of(0, axes), gpus_per_node);
 }
 
@@ -150,7 +150,7 @@ AxisRows price_rows(const TrafficInputs& in, const std::vector<TrafficRow>& rows
   AxisRows by_axis;
   const int gpus = in.layout.product();
   for (const TrafficRow& r : rows) {
-    const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node);
+    const GroupPlacement place = axis_placement(in.layout, r.group_axes, gpus_per_node, in.order);
     // All groups of the axis run at once: a node's GPUs are split among them.
     const int on_node = std::min(gpus_per_node, gpus);
     // The pipeline's ends are two ranks, on two nodes when the pipeline crosses nodes.

@@ -150,9 +150,9 @@ StepEstimate estimate_step(const TrafficInputs& in, const GpuSpec& gpu, int gpus
 /// another; otherwise others may span one node more. Throws MeshError for gpus_per_node < 1.
 int nodes_spanned(const MeshSizes& layout, const std::vector<MeshAxis>& axes, int gpus_per_node);
 
-/// The placement of an axis's groups (group 0 of the mesh in Megatron order, nodes in blocks of
-/// gpus_per_node): tier, nodes spanned, most ranks on one node.
+/// The placement of an axis's groups (group 0 of the mesh laid out in `order`, nodes in blocks
+/// of gpus_per_node): tier, nodes spanned, most ranks on one node.
 GroupPlacement axis_placement(const MeshSizes& layout, const std::vector<MeshAxis>& axes,
-                              int gpus_per_node);
+                              int gpus_per_node, const MeshOrder& order = kMegatronOrder);
 
 }  // namespace meshbench::plan

@@ -62,16 +62,17 @@ std::vector<AxisComparison> compare_with_pattern(const std::filesystem::path& pa
                                    "the plan's (run meshbench pattern without --scale)", where,
                                    row.fields[c_scale]));
     }
-    // The plan places groups in Megatron order on blocks of gpus_per_node ranks.
+    // The plan places groups in its --order on blocks of gpus_per_node ranks.
     MeshOrder order{};
     try {
       order = parse_mesh_order(row.fields[c_order]);
     } catch (const MeshError& err) {
       throw InputError(fmt::format("{}: column 'order': {}", where, err.what()));
     }
-    if (order != kMegatronOrder) {
-      throw InputError(fmt::format("{}: order {}: the plan places ranks in Megatron order "
-                                   "(tp-cp-ep-dp-pp)", where, row.fields[c_order]));
+    if (order != in.order) {
+      throw InputError(fmt::format("{}: order {}: the plan places ranks in order {} (give the "
+                                   "pattern run's --order to meshplan plan)", where,
+                                   row.fields[c_order], format_mesh_order(in.order)));
     }
     const long long rpn = checked_integer(fit::parse_number(t, row, c_rpn), 1, kMaxMeshRanks,
                                           where + ": column 'ranks_per_node'");

@@ -222,6 +222,10 @@ CLI::App* add_plan_command(CLI::App& app, PlanCommandOptions& o) {
   sub->add_option("--measured", o.measured,
                   "pattern.csv of `meshbench pattern` for this layout: predicted vs measured "
                   "communication time per axis per step");
+  sub->add_option("--order", o.order,
+                  "Mesh order, fastest varying (most local) first, as for meshbench: megatron "
+                  "(tp-cp-ep-dp-pp), torchtitan, or a list such as dp-tp")
+      ->capture_default_str();
   return sub;
 }
 
@@ -238,7 +242,12 @@ CLI::App* add_search_command(CLI::App& app, SearchCommandOptions& o) {
 
 int run_plan(const PlanCommandOptions& o) {
   check_flag_pairs(o.cluster, o.training);
-  const TrafficInputs in = to_traffic_inputs(o.training);
+  TrafficInputs in = to_traffic_inputs(o.training);
+  try {
+    in.order = parse_mesh_order(o.order);
+  } catch (const MeshError& err) {
+    throw ConfigError(fmt::format("--order: {}", err.what()));
+  }
   const Cluster c = make_cluster(o.cluster);
   const StepEstimate e = estimate_step(in, c.gpu, c.gpus_per_node, *c.cost, c.options);
   const std::vector<AxisComparison> measured =
@@ -251,6 +260,7 @@ int run_plan(const PlanCommandOptions& o) {
     nlohmann::json doc = estimate_json(e);
     doc["model"] = model_json(in.model);
     doc["layout"] = format_mesh_sizes(in.layout);
+    doc["order"] = format_mesh_order(in.order);
     doc["cost_model"] = c.cost->describe();
     doc["matmul_efficiency_source"] = c.efficiency_source;
     if (!launch.empty()) doc["launch"] = launch;
@@ -260,8 +270,10 @@ int run_plan(const PlanCommandOptions& o) {
     std::cout << doc.dump(2) << "\n";
     return 0;
   }
-  fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}, {} micro-batches, costs from {}\n",
-             in.model.name, e.gpus, c.gpu.name, c.gpus_per_node, format_mesh_sizes(in.layout),
+  fmt::print("# meshplan: {} on {} x {} ({} per node), layout {}{}, {} micro-batches, costs from "
+             "{}\n", in.model.name, e.gpus, c.gpu.name, c.gpus_per_node,
+             format_mesh_sizes(in.layout),
+             in.order == kMegatronOrder ? "" : " in order " + format_mesh_order(in.order),
              in.shape.micro_batches, c.cost->describe());
   fmt::print("{}", model_text(in.model));
   fmt::print("# matmul efficiency {:.3f}: {}\n", e.matmul_efficiency, c.efficiency_source);

@@ -29,6 +29,7 @@ struct PlanCommandOptions {
   ClusterOptions cluster;
   std::string launch;  ///< megatron, torchtitan, deepspeed or empty
   std::string measured;  ///< pattern.csv of `meshbench pattern` for the same layout, or empty
+  std::string order = "megatron";  ///< mesh order (parse_mesh_order): where groups sit
 };
 
 struct SearchCommandOptions {

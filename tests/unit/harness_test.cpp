@@ -161,7 +161,12 @@ TEST(Harness, CallsPerReductionFillTheBatchTimeWithinItsBounds) {
   EXPECT_EQ(calls_per_reduction(0, 1, 0), 1);  // nothing measured yet
   EXPECT_EQ(calls_per_reduction(kBatchSeconds / 10, 1, 0), 10);
   EXPECT_EQ(calls_per_reduction(1e-9, 1, 0), kMaxBatch);
-  EXPECT_EQ(calls_per_reduction(1.0, 1, 0), 1);  // a call longer than the batch: one
+  // Long calls: still kMinBatch, so that most samples start back to back...
+  EXPECT_EQ(calls_per_reduction(kBatchSeconds, 1, 0), kMinBatch);
+  EXPECT_EQ(calls_per_reduction(kMaxBatchSeconds / kMinBatch, 1, 0), kMinBatch);
+  // ... unless they would take longer than kMaxBatchSeconds.
+  EXPECT_EQ(calls_per_reduction(kMaxBatchSeconds / 2.5, 1, 0), 2);
+  EXPECT_EQ(calls_per_reduction(2 * kMaxBatchSeconds, 1, 0), 1);
   EXPECT_EQ(calls_per_reduction(1e-9, 1, 5), 5);  // fixed mode's iterations left
   EXPECT_EQ(calls_per_reduction(1e-9, kMaxReductionDoubles / 4, 0), 3);  // slots x calls + 1
   EXPECT_EQ(calls_per_reduction(1e-9, 10 * kMaxReductionDoubles, 0), 1);
