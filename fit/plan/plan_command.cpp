@@ -246,7 +246,7 @@ int run_plan(const PlanCommandOptions& o) {
   try {
     in.order = parse_mesh_order(o.order);
   } catch (const MeshError& err) {
-    throw ConfigError(fmt::format("--order: {}", err.what()));
+    throw ConfigError(err.what());  // names --order and the value
   }
   const Cluster c = make_cluster(o.cluster);
   const StepEstimate e = estimate_step(in, c.gpu, c.gpus_per_node, *c.cost, c.options);

@@ -207,5 +207,20 @@ TEST(Estimate, NodesSpannedAgreesWithDeviceMeshAndClassifyGroup) {
   EXPECT_EQ(checked, 5 * 2 * 4 * 3 * 4 * 7);
 }
 
+// meshplan plan --order: tp=2,dp=2 on nodes of 2 in order dp-tp puts each TP group across both
+// nodes, one rank on each, and each DP group inside one; Megatron's order the other way round.
+TEST(Estimate, AxisPlacementFollowsTheMeshOrder) {
+  MeshSizes s;
+  s[MeshAxis::kTp] = 2;
+  s[MeshAxis::kDp] = 2;
+  const MeshOrder dp_tp = parse_mesh_order("dp-tp");
+  const GroupPlacement tp = axis_placement(s, {MeshAxis::kTp}, 2, dp_tp);
+  EXPECT_EQ(tp.nodes, 2);
+  EXPECT_EQ(tp.ranks_per_node, 1);
+  EXPECT_EQ(axis_placement(s, {MeshAxis::kDp}, 2, dp_tp).nodes, 1);
+  EXPECT_EQ(axis_placement(s, {MeshAxis::kTp}, 2).nodes, 1);
+  EXPECT_EQ(axis_placement(s, {MeshAxis::kDp}, 2).nodes, 2);
+}
+
 }  // namespace
 }  // namespace meshbench::plan
