@@ -107,8 +107,9 @@ void AdaptiveStop::add(double time_us, double reduced_vote, double elapsed_s) {
   }
 }
 
-int calls_per_reduction(double last_call_s, int slots, int remaining) {
-  const int by_size = std::max(1, (kMaxReductionDoubles - 1) / std::max(1, slots));
+int calls_per_reduction(double last_call_s, int slots, int remaining, int max_batch) {
+  const int by_size =
+      std::min(std::max(1, max_batch), std::max(1, (kMaxReductionDoubles - 1) / std::max(1, slots)));
   int batch = 1;
   if (last_call_s > 0) {
     const double fits = std::min<double>(kMaxBatch, kMaxBatchSeconds / last_call_s);
@@ -156,7 +157,7 @@ Measurement Harness::measure_fixed(const std::function<double()>& sample, int sl
   std::vector<double> mine, worst;
   double longest_s = 0;
   while (m.iters() < s_.iters) {
-    const int batch = calls_per_reduction(longest_s, slots, s_.iters - m.iters());
+    const int batch = calls_per_reduction(longest_s, slots, s_.iters - m.iters(), s_.max_batch);
     const std::size_t vote = n * static_cast<std::size_t>(batch);
     mine.assign(vote + 1, 0.0);
     worst.resize(vote + 1);
@@ -195,9 +196,12 @@ Measurement Harness::measure_adaptive(const std::function<double()>& sample, int
   double longest_s = 0;
   // The vote a timed phase starts with when warm-up ends inside a batch: the batch's own vote
   // was cast for the warm-up's budget. Every rank derives the same value.
-  const double fresh_vote = s.min_time_s > 0 ? AdaptiveStop::kVoteMinTime : AdaptiveStop::kVoteGo;
+  // (What vote() says at the timed phase's first instant.)
+  const double fresh_vote = s.max_time_s <= 0   ? AdaptiveStop::kVoteEnd
+                            : s.min_time_s > 0 ? AdaptiveStop::kVoteMinTime
+                                               : AdaptiveStop::kVoteGo;
   while (!stop.done()) {
-    const int batch = calls_per_reduction(longest_s, slots, 0);
+    const int batch = calls_per_reduction(longest_s, slots, 0, s.max_batch);
     const std::size_t vote_at = n * static_cast<std::size_t>(batch);
     mine.assign(vote_at + 1, 0.0);
     worst.resize(vote_at + 1);

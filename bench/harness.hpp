@@ -12,7 +12,7 @@
 // `iters` timed ones, as nccl-tests runs them. Adaptive (the default): warm up until the
 // per-iteration time is stable, then time until the 95% confidence interval of the p50 is
 // within +-precision of it, bounded by min/max iterations and time. Every rank makes the same
-// decisions: each iteration's max over ranks, and a stop vote, travel in one reduction.
+// decisions: each batch's per-call max over ranks, and a stop vote, travel in one reduction.
 //
 // Both modes run calls back to back between reductions, as OSU and nccl-tests time them: a
 // reduction after every call would start the next one from the reduction's exit skew and a
@@ -30,6 +30,12 @@
 
 namespace meshbench {
 
+inline constexpr double kBatchSeconds = 2e-3;  ///< a batch of short calls takes about this
+inline constexpr int kMinBatch = 4;            ///< calls per reduction at least, time allowing
+inline constexpr double kMaxBatchSeconds = 0.5;  ///< bounds a batch of long calls (interrupts)
+inline constexpr int kMaxBatch = 64;           ///< calls per reduction at most
+inline constexpr int kMaxReductionDoubles = 1 << 16;  ///< 512 KiB per reduction at most
+
 /// How long a point is measured. Times in seconds of the sample clock.
 struct MeasureSettings {
   bool adaptive = true;       ///< false: fixed iteration counts (-n given)
@@ -41,6 +47,9 @@ struct MeasureSettings {
   double min_time_s = 0;      ///< adaptive: timed wall time at least, per point
   double max_time_s = 0.02;   ///< adaptive: timed wall time at most, per point
   double warmup_max_time_s = 0.01;  ///< adaptive: warm-up wall time at most, per point
+  /// Calls per reduction at most (calls_per_reduction): 1 for an op whose calls overlap when
+  /// run back to back (OpTraits::synchronizing false), so each sample is one call alone.
+  int max_batch = kMaxBatch;
 };
 
 /// The decisions of adaptive measurement, as a pure function of the per-iteration times it is
@@ -68,11 +77,11 @@ class AdaptiveStop {
   /// settings.warmup_iters >= 0 fixes the warm-up count; -1 warms up until stable.
   explicit AdaptiveStop(const MeasureSettings& settings);
 
-  /// This rank's vote before the next iteration, from its own clock: seconds since the point
+  /// This rank's vote before the next batch of calls, from its own clock: seconds since the point
   /// began.
   double vote(double elapsed_s) const;
   /// Adds one iteration's time (max over ranks, microseconds) with the max of the votes cast
-  /// before it; decides the phase. Memory: max_iters bounds the timed samples fed, kept or
+  /// before its batch; decides the phase. Memory: max_iters bounds the timed samples fed, kept or
   /// dropped.
   void add(double time_us, double reduced_vote, double elapsed_s);
 
@@ -104,20 +113,15 @@ class AdaptiveStop {
   std::vector<double> scratch_;  ///< reused by the checks: no allocation per check
 };
 
-inline constexpr double kBatchSeconds = 2e-3;  ///< a batch of short calls takes about this
-inline constexpr int kMinBatch = 4;            ///< calls per reduction at least, time allowing
-inline constexpr double kMaxBatchSeconds = 0.5;  ///< bounds a batch of long calls (interrupts)
-inline constexpr int kMaxBatch = 64;           ///< calls per reduction at most
-inline constexpr int kMaxReductionDoubles = 1 << 16;  ///< 512 KiB per reduction at most
-
 /// How many calls run back to back before the next reduction: as many as take kBatchSeconds
 /// at `last_call_s` (the longest call of the previous batch, max over ranks; 0 before the
 /// first batch gives 1), but at least kMinBatch, so that the p50 is of calls that did not
 /// start from the reduction's skew (only the first of a batch does), unless kMinBatch calls
-/// would take more than kMaxBatchSeconds (then as many as fit, at least 1); at most kMaxBatch,
+/// would take more than kMaxBatchSeconds (then as many as fit, at least 1); at most
+/// min(kMaxBatch, max_batch),
 /// `remaining` (fixed mode's iterations left; <= 0: no limit) and what keeps slots x calls + 1
 /// within kMaxReductionDoubles. Identical inputs on every rank give every rank the same batch.
-int calls_per_reduction(double last_call_s, int slots, int remaining);
+int calls_per_reduction(double last_call_s, int slots, int remaining, int max_batch = kMaxBatch);
 
 /// Why a point stopped: "fixed" (-n), "precision" (CI reached), "max_time", "max_iters".
 std::string stop_reason_name(AdaptiveStop::Reason reason);
@@ -136,7 +140,8 @@ struct Measurement {
 class Harness {
  public:
   /// `interrupted` is asked before every reduction (default: SIGINT or SIGTERM received);
-  /// once it is true on any rank, measure throws Interrupted on every rank at that iteration.
+  /// once it is true on any rank, measure throws Interrupted on every rank at the reduction
+  /// that carries it.
   Harness(Communicator& world, MeasureSettings settings,
           std::function<bool()> interrupted = interrupt_requested);
 

@@ -76,7 +76,10 @@ PointResult base_result(const Point& p, const Measurement& m, const std::vector<
 /// Measures one point with the harness: each group's slowest rank per iteration.
 Measurement measure_point(Point& p, CallTimer& timer) {
   const CollectiveTest& test = *p.test;
-  Harness harness(*p.world, p.config->measure);
+  MeasureSettings settings = p.config->measure;
+  // Back to back, a broadcast's receivers read what the root sent ahead: one call alone each.
+  if (!op_traits(test.op()).synchronizing) settings.max_batch = 1;
+  Harness harness(*p.world, settings);
   return harness.measure(
       [&] {
         double seconds = 0;

@@ -220,9 +220,10 @@ int main(int argc, char** argv) {
                   "profile.json (meshplan uses it instead of the calibrated one)");
   fit->add_option("--algorithm", fit_options.algorithm,
                   "Algorithm behind the per-link parameters of profile.json, for every op or "
-                  "per op (all_reduce=recursive_doubling,all_gather=ring): ring, "
-                  "pipelined_ring, tree, recursive_doubling or direct (default: pipelined_ring "
-                  "for NCCL's measurements, ring for MPI's, direct for point to point)");
+                  "per op (all_reduce=recursive_doubling,all_gather=ring): " +
+                      meshbench::algorithm_names() +
+                      " (default: pipelined_ring for NCCL's measurements, ring for MPI's, "
+                      "direct for point to point)");
   PredictOptions predict_options;
   CLI::App* predict_cmd = app.add_subcommand(
       "predict", "Time and busbw of a collective from a cluster profile (profile.json)");

@@ -29,50 +29,70 @@ std::string utc_now() {
   return text;
 }
 
-/// The algorithm asked for `op_text` by --algorithm: "" (none), one name for every op, or a
-/// list "all_reduce=recursive_doubling,all_gather=ring" (ops not listed: none asked).
-std::string requested_for(const std::string& op_text, const std::string& requested) {
-  if (requested.find('=') == std::string::npos) return requested;
-  std::string asked;
-  std::size_t at = 0;
-  while (at <= requested.size()) {
-    const std::size_t comma = std::min(requested.find(',', at), requested.size());
-    const std::string item = requested.substr(at, comma - at);
-    const std::size_t eq = item.find('=');
-    const auto op = eq == std::string::npos ? std::nullopt : parse_op(item.substr(0, eq));
-    if (!op) {
-      throw InputError(fmt::format("--algorithm: expected OP=ALGORITHM in a list, got '{}'", item));
-    }
-    if (!parse_algorithm(item.substr(eq + 1))) {
-      throw InputError(fmt::format("--algorithm: unknown algorithm '{}' in '{}' (ring, "
-                                   "pipelined_ring, tree, recursive_doubling, direct)",
-                                   item.substr(eq + 1), item));
-    }
-    if (op_name(*op) == op_name(*parse_op(op_text))) asked = item.substr(eq + 1);
-    at = comma + 1;
+/// One algorithm of --algorithm, checked against its op (when given): a known name that has
+/// steps for the op.
+Algorithm checked_algorithm(const std::string& name, std::optional<CollectiveOp> op,
+                            const std::string& item) {
+  const auto alg = parse_algorithm(name);
+  if (!alg) {
+    throw InputError(fmt::format("--algorithm: unknown algorithm '{}'{} ({})", name,
+                                 item.empty() ? "" : " in '" + item + "'", algorithm_names()));
   }
-  return asked;
+  if (op) {
+    try {
+      algorithm_steps(*op, *alg, 2);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(fmt::format("--algorithm: {}", e.what()));
+    }
+  }
+  return *alg;
 }
 
-Algorithm algorithm_for(const std::string& op_text, const std::string& requested,
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+AlgorithmRequest parse_algorithm_request(const std::string& text) {
+  AlgorithmRequest r;
+  const std::string whole = trimmed(text);
+  if (whole.empty()) return r;
+  if (whole.find('=') == std::string::npos) {
+    r.every_op = checked_algorithm(whole, std::nullopt, "");
+    return r;
+  }
+  std::size_t at = 0;
+  while (at <= whole.size()) {
+    const std::size_t comma = std::min(whole.find(',', at), whole.size());
+    const std::string item = trimmed(whole.substr(at, comma - at));
+    at = comma + 1;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      throw InputError(fmt::format("--algorithm: expected OP=ALGORITHM in a list, got '{}'", item));
+    }
+    const std::string op_text = trimmed(item.substr(0, eq));
+    const auto op = parse_op(op_text);
+    if (!op) throw InputError(fmt::format("--algorithm: unknown op '{}' in '{}'", op_text, item));
+    const Algorithm alg = checked_algorithm(trimmed(item.substr(eq + 1)), op, item);
+    if (!r.per_op.emplace(*op, alg).second) {
+      throw InputError(fmt::format("--algorithm: {} is named twice", op_name(*op)));
+    }
+  }
+  return r;
+}
+
+namespace {
+
+Algorithm algorithm_for(const std::string& op_text, const AlgorithmRequest& request,
                         const std::string& library) {
   const auto op = parse_op(op_text);
   if (!op) throw InputError(fmt::format("unknown op '{}'", op_text));
-  const std::string asked = requested_for(op_text, requested);
-  if (asked.empty()) {
-    return default_algorithm(*op, library == "nccl" ? CommLibrary::kNccl : CommLibrary::kMpi);
-  }
-  const auto alg = parse_algorithm(asked);
-  if (!alg) {
-    throw InputError(fmt::format("--algorithm: unknown algorithm '{}' (ring, pipelined_ring, "
-                                 "tree, recursive_doubling, direct)", asked));
-  }
-  try {
-    algorithm_steps(*op, *alg, 2);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(fmt::format("--algorithm: {}", e.what()));
-  }
-  return *alg;
+  if (const auto it = request.per_op.find(*op); it != request.per_op.end()) return it->second;
+  if (request.every_op) return checked_algorithm(std::string(algorithm_name(*request.every_op)), op, "");
+  return default_algorithm(*op, library == "nccl" ? CommLibrary::kNccl : CommLibrary::kMpi);
 }
 
 }  // namespace
@@ -82,22 +102,13 @@ std::string ProfileEntry::label() const {
                      concurrent_groups > 1 ? fmt::format(", {} at once", concurrent_groups) : "");
 }
 
-namespace {
-
-/// The aggregate series of a fit: the job ("all", "world") or a mesh axis's max over its
-/// groups ("tp[all]@tp-dp", "dp[all]@dp-tp isolated"); not one group's own series.
-bool aggregate_group(const std::string& group) {
-  return group == "all" || group == "world" || group.find("[all]@") != std::string::npos;
-}
-
-}  // namespace
-
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
                             const std::string& algorithm,
                             const std::optional<ComputeCalibration>& compute) {
   nlohmann::json entries = nlohmann::json::array(), notes = nlohmann::json::array();
   std::map<std::tuple<std::string, std::string, int, int, int, int>, std::string> kept;
+  const AlgorithmRequest request = parse_algorithm_request(algorithm);  // refused before any fit
   for (const SeriesFit& s : fits) {
     if (s.regimes.empty() || !aggregate_group(s.key.group)) continue;
     const auto key = std::tuple{s.key.op, s.key.tier, s.key.ranks, s.key.nodes,
@@ -108,7 +119,7 @@ nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
       continue;
     }
     const Algorithm alg =
-        algorithm_for(s.key.op, algorithm, s.points.empty() ? "" : s.points.front().library);
+        algorithm_for(s.key.op, request, s.points.empty() ? "" : s.points.front().library);
     const AlgorithmSteps steps = algorithm_steps(*parse_op(s.key.op), alg, s.key.ranks);
     nlohmann::json regimes = nlohmann::json::array();
     for (const LineFit& r : s.regimes) {
@@ -319,6 +330,7 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
   p.regime = index;
   p.extrapolated = extrapolated;
   const ProfileRegime& r = entry->regimes[index];
+  bool tree_latency = false;  // the pipelined ring's latency-bound all_reduce moved as the tree
   if (algorithm == "two_level") {
     if (op != CollectiveOp::kAllReduce || nodes < 2) {
       throw InputError("--algorithm two_level: only for all_reduce across nodes");
@@ -366,6 +378,8 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
                                                     hop_alpha_us(*entry), entry->ranks, ranks,
                                                     nodes > 1);
     p.time_us = intercept_us + steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
+    tree_latency = alg == Algorithm::kPipelinedRing && latency_bound(r) && nodes > 1 &&
+                   op == CollectiveOp::kAllReduce && entry->ranks != ranks;
   }
   const bool placed = entry->nodes == nodes && entry->ranks_per_node == g && entry->ranks == ranks;
   // Concurrency scales the per-byte cost of an inter entry in the ring model (two_level takes
@@ -373,11 +387,14 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
   const bool shared = tier == "inter" && algorithm != "two_level" &&
                       entry->concurrent_groups != concurrent_groups;
   if (!placed || shared) {
-    p.note = fmt::format("scaled from {}{}", entry->label(),
+    p.note = fmt::format("scaled from {}{}{}", entry->label(),
                          shared ? fmt::format(": its inter link shared by {} group(s) at once "
                                               "instead of {}", concurrent_groups,
                                               entry->concurrent_groups)
-                                : "");
+                                : "",
+                         tree_latency ? "; latency-bound: with the tree's 2 lg p steps, as NCCL "
+                                        "runs it there"
+                                      : "");
   }
   p.algbw_GBps = bytes / p.time_us / 1e3;
   p.busbw_GBps = p.algbw_GBps * busbw_factor(op, ranks);

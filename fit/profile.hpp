@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,11 +49,25 @@ struct Profile {
   std::optional<ComputeCalibration> compute;  ///< from `meshfit fit --gemm` (meshbench gemm)
 };
 
+/// What --algorithm asks: one algorithm for every op, or one per op; neither: the default of
+/// the library that measured each series (default_algorithm).
+struct AlgorithmRequest {
+  std::optional<Algorithm> every_op;
+  std::map<CollectiveOp, Algorithm> per_op;
+};
+
+/// Parses --algorithm: "" (none), one name ("ring"), or a list "all_reduce=recursive_doubling,
+/// all_gather=ring" (spaces around items allowed; ops in any spelling parse_op takes). Throws
+/// InputError for an item without '=', an unknown op or algorithm, an algorithm without steps
+/// for its op (tree all_gather), or an op named twice.
+AlgorithmRequest parse_algorithm_request(const std::string& text);
+
 /// The profile document of the fitted series, with provenance from `tables`: every aggregate
 /// series ("all", "world", and each mesh axis's max over its groups "AXIS[all]@ORDER", isolated
 /// or all at once), each with its concurrency. Of two series with one lookup key (op, tier,
 /// ranks, k x g, concurrency), e.g. one axis measured under two orders that place it alike, the
-/// first is kept and the other named in the document's "notes". `algorithm` names the algorithm per op ("" = default_algorithm).
+/// first is kept and the other named in the document's "notes". `algorithm` is --algorithm
+/// (parse_algorithm_request, checked before anything is fitted).
 /// `compute`, when given, becomes the profile's "compute" object.
 nlohmann::json make_profile(const std::vector<SeriesFit>& fits,
                             const std::vector<ImportedTable>& tables,
@@ -79,10 +94,16 @@ struct Prediction {
 /// `concurrent_groups` groups of the same shape run at once on each node (all groups of a mesh
 /// axis do in a training step), from the entry of the same op and tier (nodes > 1: inter) whose
 /// ranks per node is closest to ranks / nodes, then closest in ranks, then in concurrency. The
-/// entry's link alpha and beta are scaled to `ranks` with its algorithm; across nodes, a per-byte
-/// cost measured with c' groups at once is scaled by concurrent_groups / c' (the node's link
-/// shared by the flows that cross it), and the Prediction's note says so. `algorithm` "two_level" (all_reduce across nodes) takes the intra link
-/// from the intra entry and the inter link from the inter entry minus its intra phases.
+/// regime's intercept moves to `ranks` as its algorithm says (scaled_intercept_us: a
+/// latency-bound regime's is the per-step latency, whose estimate for a pipelined ring's fill
+/// is the latency-bound regime's link_alpha_us, its intercept over the ring's steps) and its
+/// per-byte cost with the algorithm's beta_fraction; across nodes, a per-byte cost measured
+/// with c' groups at once is scaled by concurrent_groups / c' (the node's link shared by the
+/// flows that cross it), and the Prediction's note says so, as it says when a latency-bound
+/// all_reduce across nodes was moved with the tree's steps. `algorithm` "two_level" (all_reduce
+/// across nodes) takes the intra link from the intra entry and the inter link from the inter
+/// entry minus its intra phases, both as store-and-forward per-step latencies whatever the
+/// entries' algorithm.
 /// Throws InputError when the profile has no entry for the op and tier, or the two-level
 /// split leaves a non-positive inter cost.
 Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ranks, int nodes,

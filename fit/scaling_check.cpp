@@ -7,42 +7,30 @@
 #include <map>
 #include <tuple>
 
+#include "fit/alpha_beta.hpp"
 #include "patterns/collective.hpp"
 #include "patterns/input_error.hpp"
 
 namespace meshbench::fit {
 
 std::string ScalingSeries::label() const {
-  return fmt::format("{} {} {}x{} ({} ranks){}", op, nodes > 1 ? "inter" : "intra", nodes,
-                     ranks_per_node, ranks,
-                     concurrent_groups > 1 ? fmt::format(", {} at once", concurrent_groups) : "");
+  return fmt::format("{} {} {} {}x{} ({} ranks){} {}", op, dtype, nodes > 1 ? "inter" : "intra",
+                     nodes, ranks_per_node, ranks,
+                     concurrent_groups > 1 ? fmt::format(", {} at once", concurrent_groups) : "",
+                     group);
 }
-
-namespace {
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  return (*mid + *std::max_element(v.begin(), mid)) / 2;
-}
-
-bool aggregate(const std::string& group) {
-  return group == "all" || group == "world" || group.find("[all]@") != std::string::npos;
-}
-
-}  // namespace
 
 std::vector<ScalingSeries> check_scaling(const Profile& profile,
                                          const std::vector<Measurement>& measured,
                                          double min_bytes) {
-  using Key = std::tuple<std::string, std::string, int, int, int, int, std::string>;
+  // The origin too: two runs of one shape (two files, two tables of one log) stay apart.
+  using Key = std::tuple<std::string, std::string, int, int, int, int, std::string, std::string>;
   std::vector<Key> order;
   std::map<Key, std::vector<const Measurement*>> series;
   for (const Measurement& m : measured) {
-    if (!aggregate(m.group) || static_cast<double>(m.bytes) < min_bytes) continue;
-    const Key key{m.op, m.dtype, m.ranks, m.nodes, m.ranks_per_node, m.concurrent_groups, m.group};
+    if (!aggregate_group(m.group) || static_cast<double>(m.bytes) < min_bytes) continue;
+    const Key key{m.op, m.dtype, m.ranks, m.nodes, m.ranks_per_node, m.concurrent_groups, m.group,
+                  m.origin.empty() ? m.source : m.origin};
     auto [it, fresh] = series.try_emplace(key);
     if (fresh) order.push_back(key);
     it->second.push_back(&m);
@@ -59,6 +47,8 @@ std::vector<ScalingSeries> check_scaling(const Profile& profile,
     const Measurement& first = *points.front();
     ScalingSeries s;
     s.op = first.op;
+    s.dtype = first.dtype;
+    s.group = first.group;
     s.ranks = first.ranks;
     s.nodes = first.nodes;
     s.ranks_per_node = first.ranks_per_node;
@@ -77,7 +67,7 @@ std::vector<ScalingSeries> check_scaling(const Profile& profile,
       s.points.push_back({static_cast<double>(m->bytes), m->time_us, p.time_us});
       errors.push_back(std::abs(s.points.back().ratio() - 1));
     }
-    s.median_abs_error = median_of(errors);
+    s.median_abs_error = median(errors);
     s.max_abs_error = *std::max_element(errors.begin(), errors.end());
     out.push_back(std::move(s));
   }

@@ -22,7 +22,8 @@ struct ScalingPoint {
 
 /// One measured series (op, ranks, k x g, concurrency) against its predictions.
 struct ScalingSeries {
-  std::string op;
+  std::string op, dtype;
+  std::string group;       ///< the measured series ("all", "tp[all]@tp-dp", ...)
   int ranks = 0, nodes = 1, ranks_per_node = 1, concurrent_groups = 1;
   std::string source;      ///< the measured series' origin
   std::string entry;       ///< the profile entry the predictions came from (its label)
@@ -31,12 +32,12 @@ struct ScalingSeries {
   std::vector<ScalingPoint> points;  ///< increasing sizes, each >= the minimum asked
   double median_abs_error = 0;       ///< median over points of |ratio - 1|
   double max_abs_error = 0;
-  /// "all_reduce inter 8x8 (64 ranks)"
+  /// "all_reduce float32 inter 8x8 (64 ranks) all"
   std::string label() const;
 };
 
 /// Every aggregate series of `measured` (group "all" or a mesh axis's "[all]"; one per op,
-/// dtype, ranks, k x g and concurrency), its points of
+/// dtype, ranks, k x g, concurrency, group and origin), its points of
 /// at least `min_bytes`, predicted with `predict` at the series' own ranks, nodes and
 /// concurrency; series in order of first appearance. Throws InputError (predict's, naming the
 /// profile) when the profile has no entry of a series' op and tier, and when no point is at

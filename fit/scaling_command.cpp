@@ -45,7 +45,7 @@ nlohmann::json to_json(const ScalingSeries& s) {
     points.push_back({{"bytes", p.bytes}, {"measured_us", p.measured_us},
                       {"predicted_us", p.predicted_us}, {"ratio", p.ratio()}});
   }
-  return {{"op", s.op}, {"ranks", s.ranks}, {"nodes", s.nodes},
+  return {{"op", s.op}, {"dtype", s.dtype}, {"group", s.group}, {"ranks", s.ranks}, {"nodes", s.nodes},
           {"ranks_per_node", s.ranks_per_node}, {"concurrent_groups", s.concurrent_groups},
           {"source", s.source}, {"entry", s.entry}, {"algorithm", s.algorithm},
           {"note", s.note}, {"median_abs_error", s.median_abs_error},

@@ -24,6 +24,10 @@ std::uint64_t positive_integer(const CsvTable& t, const CsvRow& row, std::size_t
 
 }  // namespace
 
+bool aggregate_group(const std::string& group) {
+  return group == "all" || group == "world" || group.find("[all]@") != std::string::npos;
+}
+
 std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
                                             const std::string& time_column) {
   const CsvTable t = CsvTable::read(file);
@@ -78,9 +82,9 @@ std::vector<Measurement> read_sweep_results(const std::filesystem::path& file,
     m.busbw_factor = parse_number(t, row, c_factor);
     if (c_backend) {
       const std::string& backend = row.fields[*c_backend];
-      if (backend != "mpi" && backend != "nccl") {
-        throw InputError(fmt::format("{}: column 'backend': expected mpi or nccl, got '{}'",
-                                     t.where(row), backend));
+      if (!backend.empty() && backend != "mpi" && backend != "nccl") {
+        throw InputError(fmt::format("{}: column 'backend': expected mpi, nccl or nothing, got "
+                                     "'{}'", t.where(row), backend));
       }
       m.library = backend;
     }

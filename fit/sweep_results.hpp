@@ -34,6 +34,10 @@ struct Measurement {
   std::string origin;
 };
 
+/// Whether `group` names an aggregate series: the job ("all", "world") or a mesh axis's max
+/// over its groups ("tp[all]@tp-dp", "dp[all]@dp-tp isolated"), not one group's own series.
+bool aggregate_group(const std::string& group);
+
 /// Reads a meshbench results.csv. Columns used: op, dtype, ranks, group, bytes, busbw_factor,
 /// backend when present (the library), and
 /// `time_column` (time_us_p50 by default; time_us_min or time_us_mean suit other questions);

@@ -12,14 +12,14 @@ using B = BusbwRule;
 
 // In the order sweeps run and reports list them.
 constexpr std::array<OpTraits, 7> kOps = {{
-    {CollectiveOp::kAllReduce, "all_reduce", "allreduce", true, false, 1, L::kWhole, B::kAllReduce},
-    {CollectiveOp::kAllGather, "all_gather", "allgather", false, false, 1, L::kGather, B::kBlocks},
+    {CollectiveOp::kAllReduce, "all_reduce", "allreduce", true, false, 1, L::kWhole, B::kAllReduce, true},
+    {CollectiveOp::kAllGather, "all_gather", "allgather", false, false, 1, L::kGather, B::kBlocks, true},
     {CollectiveOp::kReduceScatter, "reduce_scatter", "reducescatter", true, false, 1, L::kScatter,
-     B::kBlocks},
-    {CollectiveOp::kAllToAll, "all_to_all", "alltoall", false, false, 1, L::kExchange, B::kBlocks},
-    {CollectiveOp::kBroadcast, "broadcast", "bcast", false, false, 1, L::kWhole, B::kOne},
-    {CollectiveOp::kSendRecv, "send_recv", "sendrecv", false, true, 1, L::kWhole, B::kOne},
-    {CollectiveOp::kPingPong, "ping_pong", "pingpong", false, true, 2, L::kWhole, B::kOne},
+     B::kBlocks, true},
+    {CollectiveOp::kAllToAll, "all_to_all", "alltoall", false, false, 1, L::kExchange, B::kBlocks, true},
+    {CollectiveOp::kBroadcast, "broadcast", "bcast", false, false, 1, L::kWhole, B::kOne, false},
+    {CollectiveOp::kSendRecv, "send_recv", "sendrecv", false, true, 1, L::kWhole, B::kOne, false},
+    {CollectiveOp::kPingPong, "ping_pong", "pingpong", false, true, 2, L::kWhole, B::kOne, true},
 }};
 
 constexpr std::array<CollectiveOp, kOps.size()> order_of_table() {

@@ -59,6 +59,11 @@ struct OpTraits {
   int min_ranks;                     ///< 2 for ping_pong, 1 otherwise
   SizeLayout layout;
   BusbwRule busbw;
+  /// A call ends on no rank before every rank has started it (each output needs every input,
+  /// or a round trip), so calls run back to back cannot overlap and each still times one call.
+  /// Not so for broadcast (the root returns first, receivers read what was sent ahead) and
+  /// send_recv (a rank needs only its neighbour): OSU separates their calls by a barrier.
+  bool synchronizing;
 };
 
 /// The row of `op`.

@@ -19,12 +19,22 @@ std::string_view algorithm_name(Algorithm a) {
   return "?";
 }
 
+namespace {
+constexpr Algorithm kAlgorithms[] = {Algorithm::kRing, Algorithm::kPipelinedRing, Algorithm::kTree,
+                                     Algorithm::kRecursiveDoubling, Algorithm::kDirect};
+}  // namespace
+
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
-  for (Algorithm a : {Algorithm::kRing, Algorithm::kPipelinedRing, Algorithm::kTree, Algorithm::kRecursiveDoubling,
-                      Algorithm::kDirect}) {
+  for (Algorithm a : kAlgorithms) {
     if (algorithm_name(a) == name) return a;
   }
   return std::nullopt;
+}
+
+std::string algorithm_names() {
+  std::string out;
+  for (Algorithm a : kAlgorithms) out += (out.empty() ? "" : ", ") + std::string(algorithm_name(a));
+  return out;
 }
 
 Algorithm default_algorithm(CollectiveOp op, CommLibrary library) {

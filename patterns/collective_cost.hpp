@@ -18,6 +18,7 @@
 // grow with the steps (scaled_intercept_us).
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "patterns/collective.hpp"
@@ -37,6 +38,8 @@ enum class Algorithm {
 
 /// "ring", "pipelined_ring", "tree", "recursive_doubling", "direct".
 std::string_view algorithm_name(Algorithm a);
+/// Every algorithm's name, comma separated, for messages and help.
+std::string algorithm_names();
 std::optional<Algorithm> parse_algorithm(std::string_view name);
 
 /// The library that ran a measurement, as far as the algorithm assumed for it goes.

@@ -248,6 +248,12 @@ int run_plan(const PlanCommandOptions& o) {
   } catch (const MeshError& err) {
     throw ConfigError(err.what());  // names --order and the value
   }
+  if (!o.launch.empty() && in.order != kMegatronOrder) {
+    // The launch settings place ranks in the framework's own order (Megatron's placement).
+    throw ConfigError(fmt::format("--launch {}: its settings place ranks in order {}, the plan "
+                                  "in --order {}", o.launch, format_mesh_order(kMegatronOrder),
+                                  format_mesh_order(in.order)));
+  }
   const Cluster c = make_cluster(o.cluster);
   const StepEstimate e = estimate_step(in, c.gpu, c.gpus_per_node, *c.cost, c.options);
   const std::vector<AxisComparison> measured =

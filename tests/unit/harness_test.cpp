@@ -170,6 +170,8 @@ TEST(Harness, CallsPerReductionFillTheBatchTimeWithinItsBounds) {
   EXPECT_EQ(calls_per_reduction(1e-9, 1, 5), 5);  // fixed mode's iterations left
   EXPECT_EQ(calls_per_reduction(1e-9, kMaxReductionDoubles / 4, 0), 3);  // slots x calls + 1
   EXPECT_EQ(calls_per_reduction(1e-9, 10 * kMaxReductionDoubles, 0), 1);
+  EXPECT_EQ(calls_per_reduction(1e-9, 1, 0, 1), 1);  // an op whose calls overlap: one alone
+  EXPECT_EQ(calls_per_reduction(1e-9, 1, 0, 8), 8);
 }
 
 TEST(Harness, FixedModeRunsExactlyWarmupAndTimedIterations) {

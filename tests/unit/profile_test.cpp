@@ -154,6 +154,16 @@ TEST(Profile, TheLibraryChoosesTheAlgorithmUnlessOneIsAskedPerOp) {
   EXPECT_EQ(listed.at("all_gather"), Algorithm::kPipelinedRing);  // not listed: the default
   EXPECT_EQ(algorithms(round_trip(nccl, "ring")).at("all_gather"), Algorithm::kRing);
   EXPECT_THROW(round_trip(nccl, "all_reduce=ring,allgather"), InputError);
+  // Spaces and nccl-tests spellings; every item checked, even for ops the data lacks.
+  const AlgorithmRequest spaced = parse_algorithm_request(" allreduce = tree , all_gather=ring ");
+  EXPECT_EQ(spaced.per_op.at(CollectiveOp::kAllReduce), Algorithm::kTree);
+  EXPECT_EQ(spaced.per_op.at(CollectiveOp::kAllGather), Algorithm::kRing);
+  EXPECT_FALSE(spaced.every_op);
+  EXPECT_TRUE(parse_algorithm_request("").per_op.empty());
+  EXPECT_THROW(parse_algorithm_request("reduce_scatter=tree"), InputError);
+  EXPECT_THROW(parse_algorithm_request("allreduce=tree,all_reduce=ring"), InputError);  // twice
+  EXPECT_THROW(parse_algorithm_request("all_reduce=ring,"), InputError);
+  EXPECT_THROW(parse_algorithm_request("allreduc=ring"), InputError);
   EXPECT_THROW(round_trip(nccl, "all_reduce=rabenseifner"), InputError);
   EXPECT_THROW(round_trip(nccl, "all_gather=tree"), InputError);  // no tree all_gather
 }
