@@ -36,8 +36,13 @@ std::vector<ScalingSeries> check_scaling(const Profile& profile,
     it->second.push_back(&m);
   }
   if (order.empty()) {
-    throw InputError(fmt::format("no measured point of {:.0f} bytes or more in an aggregate series",
-                                 min_bytes));
+    std::string files;
+    for (const Measurement& m : measured) {
+      const std::string& f = m.source.empty() ? m.origin : m.source;
+      if (files.find(f) == std::string::npos) files += (files.empty() ? "" : ", ") + f;
+    }
+    throw InputError(fmt::format("{}: no measured point of {:.0f} bytes or more in an aggregate "
+                                 "series", files.empty() ? "the measurements" : files, min_bytes));
   }
   std::vector<ScalingSeries> out;
   for (const Key& key : order) {
@@ -57,8 +62,13 @@ std::vector<ScalingSeries> check_scaling(const Profile& profile,
     const CollectiveOp op = *parse_op(first.op);
     std::vector<double> errors;
     for (const Measurement* m : points) {
-      const Prediction p = predict(profile, op, static_cast<double>(m->bytes), m->ranks, m->nodes,
-                                   "", m->concurrent_groups);
+      Prediction p;
+      try {
+        p = predict(profile, op, static_cast<double>(m->bytes), m->ranks, m->nodes, "",
+                    m->concurrent_groups);
+      } catch (const InputError& e) {  // name the measurement the profile cannot predict
+        throw InputError(fmt::format("{}: {}", s.source, e.what()));
+      }
       if (s.entry.empty()) {
         s.entry = p.entry->label();
         s.algorithm = p.algorithm;

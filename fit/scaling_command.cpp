@@ -82,6 +82,7 @@ int run_scaling(const ScalingOptions& o) {
     ImportedTable t = import_table(file, o.import);
     for (Measurement& m : t.measurements) {
       if (m.origin.empty()) m.origin = file;  // meshbench's CSV rows name no origin
+      if (m.source.empty()) m.source = file;
       measured.push_back(std::move(m));
     }
   }

@@ -273,6 +273,9 @@ def readers(build, data, shared):
         Reader("compare", [os.path.join(fuzz, "results.csv")] + nccl[:6],
                [meshfit, "compare", "{input}", "{seed}", "--tolerance", "0.5"], ok_codes=(0, 1, 2),
                verdict_1=r"FAIL \(tolerance"),
+        Reader("scaling", [os.path.join(data, "scaling", f) for f in sorted(os.listdir(os.path.join(data, "scaling")))
+                           if f.endswith(".txt")],
+               [meshfit, "scaling", "--profile", os.path.join(fuzz, "profile_h100_ib_4x8.json"), "{input}"]),
         Reader("gemm_json", [os.path.join(fuzz, "gemm.json")],
                [meshfit, "fit", os.path.join(fuzz, "results.csv"), "--gemm", "{input}", "-o", "{out}"],
                json_seed=True, out_files=fit_outputs),
