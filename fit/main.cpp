@@ -15,6 +15,7 @@
 #include "fit/bandwidth_table.hpp"
 #include "fit/compare_command.hpp"
 #include "fit/csv_table.hpp"
+#include "fit/import_flags.hpp"
 #include "fit/importers/import.hpp"
 #include "fit/gemm_calibration.hpp"
 #include "fit/profile.hpp"
@@ -196,12 +197,7 @@ int main(int argc, char** argv) {
                   "auto, meshbench, nccl-tests, nccl-tests-json or osu")
       ->check(CLI::IsMember({"auto", "meshbench", "nccl-tests", "nccl-tests-json", "osu"}))
       ->capture_default_str();
-  fit->add_option("--op", fit_options.import.op,
-                  "The collective, where the file does not say (old nccl-tests output, OSU)");
-  fit->add_option("--ranks", fit_options.import.ranks,
-                  "Ranks of the run, where the file does not say (OSU)");
-  fit->add_option("--nodes", fit_options.import.nodes,
-                  "Nodes the ranks span, where the file does not say (OSU)");
+  add_import_flags(*fit, fit_options.import);
   fit->add_flag("--in-place", fit_options.import.in_place,
                 "nccl-tests: fit the in-place columns instead of out-of-place");
   fit->add_option("-o,--out", fit_options.out_dir,

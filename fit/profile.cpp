@@ -374,12 +374,14 @@ Prediction predict(const Profile& profile, CollectiveOp op, double bytes, int ra
     const double sharing = tier == "inter" ? static_cast<double>(concurrent_groups) /
                                                  static_cast<double>(entry->concurrent_groups)
                                            : 1.0;
-    const double intercept_us = scaled_intercept_us(op, alg, r.alpha_us, latency_bound(r),
+    const bool latency = latency_bound(r);
+    const double intercept_us = scaled_intercept_us(op, alg, r.alpha_us, latency,
                                                     hop_alpha_us(*entry), entry->ranks, ranks,
                                                     nodes > 1);
     p.time_us = intercept_us + steps.beta_fraction * bytes * r.link_beta_us_per_byte * sharing;
-    tree_latency = alg == Algorithm::kPipelinedRing && latency_bound(r) && nodes > 1 &&
-                   op == CollectiveOp::kAllReduce && entry->ranks != ranks;
+    tree_latency = entry->ranks != ranks &&
+                   intercept_steps_of(op, alg, latency, nodes > 1) == Algorithm::kTree &&
+                   alg != Algorithm::kTree;
   }
   const bool placed = entry->nodes == nodes && entry->ranks_per_node == g && entry->ranks == ranks;
   // Concurrency scales the per-byte cost of an inter entry in the ring model (two_level takes

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "fit/import_flags.hpp"
 #include "fit/profile.hpp"
 #include "fit/scaling_check.hpp"
 #include "patterns/units.hpp"
@@ -22,10 +23,7 @@ CLI::App* add_scaling_command(CLI::App& app, ScalingOptions& o) {
                   "Measurements at the scale to predict: meshbench results.csv, nccl-tests "
                   "output, OSU output")
       ->required();
-  cmd->add_option("--op", o.import.op,
-                  "The collective, where a file does not say (old nccl-tests output, OSU)");
-  cmd->add_option("--ranks", o.import.ranks, "Ranks of the run, where a file does not say (OSU)");
-  cmd->add_option("--nodes", o.import.nodes, "Nodes the ranks span, where a file does not say (OSU)");
+  add_import_flags(*cmd, o.import);
   cmd->add_option("--min-bytes", o.min_bytes, "Smallest size compared (K/M/G suffixes)")
       ->capture_default_str();
   cmd->add_option("--tolerance", o.tolerance,

@@ -80,13 +80,15 @@ AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm asked, int p) {
                                           op_name(op)));
 }
 
+Algorithm intercept_steps_of(CollectiveOp op, Algorithm alg, bool latency_bound, bool across_nodes) {
+  if (alg != Algorithm::kPipelinedRing || !latency_bound) return alg;
+  return op == CollectiveOp::kAllReduce && across_nodes ? Algorithm::kTree : Algorithm::kRing;
+}
+
 double scaled_intercept_us(CollectiveOp op, Algorithm alg, double intercept_us,
                            bool latency_bound, double hop_alpha_us, int p_fit, int p,
                            bool across_nodes) {
-  Algorithm steps_of = alg;
-  if (alg == Algorithm::kPipelinedRing && latency_bound) {
-    steps_of = op == CollectiveOp::kAllReduce && across_nodes ? Algorithm::kTree : Algorithm::kRing;
-  }
+  const Algorithm steps_of = intercept_steps_of(op, alg, latency_bound, across_nodes);
   const double fitted = algorithm_steps(op, steps_of, p_fit).alpha_steps;
   const double steps = algorithm_steps(op, steps_of, p).alpha_steps;
   if (fitted <= 0) return intercept_us;  // p_fit = 1: nothing to scale by

@@ -72,6 +72,11 @@ struct AlgorithmSteps {
 /// not in the table (e.g. tree all_gather) or p < 1.
 AlgorithmSteps algorithm_steps(CollectiveOp op, Algorithm alg, int p);
 
+/// The algorithm whose steps move a regime's intercept (scaled_intercept_us): `alg` itself,
+/// except a pipelined ring's latency-bound regime, which moves as the algorithm NCCL runs there:
+/// the tree for an all_reduce across nodes, the ring otherwise.
+Algorithm intercept_steps_of(CollectiveOp op, Algorithm alg, bool latency_bound, bool across_nodes);
+
 /// A fitted size regime's intercept (microseconds, the whole call's, fitted on p_fit ranks)
 /// moved to p ranks.
 ///  - Store-and-forward algorithms (ring, tree, recursive doubling, direct) pay the per-step

@@ -395,10 +395,10 @@ def loop(a, c):
     if c.failed:
         return
 
-    def plan_against_pattern(profile_json, tag):
-        """meshplan plan --measured of the pattern run; DP's ratio judged, every axis printed."""
-        r = sh([meshplan, "plan"] + training + ["--gpus-per-node", "2", "--gpu", "a100-80g",
-               "--profile", profile_json, "--measured", os.path.join(a.out, "pattern", "pattern.csv"),
+    def plan_against_pattern(profile_json, tag, flags=training, pattern_dir="pattern", judged="dp"):
+        """meshplan plan --measured of a pattern run; `judged`'s ratio checked, every axis printed."""
+        r = sh([meshplan, "plan"] + flags + ["--gpus-per-node", "2", "--gpu", "a100-80g",
+               "--profile", profile_json, "--measured", os.path.join(a.out, pattern_dir, "pattern.csv"),
                "--format", "json"], capture_output=True, text=True)
         c.check(r.returncode == 0, f"{tag}: meshplan plan --measured: exit {r.returncode} {r.stderr.strip()}")
         if r.returncode != 0:
@@ -407,8 +407,9 @@ def loop(a, c):
         for axis, x in sorted(axes.items()):
             print(f"{tag}: {axis}: predicted {x['predicted_us']:.0f} us, measured "
                   f"{x['measured_us']:.0f} us, ratio {x['ratio']:.3f}")
-        dp = axes.get("dp", {}).get("ratio", 0)
-        c.check(0.8 <= dp <= 1.25, f"{tag}: DP predicted / measured within 0.8-1.25 ({dp:.3f})")
+        ratio = axes.get(judged, {}).get("ratio", 0)
+        c.check(0.8 <= ratio <= 1.25,
+                f"{tag}: {judged.upper()} predicted / measured within 0.8-1.25 ({ratio:.3f})")
 
     fit_dir = os.path.join(a.out, "fit")
     r = sh([a.meshfit, "fit", os.path.join(a.out, "sweep_tp", "results.csv"),
@@ -446,20 +447,8 @@ def loop(a, c):
         c.check(rc == 0, f"meshbench pattern --order dp-tp: exit code {rc}")
     if c.failed:
         return
-    r = sh([meshplan, "plan"] + across + ["--gpus-per-node", "2", "--gpu", "a100-80g",
-           "--profile", os.path.join(prof, "profile.json"), "--measured",
-           os.path.join(pat, "pattern.csv"), "--format", "json"], capture_output=True, text=True)
-    c.check(r.returncode == 0, f"TP across nodes: meshplan plan --measured: exit {r.returncode} "
-                               f"{r.stderr.strip()}")
-    if r.returncode != 0:
-        return
-    axes = {x["axis"]: x for x in json.loads(r.stdout)["measured"]["axes"]}
-    for axis, x in sorted(axes.items()):
-        print(f"TP across nodes: {axis}: predicted {x['predicted_us']:.0f} us, measured "
-              f"{x['measured_us']:.0f} us, ratio {x['ratio']:.3f}")
-    tp = axes.get("tp", {}).get("ratio", 0)
-    c.check(0.8 <= tp <= 1.25, f"TP across nodes: predicted / measured within 0.8-1.25 ({tp:.3f})")
-
+    plan_against_pattern(os.path.join(prof, "profile.json"), "TP across nodes", across,
+                         "across_pattern", "tp")
 
 def scaling(a, c):
     """Fit at 2 nodes, predict 3 and 4 (scripts/scaling emulated runs the same on other links)."""

@@ -47,12 +47,6 @@ TEST(AlgorithmSteps, TwoLevelAllReduceByHand) {
                    ring4.alpha_steps * 1.0 + ring4.beta_fraction * n * 0.001);
 }
 
-}  // namespace
-}  // namespace meshbench
-
-namespace meshbench {
-namespace {
-
 TEST(AlgorithmSteps, RecursiveDoublingFoldsTheRanksBeyondAPowerOfTwo) {
   // MPICH: 3 ranks fold one vector in, exchange once between two, and send the result back.
   const auto rd3 = algorithm_steps(CollectiveOp::kAllReduce, Algorithm::kRecursiveDoubling, 3);
