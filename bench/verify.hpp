@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 
 #include "bench/datatype.hpp"
 #include "bench/expected_values.hpp"
@@ -28,10 +27,12 @@ void fill_verification_data(void* buffer, Datatype dtype, std::size_t count, std
 /// Fills `buffer` with NaN so that an element the collective failed to write never verifies.
 void fill_unwritten(void* buffer, Datatype dtype, std::size_t count);
 
-/// Number of elements i < count of `buffer` whose value differs from expected(i) (exactly:
-/// expected values are exactly representable). NaN is always wrong.
+/// Number of elements i < count of `buffer` whose value differs from expected_value(form, i)
+/// (exactly: expected values are exactly representable). NaN is always wrong. Work: count x
+/// nranks hashes for a sum over ranks, count otherwise. Throws std::invalid_argument when
+/// form.nranks < 1.
 std::size_t count_wrong(const void* buffer, Datatype dtype, std::size_t count,
-                        const std::function<std::int64_t(std::size_t)>& expected);
+                        const ExpectedForm& form);
 
 /// Adds 1 to element `index`: the test-only fault injection (--debug-corrupt-rank).
 void corrupt_element(void* buffer, Datatype dtype, std::size_t index);

@@ -51,7 +51,11 @@ TEST(CountWrong, FindsEveryWrongAndUnwrittenElement) {
     const std::size_t n = 1000;
     std::vector<std::byte> buf(n * element_bytes(dt));
     fill_verification_data(buf.data(), dt, n, 7, 3, 4);
-    auto expected = [](std::size_t i) { return verification_value(7, 3, i, 4); };
+    ExpectedForm expected;  // rank 3's input, as a broadcast from rank 3 delivers it
+    expected.seed = 7;
+    expected.magnitude = 4;
+    expected.nranks = 8;
+    expected.source_rank = 3;
     EXPECT_EQ(count_wrong(buf.data(), dt, n, expected), 0u);
     corrupt_element(buf.data(), dt, 10);
     corrupt_element(buf.data(), dt, 999);
@@ -79,6 +83,47 @@ TEST(Datatype, ParsesBenchmarkTypesOnly) {
   EXPECT_FALSE(parse_benchmark_dtype("float64"));
   EXPECT_FALSE(parse_benchmark_dtype("half"));
   EXPECT_EQ(element_bytes(Datatype::kBfloat16), 2u);
+}
+
+// count_wrong hoists the ranks' keys out of its loop: it must still judge every element by
+// expected_value, for a sum over ranks, for blocks, and for one source rank, in every dtype.
+TEST(CountWrong, AgreesWithExpectedValueForEveryForm) {
+  ExpectedForm sum;
+  sum.seed = 11;
+  sum.magnitude = 2;
+  sum.nranks = 5;
+  sum.sum_over_ranks = true;
+  sum.offset = 40;
+  ExpectedForm blocks = sum;
+  blocks.sum_over_ranks = false;
+  blocks.block = 37;
+  ExpectedForm one = blocks;
+  one.block = 0;
+  one.source_rank = 4;
+  for (const ExpectedForm& form : {sum, blocks, one}) {
+    for (Datatype dt : {Datatype::kFloat32, Datatype::kBfloat16, Datatype::kFloat64}) {
+      SCOPED_TRACE(dtype_name(dt));
+      const std::size_t n = 5 * 37;
+      std::vector<double> values(n);
+      for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<double>(expected_value(form, i));
+      std::vector<std::byte> buf(n * element_bytes(dt));
+      for (std::size_t i = 0; i < n; ++i) {
+        switch (dt) {
+          case Datatype::kFloat32: reinterpret_cast<float*>(buf.data())[i] = static_cast<float>(values[i]); break;
+          case Datatype::kBfloat16:
+            reinterpret_cast<std::uint16_t*>(buf.data())[i] = float_to_bf16(static_cast<float>(values[i]));
+            break;
+          default: reinterpret_cast<double*>(buf.data())[i] = values[i]; break;
+        }
+      }
+      EXPECT_EQ(count_wrong(buf.data(), dt, n, form), 0u);
+      corrupt_element(buf.data(), dt, 0);
+      corrupt_element(buf.data(), dt, 36);   // last of block 0
+      corrupt_element(buf.data(), dt, 37);   // first of block 1
+      corrupt_element(buf.data(), dt, n - 1);
+      EXPECT_EQ(count_wrong(buf.data(), dt, n, form), 4u);
+    }
+  }
 }
 
 }  // namespace
