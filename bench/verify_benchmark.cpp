@@ -13,6 +13,13 @@ namespace {
 
 constexpr std::uint64_t kSeed = 12345;
 
+/// n float32 elements holding exactly what `form` expects: the output a correct call leaves.
+std::vector<float> correct_output(const ExpectedForm& form, std::size_t n) {
+  std::vector<float> buf(n);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = static_cast<float>(expected_value(form, i));
+  return buf;
+}
+
 void BM_FillVerificationData(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::vector<float> buf(n);
@@ -33,8 +40,7 @@ void BM_CountWrongSum(benchmark::State& state) {
   form.magnitude = verification_magnitude(Datatype::kFloat32, ranks);
   form.nranks = ranks;
   form.sum_over_ranks = true;
-  std::vector<float> buf(n);
-  for (std::size_t i = 0; i < n; ++i) buf[i] = static_cast<float>(expected_value(form, i));
+  const std::vector<float> buf = correct_output(form, n);
   for (auto _ : state) {
     benchmark::DoNotOptimize(count_wrong(buf.data(), Datatype::kFloat32, n, form));
   }
@@ -50,8 +56,7 @@ void BM_CountWrongBlocks(benchmark::State& state) {
   form.magnitude = 4;
   form.nranks = 8;
   form.block = n / 8;
-  std::vector<float> buf(n);
-  for (std::size_t i = 0; i < n; ++i) buf[i] = static_cast<float>(expected_value(form, i));
+  const std::vector<float> buf = correct_output(form, n);
   for (auto _ : state) {
     benchmark::DoNotOptimize(count_wrong(buf.data(), Datatype::kFloat32, n, form));
   }
